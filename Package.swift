@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "CivicGrid",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "civicgrid", targets: ["civicgrid"]),
+        .library(name: "GridCore", targets: ["GridCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // Pure domain: no Vapor, no Fluent. Deterministic and exhaustively unit-tested.
+        .target(name: "GridCore"),
+        .target(
+            name: "CivicGridServer",
+            dependencies: [
+                "GridCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(name: "civicgrid", dependencies: ["CivicGridServer"]),
+        .testTarget(name: "GridCoreTests", dependencies: ["GridCore"]),
+        .testTarget(
+            name: "CivicGridServerTests",
+            dependencies: [
+                "CivicGridServer",
+                .product(name: "XCTVapor", package: "vapor"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

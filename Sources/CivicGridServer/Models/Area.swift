@@ -1,0 +1,44 @@
+import Fluent
+import Foundation
+import GridCore
+
+/// A node of the area tree. Integer ids keep materialized paths short (`/1/5/23/`).
+final class Area: Model, @unchecked Sendable {
+    static let schema = "areas"
+
+    @ID(custom: .id, generatedBy: .database) var id: Int?
+    @Field(key: "code") var code: String
+    @Field(key: "name") var name: String
+    @Field(key: "level") var level: AreaLevel
+    @OptionalParent(key: "parent_id") var parent: Area?
+    @Field(key: "path") var path: String
+    @OptionalField(key: "boundary_geojson") var boundaryGeoJSON: String?
+    @OptionalParent(key: "responsible_user_id") var responsible: User?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    init(code: String, name: String, level: AreaLevel, parentID: Int?, boundaryGeoJSON: String? = nil, responsibleID: UUID? = nil) {
+        self.code = code
+        self.name = name
+        self.level = level
+        self.$parent.id = parentID
+        self.path = ""
+        self.boundaryGeoJSON = boundaryGeoJSON
+        self.$responsible.id = responsibleID
+    }
+
+    var areaPath: AreaPath { AreaPath(path) ?? AreaPath(ids: []) }
+    var boundary: GeoPolygon? { boundaryGeoJSON.flatMap { try? GeoPolygon(geoJSON: $0) } }
+}
+
+extension QueryBuilder where Model == Area {
+    /// Only areas inside the scope: one `path LIKE 'prefix%'` per scope root, evaluated by the database.
+    func within(_ scope: AccessScope) -> Self {
+        guard !scope.areaPaths.isEmpty else { return filter(\.$id == -1) }
+        return group(.or) { group in
+            for root in scope.areaPaths { group.filter(\.$path =~ root.description) }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Fluent
+import Foundation
+import GridCore
+import Vapor
+
+/// Sign-in, sessions, API tokens and failed-login throttling. One message for every failure, so
+/// nobody can learn from the login form which accounts exist.
+struct AuthService {
+    let db: any Database
+    let app: Application
+
+    static let badCredentials = "用户名或密码错误"
+    /// Per account; a shared office network gets a looser limit per address.
+    static let addressThrottleFactor = 4
+
+    enum Outcome {
+        case signedIn(User, token: String)
+        case refused(String)
+    }
+
+    func signIn(username rawUsername: String, password: String, clientAddress: String, purpose: UserToken.Purpose) async throws -> Outcome {
+        let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
+        let now = app.state.clock.now()
+        let throttle = app.state.config.loginThrottle
+        let addressThrottle = LoginThrottle(maxFailures: throttle.maxFailures * Self.addressThrottleFactor, window: throttle.window, lockout: throttle.lockout)
+        let accountKey = "u:" + username, addressKey = "ip:" + clientAddress
+        for (key, rule) in [(accountKey, throttle), (addressKey, addressThrottle)] {
+            let failures = try await LoginFailure.query(on: db)
+                .filter(\.$key == key).filter(\.$at > now.addingTimeInterval(-rule.window)).all().map(\.at)
+            if let message = rule.decide(failures: failures, now: now).message(now: now) { return .refused(message) }
+        }
+
+        let user = try await User.query(on: db).filter(\.$username == username).first()
+        // Verify against a fixed hash when the account does not exist, so timing does not tell either.
+        let hash = user?.passwordHash ?? Self.dummyHash
+        let matches = try await app.threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }
+        guard let user, matches, user.active else {
+            try await db.transaction { tx in
+                try await LoginFailure(key: accountKey, at: now).create(on: tx)
+                try await LoginFailure(key: addressKey, at: now).create(on: tx)
+            }
+            return .refused(matches && user?.active == false ? "该账号已停用，请联系管理员" : Self.badCredentials)
+        }
+        let token = try await issueToken(for: user, purpose: purpose)
+        try await LoginFailure.query(on: db).filter(\.$key == accountKey).delete()
+        user.lastLoginAt = now
+        try await user.save(on: db)
+        return .signedIn(user, token: token)
+    }
+
+    func issueToken(for user: User, purpose: UserToken.Purpose) async throws -> String {
+        let now = app.state.clock.now()
+        let token = TokenMaker.random()
+        let lifetime = purpose == .webSession ? app.state.config.sessionLifetime : 30 * 24 * 3600
+        try await UserToken(userID: user.requireID(), tokenHash: TokenMaker.hash(token), purpose: purpose,
+                            createdAt: now, expiresAt: now.addingTimeInterval(lifetime)).create(on: db)
+        return token
+    }
+
+    func revoke(token: String) async throws {
+        try await UserToken.query(on: db).filter(\.$tokenHash == TokenMaker.hash(token)).delete()
+    }
+
+    /// The active user behind a token that has not expired.
+    func user(forToken token: String) async throws -> (User, UserToken.Purpose)? {
+        guard let row = try await UserToken.query(on: db)
+            .filter(\.$tokenHash == TokenMaker.hash(token))
+            .filter(\.$expiresAt > app.state.clock.now())
+            .with(\.$user).first(), row.user.active else { return nil }
+        return (row.user, row.purpose)
+    }
+
+    func hashPassword(_ password: String) async throws -> String {
+        let cost = app.state.config.bcryptCost
+        return try await app.threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// At least 8 characters with both letters and digits.
+    static func checkPasswordStrength(_ password: String) throws {
+        guard password.count >= 8, password.count <= 72,
+              password.contains(where: \.isLetter), password.contains(where: \.isNumber) else {
+            throw Abort(.unprocessableEntity, reason: "密码需 8–72 位，且同时包含字母和数字")
+        }
+    }
+
+    private static let dummyHash = (try? Bcrypt.hash("civicgrid-no-such-user", cost: 4)) ?? ""
+}

@@ -1,0 +1,51 @@
+import Crypto
+import Foundation
+
+/// Encrypts personal data at rest (AES-256-GCM) and makes keyed lookup hashes (HMAC-SHA256),
+/// with separate keys derived from the one configured secret (HKDF), so the lookup hash does not
+/// weaken the encryption.
+struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
+    private let sealingKey: SymmetricKey
+    private let indexKey: SymmetricKey
+
+    init(secret: String) {
+        let master = SymmetricKey(data: Data(secret.utf8))
+        sealingKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("civicgrid/pii/aes-gcm".utf8), outputByteCount: 32)
+        indexKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("civicgrid/pii/index".utf8), outputByteCount: 32)
+    }
+
+    /// Base64 of nonce ‖ ciphertext ‖ tag.
+    func seal(_ plaintext: String) throws -> String {
+        let box = try AES.GCM.seal(Data(plaintext.utf8), using: sealingKey)
+        return box.combined!.base64EncodedString()
+    }
+
+    func open(_ sealed: String) throws -> String {
+        guard let data = Data(base64Encoded: sealed) else { throw CipherError.malformed }
+        let box = try AES.GCM.SealedBox(combined: data)
+        return String(decoding: try AES.GCM.open(box, using: sealingKey), as: UTF8.self)
+    }
+
+    func index(_ value: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: indexKey)).hexString
+    }
+
+    enum CipherError: Error { case malformed }
+}
+
+extension Data {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+enum TokenMaker {
+    /// 32 random bytes, URL-safe base64.
+    static func random() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &rng) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String { Data(SHA256.hash(data: Data(token.utf8))).hexString }
+}

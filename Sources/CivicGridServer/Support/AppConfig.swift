@@ -1,0 +1,74 @@
+import Foundation
+import GridCore
+
+/// Every setting in one place, read once from the environment (defaults documented in the README).
+public struct AppConfig: Sendable {
+    public enum DatabaseKind: Sendable, Equatable {
+        case sqliteFile(String)
+        case sqliteMemory
+        case postgres(URL)
+    }
+
+    public var database: DatabaseKind
+    /// Source of the keys that encrypt personal data and sign tokens. At least 32 bytes.
+    public var secret: String
+    public var secretIsDefault: Bool
+    public var cookieSecure: Bool
+    public var bcryptCost: Int
+    public var sessionLifetime: TimeInterval
+    public var levelScheme: LevelScheme
+    public var loginThrottle: LoginThrottle
+    public var clock: any GridClock
+
+    public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
+
+    public init(database: DatabaseKind, secret: String = AppConfig.developmentSecret, cookieSecure: Bool = false,
+                bcryptCost: Int = 12, sessionLifetime: TimeInterval = 12 * 3600, levelScheme: LevelScheme = .standard,
+                loginThrottle: LoginThrottle = LoginThrottle(), clock: any GridClock = SystemClock()) {
+        self.database = database
+        self.secret = secret
+        self.secretIsDefault = secret == AppConfig.developmentSecret
+        self.cookieSecure = cookieSecure
+        self.bcryptCost = bcryptCost
+        self.sessionLifetime = sessionLifetime
+        self.levelScheme = levelScheme
+        self.loginThrottle = loginThrottle
+        self.clock = clock
+    }
+
+    public enum ConfigError: Error, CustomStringConvertible {
+        case invalid(String, String)
+        public var description: String {
+            switch self { case .invalid(let key, let why): "配置项 \(key) 无效: \(why)" }
+        }
+    }
+
+    /// Reads the process environment.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        let database: DatabaseKind
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            guard let parsed = URL(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? "") else {
+                throw ConfigError.invalid("DATABASE_URL", "需要 postgres://user:pass@host:port/db 形式")
+            }
+            database = .postgres(parsed)
+        } else {
+            database = .sqliteFile(env["DATABASE_PATH"] ?? "data/civicgrid.sqlite")
+        }
+        let secret = env["CIVICGRID_SECRET"] ?? developmentSecret
+        guard secret.utf8.count >= 32 else { throw ConfigError.invalid("CIVICGRID_SECRET", "至少 32 个字节") }
+        var config = AppConfig(database: database, secret: secret)
+        config.cookieSecure = ["1", "true", "yes"].contains((env["COOKIE_SECURE"] ?? "").lowercased())
+        if let cost = env["BCRYPT_COST"] {
+            guard let value = Int(cost), (4...31).contains(value) else { throw ConfigError.invalid("BCRYPT_COST", "应为 4–31") }
+            config.bcryptCost = value
+        }
+        if let hours = env["SESSION_HOURS"] {
+            guard let value = Double(hours), value > 0 else { throw ConfigError.invalid("SESSION_HOURS", "应为正数") }
+            config.sessionLifetime = value * 3600
+        }
+        if let levels = env["CIVICGRID_LEVELS"], !levels.isEmpty {
+            do { config.levelScheme = try LevelScheme.parse(levels) } catch { throw ConfigError.invalid("CIVICGRID_LEVELS", error.description) }
+        }
+        return config
+    }
+}

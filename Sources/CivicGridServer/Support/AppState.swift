@@ -1,0 +1,28 @@
+import Foundation
+import GridCore
+import Vapor
+
+/// What the composition root sets up once and every handler reads.
+struct AppState: Sendable {
+    let config: AppConfig
+    let cipher: PersonalDataCipher
+    var clock: any GridClock { config.clock }
+    var levels: LevelScheme { config.levelScheme }
+}
+
+extension Application {
+    private struct AppStateKey: StorageKey { typealias Value = AppState }
+
+    var state: AppState {
+        get {
+            guard let state = storage[AppStateKey.self] else { fatalError("configure(_:) has not run") }
+            return state
+        }
+        set { storage[AppStateKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var state: AppState { application.state }
+    var now: Date { application.state.clock.now() }
+}

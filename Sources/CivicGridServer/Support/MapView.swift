@@ -1,0 +1,33 @@
+import GridCore
+
+/// An inline SVG map of areas, drawn server-side so it works without scripts or tiles.
+struct MapView: Encodable {
+    struct Shape: Encodable {
+        let d: String
+        let href: String?
+        let label: String
+        let x: String
+        let y: String
+        let highlighted: Bool
+    }
+
+    let width: Int
+    let height: Int
+    let shapes: [Shape]
+    let showLabels: Bool
+
+    /// nil when none of the areas has a boundary.
+    init?(areas: [(area: Area, href: String?)], highlight: Int? = nil, width: Double = 800) {
+        let drawable = areas.compactMap { item in item.area.boundary.map { (item.area, item.href, $0) } }
+        guard let box = drawable.map({ $0.2.boundingBox }).reduce(nil, { ($0?.union($1)) ?? $1 }) else { return nil }
+        let projection = SVGProjection(box: box, width: width)
+        self.width = Int(projection.width)
+        height = Int(projection.height)
+        showLabels = drawable.count <= 60
+        shapes = drawable.map { area, href, polygon in
+            let (x, y) = projection.project(polygon.labelPoint)
+            return Shape(d: projection.pathData(polygon), href: href, label: area.name,
+                         x: String(format: "%.0f", x), y: String(format: "%.0f", y), highlighted: area.id == highlight)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import GridCore
+import Vapor
+
+/// What every page's frame shows: title, navigation for the user's roles, and the CSRF token.
+struct PageLayout: Encodable {
+    let title: String
+    let section: String
+    let csrf: String
+    let user: Badge?
+    let nav: [NavItem]
+    let notice: String?
+
+    struct Badge: Encodable { let name: String; let roles: String }
+    struct NavItem: Encodable { let label: String; let href: String; let active: Bool }
+
+    init(_ req: Request, title: String, section: String, notice: String? = nil) {
+        self.title = title
+        self.section = section
+        csrf = CSRFMiddleware.token(for: req)
+        self.notice = notice ?? req.query[String.self, at: "notice"].flatMap(PageLayout.notices)
+        guard let current = req.auth.get(CurrentUser.self) else {
+            user = nil
+            nav = []
+            return
+        }
+        user = Badge(name: current.displayName,
+                     roles: current.kind == .resident ? "居民" : current.assignments.map(\.label).joined(separator: "；"))
+        var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path)]
+        if current.kind == .staff {
+            items.append(("areas", "网格层级", SiteURL.areas.path))
+            if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
+            items.append(("departments", "职能部门", SiteURL.departments.path))
+        }
+        nav = items.map { NavItem(label: $0.1, href: $0.2, active: $0.0 == section) }
+    }
+
+    /// Short confirmations after a redirect (`?notice=saved`); fixed keys so no text is injected.
+    static func notices(_ key: String) -> String? {
+        [
+            "saved": "已保存", "created": "已创建", "moved": "已移动，下级区域的路径和编码已同步更新", "deleted": "已删除",
+            "role-added": "已添加岗位", "role-removed": "已移除岗位", "password": "密码已重置", "registered": "注册成功，欢迎使用",
+            "activated": "账号已启用", "deactivated": "账号已停用",
+        ][key]
+    }
+}

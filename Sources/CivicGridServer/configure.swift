@@ -1,0 +1,65 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import GridCore
+import Leaf
+import Vapor
+
+/// The one composition root: production (`civicgrid serve`), the CLI and every test call it.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.state = AppState(config: config, cipher: PersonalDataCipher(secret: config.secret))
+    if config.secretIsDefault && app.environment == .production {
+        app.logger.warning("CIVICGRID_SECRET is not set: personal data is encrypted with the development key")
+    }
+    app.directory = DirectoryConfiguration(workingDirectory: packageRoot(app))
+
+    switch config.database {
+    case .sqliteFile(let path):
+        let absolute = path.hasPrefix("/") ? path : app.directory.workingDirectory + path
+        try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(absolute)), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .postgres(let url):
+        app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
+    }
+    app.migrations.addCivicGridMigrations()
+    app.lifecycle.use(DatabaseStartup())
+
+    app.views.use(.leaf)
+    app.leaf.configuration.rootDirectory = app.directory.viewsDirectory
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(AuthenticationMiddleware())
+    app.middleware.use(CSRFMiddleware())
+    app.routes.defaultMaxBodySize = "2mb"
+
+    try routes(app)
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+}
+
+/// Runs the dialect's start-up statements (SQLite: WAL) once the app boots.
+struct DatabaseStartup: LifecycleHandler {
+    func didBootAsync(_ application: Application) async throws {
+        guard let sql = application.db as? any SQLDatabase else { return }
+        for statement in sql.dialectSQL.startupStatements() { try await sql.raw(statement).run() }
+    }
+}
+
+/// Templates and static files are found from the package root, whatever the working directory:
+/// the working directory if it holds them, else the checkout this binary was built from.
+private func packageRoot(_ app: Application) -> String {
+    let cwd = app.directory.workingDirectory
+    if FileManager.default.fileExists(atPath: cwd + "Resources/Views/base.leaf") { return cwd }
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return source.path + "/"
+}
+
+import SQLKit

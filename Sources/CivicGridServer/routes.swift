@@ -1,0 +1,61 @@
+import Vapor
+
+/// Every route, web then API. Handlers are static functions on one controller per resource.
+func routes(_ app: Application) throws {
+    app.get("health", use: HealthController.check)
+
+    // Web
+    app.get(use: HomeController.root)
+    app.get("login", use: AuthController.loginPage)
+    app.post("login", use: AuthController.login)
+    app.post("logout", use: AuthController.logout)
+    app.get("register", use: AuthController.registerPage)
+    app.post("register", use: AuthController.register)
+    app.get("home", use: HomeController.home)
+
+    let areas = app.grouped("areas")
+    areas.get(use: AreaController.index)
+    areas.get(":id", use: AreaController.show)
+    areas.get(":id", "new", use: AreaController.newForm)
+    areas.post(":id", "new", use: AreaController.create)
+    areas.get(":id", "edit", use: AreaController.editForm)
+    areas.post(":id", "edit", use: AreaController.update)
+    areas.post(":id", "move", use: AreaController.move)
+    areas.post(":id", "delete", use: AreaController.delete)
+
+    let staff = app.grouped("staff")
+    staff.get(use: StaffController.index)
+    staff.get("new", use: StaffController.newForm)
+    staff.post("new", use: StaffController.create)
+    staff.get(":id", use: StaffController.show)
+    staff.post(":id", "roles", use: StaffController.addRole)
+    staff.post(":id", "roles", ":role", "delete", use: StaffController.removeRole)
+    staff.post(":id", "active", use: StaffController.setActive)
+    staff.post(":id", "phone", use: StaffController.revealPhone)
+    staff.post(":id", "password", use: StaffController.resetPassword)
+
+    app.get("departments", use: DepartmentController.index)
+    app.post("departments", use: DepartmentController.create)
+    app.get("departments", ":id", use: DepartmentController.edit)
+    app.post("departments", ":id", use: DepartmentController.update)
+
+    // JSON API (bearer token, or the web session with X-CSRF-Token for changes)
+    let api = app.grouped("api", "v1")
+    api.post("auth", "token", use: AuthController.issueToken)
+    api.delete("auth", "token", use: AuthController.revokeToken)
+    api.get("me", use: AuthController.me)
+    api.get("areas", use: AreaController.apiList)
+    api.post("areas", use: AreaController.apiCreate)
+    api.get("areas", ":id", use: AreaController.apiShow)
+    api.patch("areas", ":id", use: AreaController.apiUpdate)
+    api.delete("areas", ":id", use: AreaController.apiDelete)
+    api.post("areas", ":id", "move", use: AreaController.apiMove)
+    api.get("areas", ":id", "geojson", use: AreaController.apiGeoJSON)
+    api.get("users", use: StaffController.apiList)
+    api.post("users", use: StaffController.apiCreate)
+    api.get("users", ":id", use: StaffController.apiShow)
+    api.post("users", ":id", "roles", use: StaffController.apiAddRole)
+    api.delete("users", ":id", "roles", ":role", use: StaffController.apiRemoveRole)
+    api.get("departments", use: DepartmentController.apiList)
+    api.post("departments", use: DepartmentController.apiCreate)
+}

@@ -1,0 +1,100 @@
+import Fluent
+import GridCore
+import SQLKit
+import XCTVapor
+@testable import CivicGridServer
+
+final class PlatformTests: XCTestCase {
+    func testMigrationsRunUpAndDownAndUpAgain() async throws {
+        try await withApp { app in
+            let sql = app.db as! any SQLDatabase
+            _ = try await Area.query(on: app.db).count()
+            try await app.autoRevert()
+            do {
+                _ = try await sql.raw("SELECT COUNT(*) AS n FROM areas").all()
+                XCTFail("areas should be gone after revert")
+            } catch {}
+            try await app.autoMigrate()
+            let count = try await Area.query(on: app.db).count()
+            XCTAssertEqual(count, 0)
+        }
+    }
+
+    func testHealthReportsTheDatabase() async throws {
+        try await withApp { app in
+            let response = try await app.testable().sendRequest(.GET, "/health")
+            XCTAssertEqual(response.status, .ok)
+            let health = try response.content.decode(HealthController.Health.self)
+            XCTAssertEqual(health.status, "ok")
+            XCTAssertEqual(health.database, usingPostgres ? "postgresql" : "sqlite")
+        }
+    }
+
+    func testErrorsArePagesForBrowsersAndJSONForTheAPI() async throws {
+        try await withApp { app in
+            _ = try await TestCity.build(app)
+            let browser = app.browser()
+            _ = try await browser.login("admin")
+            let page = try await browser.get("/areas/999999")
+            XCTAssertEqual(page.status, .notFound)
+            XCTAssertTrue(page.body.string.contains("页面不存在"))
+            XCTAssertTrue(page.headers.contentType?.description.contains("text/html") ?? false)
+            let token = try await app.token("admin")
+            let api = try await app.api(.GET, "/api/v1/areas/999999", token: token)
+            XCTAssertEqual(api.status, .notFound)
+            let body = try api.content.decode(ErrorPageMiddleware.ErrorBody.self)
+            XCTAssertTrue(body.error)
+            let malformed = try await app.api(.POST, "/api/v1/areas", token: token, json: "{not json")
+            XCTAssertEqual(malformed.status, .badRequest)
+            XCTAssertFalse(malformed.body.string.contains("Swift"), "no internals: \(malformed.body.string)")
+        }
+    }
+
+    func testSecurityHeadersAreOnEveryResponse() async throws {
+        try await withApp { app in
+            let response = try await app.testable().sendRequest(.GET, "/login")
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertTrue(response.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") ?? false)
+            XCTAssertEqual(response.headers.first(name: "X-Content-Type-Options"), "nosniff")
+        }
+    }
+
+    func testDemoCitySeedsOnceAndEveryRoleHasAWorkingHome() async throws {
+        try await withApp { app in
+            // setup / act
+            let first = try await DemoSeeder(app: app).seedIfEmpty()
+            let second = try await DemoSeeder(app: app).seedIfEmpty()
+            // validate
+            XCTAssertTrue(first)
+            XCTAssertFalse(second, "seeding is idempotent")
+            let grids = try await Area.query(on: app.db).filter(\.$level == .grid).count()
+            let streets = try await Area.query(on: app.db).filter(\.$level == .street).count()
+            XCTAssertEqual(grids, 232)
+            XCTAssertEqual(streets, 5)
+            let plan = DemoCity.generate()
+            let users = try await User.query(on: app.db).count()
+            XCTAssertEqual(users, plan.staff.count)
+            for login in DemoSeeder.logins() {
+                let browser = app.browser()
+                let signIn = try await browser.login(login.username, password: DemoCity.password)
+                XCTAssertEqual(signIn.status, .seeOther, login.username)
+                let home = try await browser.get("/home")
+                XCTAssertEqual(home.status, .ok, login.username)
+                XCTAssertFalse(home.body.string.contains("还没有分配岗位"), login.username)
+                if login.username != "bm-cg1" {
+                    let areas = try await browser.get("/areas")
+                    XCTAssertEqual(areas.status, .seeOther, login.username)
+                    let area = try await browser.get(areas.headers.first(name: .location)!)
+                    XCTAssertEqual(area.status, .ok, login.username)
+                    XCTAssertTrue(area.body.string.contains("<svg"), "\(login.username) sees a map")
+                }
+            }
+            let admin = app.browser()
+            _ = try await admin.login("admin", password: DemoCity.password)
+            for path in ["/staff", "/staff?role=gridWorker&q=wg0", "/departments", "/staff/new"] {
+                let status = try await admin.get(path).status
+                XCTAssertEqual(status, .ok, path)
+            }
+        }
+    }
+}
