@@ -58,6 +58,7 @@ final class AreaCodeTests: XCTestCase {
         XCTAssertThrowsError(try AreaCode.validate("4302040001", level: .street, parentCode: "430204"))
         XCTAssertThrowsError(try AreaCode.validate("430204000", level: .street, parentCode: "430204"))
         XCTAssertNoThrow(try AreaCode.validate("430204", level: .district, parentCode: nil))
+        XCTAssertNoThrow(try AreaCode.validate("430204", level: .district, parentCode: "4302"))
         XCTAssertThrowsError(try AreaCode.validate("43", level: .district, parentCode: nil))
     }
 

@@ -25,7 +25,7 @@ enum DepartmentController {
         try await render(req, form: Form(), error: nil)
     }
 
-    static func render(_ req: Request, form: Form, error: String?) async throws -> Response {
+    static func render(_ req: Request, form: Form, error: String?, status: HTTPResponseStatus = .unprocessableEntity) async throws -> Response {
         let user = try req.currentUser
         guard user.kind == .staff else { throw Abort(.forbidden, reason: "仅工作人员可查看") }
         let departments = try await Department.query(on: req.db).sort(\.$code).all()
@@ -37,7 +37,7 @@ enum DepartmentController {
         let page = ListPage(layout: PageLayout(req, title: "职能部门", section: "departments"), rows: rows,
                             canEdit: user.isSystemAdministrator, form: form, error: error)
         let response = try await req.view.render("departments/index", page).encodeResponse(for: req)
-        if error != nil { response.status = .unprocessableEntity }
+        if error != nil { response.status = status }
         return response
     }
 
@@ -66,7 +66,7 @@ enum DepartmentController {
             try await ensureUnique(form, except: nil, on: req.db)
             try await Department(code: form.code, name: form.name, responsibilities: form.responsibilities).create(on: req.db)
         } catch let error as any AbortError where error.status.code < 500 {
-            return try await render(req, form: raw, error: error.reason)
+            return try await render(req, form: raw, error: error.reason, status: error.status)
         }
         return req.redirect(to: SiteURL.departments.path + "?notice=created")
     }

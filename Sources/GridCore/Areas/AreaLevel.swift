@@ -14,13 +14,13 @@ public enum AreaLevel: String, CaseIterable, Codable, Sendable, Comparable {
         }
     }
 
-    /// Digits a code at this level adds to its parent's code. The county-level root takes the
-    /// six-digit administrative division code (GB/T 2260), and every level below adds a fixed
-    /// width sequence, in the spirit of CJ/T 349 grid coding.
+    /// Digits a code at this level adds to its parent's code. City and district follow the
+    /// administrative division code (GB/T 2260: 4302 株洲市 → 430204 石峰区); every level below
+    /// adds a fixed-width sequence, in the spirit of CJ/T 349 grid coding.
     public var codeWidth: Int {
         switch self {
         case .city: 4
-        case .district: 6
+        case .district: 2
         case .street, .community, .grid: 3
         case .microGrid: 2
         }

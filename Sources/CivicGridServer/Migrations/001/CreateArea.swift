@@ -23,6 +23,9 @@ struct CreateArea: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        // Dropping a table deletes its rows first in SQLite; unhook the self-references so the
+        // RESTRICT on parent_id does not stop it.
+        try await Area.query(on: database).set(\.$parent.$id, to: nil).update()
         try await database.schema(Area.schema).delete()
     }
 }
