@@ -32,7 +32,7 @@ struct DemoCommand: AsyncCommand {
         guard !signature.noServe else { return }
         guard let serve = app.asyncCommands.commands["serve"] else { return }
         var serveContext = CommandContext(console: context.console, input: CommandInput(arguments: [
-            "civicgrid", "serve", "--hostname", hostname, "--port", String(port),
+            "civicgrid serve", "--hostname", hostname, "--port", String(port),
         ]))
         serveContext.application = app
         try await serve.run(using: &serveContext)

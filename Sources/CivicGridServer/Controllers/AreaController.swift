@@ -51,7 +51,7 @@ enum AreaController {
         let service = AreaService(db: req.db, levels: levels)
         let area = try await service.require(id, in: user.scope)
         let children = try await service.children(of: id, in: user.scope)
-        let counts = try await service.childCounts(of: children.compactMap(\.id))
+        let counts = try await service.childCounts(of: children.compactMap(\.id) + [id])
         let responsibleIDs = (children + [area]).compactMap { $0.$responsible.id }
         let people = try await User.query(on: req.db).filter(\.$id ~~ responsibleIDs).all()
         func row(_ a: Area) -> AreaRow {

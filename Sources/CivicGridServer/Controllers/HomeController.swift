@@ -73,7 +73,7 @@ enum HomeController {
         var links = [Fact(label: "查看\(levels.name(of: area.level))详情", value: SiteURL.area(areaID).path)]
         if a.role == .administrator { links.append(Fact(label: "人员岗位管理", value: SiteURL.staff.path)) }
         let children = try await service.children(of: areaID, in: user.scope)
-        let map = MapView(areas: children.isEmpty ? [(area, nil)] : children.map { ($0, SiteURL.area($0.id!).path) }, width: 480)
+        let map = MapView(areas: children.isEmpty ? [(area, nil)] : children.map { ($0, SiteURL.area($0.id!).path) }, width: 480, height: 360)
         let kind = a.employment.map { "（\($0.displayName)）" } ?? ""
         return Card(title: a.role.displayName + kind, subtitle: area.name, duty: a.role.duty, facts: facts,
                     team: Array(team), links: links, map: map)

@@ -17,10 +17,10 @@ struct MapView: Encodable {
     let showLabels: Bool
 
     /// nil when none of the areas has a boundary.
-    init?(areas: [(area: Area, href: String?)], highlight: Int? = nil, width: Double = 800) {
+    init?(areas: [(area: Area, href: String?)], highlight: Int? = nil, width: Double = 800, height maxHeight: Double = 600) {
         let drawable = areas.compactMap { item in item.area.boundary.map { (item.area, item.href, $0) } }
         guard let box = drawable.map({ $0.2.boundingBox }).reduce(nil, { ($0?.union($1)) ?? $1 }) else { return nil }
-        let projection = SVGProjection(box: box, width: width)
+        let projection = SVGProjection(box: box, width: width, maxHeight: maxHeight)
         self.width = Int(projection.width)
         height = Int(projection.height)
         showLabels = drawable.count <= 60

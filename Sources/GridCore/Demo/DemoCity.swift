@@ -119,33 +119,23 @@ public enum DemoCity {
             let streetTotals = (0..<DemoCity.streetNames.count).map { s in
                 gridsPerCommunity[(s * communitiesPerStreet)..<((s + 1) * communitiesPerStreet)].reduce(0, +)
             }
-            let streetXs = Self.split(0, DemoCity.width, weights: streetTotals)
+            let districtRect = Rect(x0: 0, y0: 0, x1: DemoCity.width, y1: DemoCity.height)
+            let streetRects = Self.partition(districtRect, weights: streetTotals)
             var stems = DemoCity.communityStems
             stems.shuffle(using: &rng)
             for s in 0..<DemoCity.streetNames.count {
                 let streetCode = try! AreaCode.child(of: districtCode, level: .street, sequence: s + 1)
-                let sx0 = streetXs[s], sx1 = streetXs[s + 1]
-                rects.append((streetCode, districtCode, .street, DemoCity.streetNames[s], Rect(x0: sx0, y0: 0, x1: sx1, y1: DemoCity.height)))
+                rects.append((streetCode, districtCode, .street, DemoCity.streetNames[s], streetRects[s]))
                 let counts = Array(gridsPerCommunity[(s * communitiesPerStreet)..<((s + 1) * communitiesPerStreet)])
-                let bandYs = Self.split(0, DemoCity.height, weights: counts)
+                let communityRects = Self.partition(streetRects[s], weights: counts)
                 for c in 0..<communitiesPerStreet {
                     let communityCode = try! AreaCode.child(of: streetCode, level: .community, sequence: c + 1)
                     let stem = stems[s * communitiesPerStreet + c]
-                    let crect = Rect(x0: sx0, y0: bandYs[c], x1: sx1, y1: bandYs[c + 1])
-                    rects.append((communityCode, streetCode, .community, stem + "社区", crect))
-                    // Two rows of cells: the top row gets the odd one.
-                    let n = counts[c]
-                    let top = (n + 1) / 2, bottom = n - top
-                    let midY = (crect.y0 + crect.y1) / 2
-                    var seq = 1
-                    for (row, cells) in [(0, top), (1, bottom)] {
-                        let xs = Self.split(crect.x0, crect.x1, weights: Array(repeating: 1, count: cells))
-                        for k in 0..<cells {
-                            let gridCode = try! AreaCode.child(of: communityCode, level: .grid, sequence: seq)
-                            let y0 = row == 0 ? crect.y0 : midY, y1 = row == 0 ? midY : crect.y1
-                            rects.append((gridCode, communityCode, .grid, "\(stem)社区第\(seq)网格", Rect(x0: xs[k], y0: y0, x1: xs[k + 1], y1: y1)))
-                            seq += 1
-                        }
+                    rects.append((communityCode, streetCode, .community, stem + "社区", communityRects[c]))
+                    let gridRects = Self.partition(communityRects[c], weights: Array(repeating: 1, count: counts[c]))
+                    for (k, rect) in gridRects.enumerated() {
+                        let gridCode = try! AreaCode.child(of: communityCode, level: .grid, sequence: k + 1)
+                        rects.append((gridCode, communityCode, .grid, "\(stem)社区第\(k + 1)网格", rect))
                     }
                 }
             }
@@ -240,16 +230,31 @@ public enum DemoCity {
 
         // MARK: Geometry
 
-        /// Splits [a, b] into integer pieces proportional to `weights`; returns the n+1 cut points.
-        static func split(_ a: Int, _ b: Int, weights: [Int]) -> [Int] {
+        /// Cuts a rectangle into pieces with areas in proportion to `weights`, in order: halve the
+        /// weights, cut across the longer side, recurse. Pieces come out close to square, like
+        /// real streets and blocks rather than strips.
+        static func partition(_ r: Rect, weights: [Int]) -> [Rect] {
+            guard weights.count > 1 else { return [r] }
             let total = weights.reduce(0, +)
-            var cuts = [a], acc = 0
-            for w in weights.dropLast() {
-                acc += w
-                cuts.append(a + (b - a) * acc / total)
+            var best = 1, acc = 0, bestGap = Int.max
+            for i in 1..<weights.count {
+                acc += weights[i - 1]
+                let gap = abs(total - 2 * acc)
+                if gap < bestGap { bestGap = gap; best = i }
             }
-            cuts.append(b)
-            return cuts
+            let left = weights[..<best].reduce(0, +)
+            let first: Rect, second: Rect
+            if r.x1 - r.x0 >= r.y1 - r.y0 {
+                let cut = r.x0 + (r.x1 - r.x0) * left / total
+                first = Rect(x0: r.x0, y0: r.y0, x1: cut, y1: r.y1)
+                second = Rect(x0: cut, y0: r.y0, x1: r.x1, y1: r.y1)
+            } else {
+                // Top piece first, so that sequence numbers read like a page.
+                let cut = r.y1 - (r.y1 - r.y0) * left / total
+                first = Rect(x0: r.x0, y0: cut, x1: r.x1, y1: r.y1)
+                second = Rect(x0: r.x0, y0: r.y0, x1: r.x1, y1: cut)
+            }
+            return partition(first, weights: Array(weights[..<best])) + partition(second, weights: Array(weights[best...]))
         }
 
         /// The rectangle's ring through every lattice corner on its edges, warped into gently

@@ -153,13 +153,15 @@ public struct SVGProjection: Sendable {
     private let offsetX: Double
     private let offsetY: Double
 
-    public init(box: BoundingBox, width: Double = 800, padding: Double = 10) {
+    /// Fits `box` inside `maxWidth` × `maxHeight` (a tall street stays readable instead of
+    /// shrinking to a sliver).
+    public init(box: BoundingBox, width maxWidth: Double = 800, maxHeight: Double = .infinity, padding: Double = 10) {
         let midLat = (box.minLat + box.maxLat) / 2
         kx = cos(midLat * .pi / 180)
         let spanX = max((box.maxLon - box.minLon) * kx, 1e-9)
         let spanY = max(box.maxLat - box.minLat, 1e-9)
-        scale = (width - 2 * padding) / spanX
-        self.width = width
+        scale = min((maxWidth - 2 * padding) / spanX, (maxHeight - 2 * padding) / spanY)
+        width = (spanX * scale + 2 * padding).rounded()
         height = (spanY * scale + 2 * padding).rounded()
         self.box = box
         offsetX = padding
