@@ -1,0 +1,74 @@
+"""Real-browser tests: Debian's chromium + chromedriver driven by Selenium against a running demo server.
+
+BASE_URL points at the server (scripts/browser-tests starts one on a fresh SQLite database).
+Screenshots of every page visited land in Tests/browser/screenshots/ for a human to look at.
+"""
+import os
+import pathlib
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8081")
+PASSWORD = "demo1234"
+SHOTS = pathlib.Path(__file__).parent / "screenshots"
+SHOTS.mkdir(exist_ok=True)
+
+
+def make_driver(width, height):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={width},{height}", "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(3)
+    return driver
+
+
+class Browser:
+    def __init__(self, driver, name):
+        self.driver = driver
+        self.name = name
+        self.shots = 0
+
+    def open(self, path):
+        self.driver.get(BASE_URL + path)
+        self.shot()
+
+    def shot(self):
+        self.shots += 1
+        self.driver.save_screenshot(str(SHOTS / f"{self.name}-{self.shots:02d}.png"))
+
+    def login(self, username, password=PASSWORD):
+        self.open("/login")
+        self.driver.find_element(By.NAME, "username").send_keys(username)
+        self.driver.find_element(By.NAME, "password").send_keys(password)
+        self.driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+        self.shot()
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def no_horizontal_scroll(self):
+        return self.driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.fixture
+def desktop(request):
+    driver = make_driver(1366, 900)
+    yield Browser(driver, request.node.name + "-desktop")
+    driver.quit()
+
+
+@pytest.fixture
+def phone(request):
+    driver = make_driver(390, 844)
+    yield Browser(driver, request.node.name + "-phone")
+    driver.quit()
