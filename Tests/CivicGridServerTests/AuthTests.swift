@@ -125,6 +125,9 @@ final class AuthTests: XCTestCase {
             XCTAssertFalse(resident.username.contains("13907312468"))
             XCTAssertNotEqual(resident.phoneSealed, "13907312468")
             XCTAssertEqual(try app.state.cipher.open(resident.phoneSealed!), "13907312468")
+            let blank = try await browser.get("/home")
+            XCTAssertTrue(blank.body.string.contains("找我的网格员"))
+            XCTAssertFalse(blank.body.string.contains("没有找到"), "no empty-search message before searching")
             let home = try await browser.get("/home?q=清水")
             XCTAssertTrue(home.body.string.contains("清水社区第1网格"))
             // Signs in again with the phone number.

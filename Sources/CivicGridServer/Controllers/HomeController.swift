@@ -10,6 +10,7 @@ enum HomeController {
         let cards: [Card]
         let lookup: [LookupRow]
         let query: String
+        let hasQuery: Bool
     }
 
     struct Card: Encodable {
@@ -35,13 +36,13 @@ enum HomeController {
         if user.kind == .resident {
             let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
             return try await req.view.render("home", HomePage(layout: layout, isResident: true, cards: [],
-                                                              lookup: try await findMyGrid(q, req: req), query: q))
+                                                              lookup: try await findMyGrid(q, req: req), query: q, hasQuery: !q.isEmpty))
         }
         var cards: [Card] = []
         for assignment in user.assignments {
             cards.append(try await card(for: assignment, user: user, req: req))
         }
-        return try await req.view.render("home", HomePage(layout: layout, isResident: false, cards: cards, lookup: [], query: ""))
+        return try await req.view.render("home", HomePage(layout: layout, isResident: false, cards: cards, lookup: [], query: "", hasQuery: false))
     }
 
     static func card(for a: CurrentUser.Assignment, user: CurrentUser, req: Request) async throws -> Card {
