@@ -18,7 +18,7 @@ let package = Package(
     ],
     targets: [
         // Pure domain: no Vapor, no Fluent. Deterministic and exhaustively unit-tested.
-        .target(name: "GridCore"),
+        .target(name: "GridCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "CivicGridServer",
             dependencies: [
