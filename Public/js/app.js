@@ -19,3 +19,18 @@ document.querySelectorAll('[data-role-select]').forEach(function (select) {
   syncRoleFields(select);
   select.addEventListener('change', function () { syncRoleFields(select); });
 });
+
+// "使用当前位置": fill latitude/longitude from the phone's GPS (WGS-84), when the browser allows it.
+document.querySelectorAll('[data-locate]').forEach(function (button) {
+  button.addEventListener('click', function () {
+    var form = button.form || button.closest('form');
+    var status = form.querySelector('[data-locate-status]');
+    if (!navigator.geolocation) { if (status) status.textContent = '此设备不支持定位，请手动选择网格'; return; }
+    if (status) status.textContent = '正在定位…';
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.querySelector('[data-geo=lat]').value = pos.coords.latitude.toFixed(6);
+      form.querySelector('[data-geo=lon]').value = pos.coords.longitude.toFixed(6);
+      if (status) status.textContent = '已定位（精度约 ' + Math.round(pos.coords.accuracy) + ' 米）';
+    }, function () { if (status) status.textContent = '定位失败，请手动选择网格或填写地址'; }, { enableHighAccuracy: true, timeout: 10000 });
+  });
+});

@@ -8,11 +8,13 @@ import Vapor
 
 /// The one composition root: production (`civicgrid serve`), the CLI and every test call it.
 public func configure(_ app: Application, config: AppConfig) async throws {
-    app.state = AppState(config: config, cipher: PersonalDataCipher(secret: config.secret))
+    app.directory = DirectoryConfiguration(workingDirectory: packageRoot(app))
+    let uploads = config.uploadDirectory.hasPrefix("/") ? config.uploadDirectory : app.directory.workingDirectory + config.uploadDirectory
+    app.state = AppState(config: config, cipher: PersonalDataCipher(secret: config.secret),
+                         uploadDirectory: uploads.hasSuffix("/") ? uploads : uploads + "/")
     if config.secretIsDefault && app.environment == .production {
         app.logger.warning("CIVICGRID_SECRET is not set: personal data is encrypted with the development key")
     }
-    app.directory = DirectoryConfiguration(workingDirectory: packageRoot(app))
 
     switch config.database {
     case .sqliteFile(let path):
@@ -24,8 +26,11 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     case .postgres(let url):
         app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
     }
-    app.migrations.addCivicGridMigrations()
+    app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory)
     app.lifecycle.use(DatabaseStartup())
+    app.lifecycle.use(SweeperLifecycle())
+    let command = CommandLine.arguments.dropFirst().first
+    app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = app.directory.viewsDirectory
@@ -43,6 +48,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try routes(app)
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+    app.asyncCommands.use(VerifyTrailCommand(), as: "verify-trail")
 }
 
 /// Runs the dialect's start-up statements (SQLite: WAL) once the app boots.

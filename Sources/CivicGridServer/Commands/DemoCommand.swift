@@ -11,6 +11,8 @@ struct DemoCommand: AsyncCommand {
         var port: Int?
         @Flag(name: "no-serve", help: "Only migrate and seed, then exit")
         var noServe: Bool
+        @Option(name: "cases", help: "Cases in the demo history (default 2400, over the past 150 days)")
+        var cases: Int?
     }
 
     var help: String { "Migrates the database, seeds the demo city if it is not there yet, prints the demo logins and serves." }
@@ -19,7 +21,9 @@ struct DemoCommand: AsyncCommand {
         let app = context.application
         app.storage[DemoModeKey.self] = true
         try await app.autoMigrate()
-        let seeded = try await DemoSeeder(app: app).seedIfEmpty()
+        let started = Date()
+        let seeded = try await DemoSeeder(app: app).seedIfEmpty(cases: max(0, signature.cases ?? 2400))
+        if seeded { context.console.info("Demo data ready in \(Int(Date().timeIntervalSince(started))) s.") }
         let hostname = signature.hostname ?? "127.0.0.1", port = signature.port ?? 8080
         var lines = [
             "", "CivicGrid 网格通 demo — " + (seeded ? "demo city created" : "existing demo database reused"),

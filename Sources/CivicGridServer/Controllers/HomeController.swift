@@ -11,7 +11,13 @@ enum HomeController {
         let lookup: [LookupRow]
         let query: String
         let hasQuery: Bool
+        var queues: [Queue] = []
+        var notices: [Notice] = []
+        var canReport = false
     }
+
+    struct Queue: Encodable { let label: String; let count: Int; let href: String; let warn: Bool }
+    struct Notice: Encodable { let text: String; let at: String; let href: String? }
 
     struct Card: Encodable {
         let title: String
@@ -42,7 +48,11 @@ enum HomeController {
         for assignment in user.assignments {
             cards.append(try await card(for: assignment, user: user, req: req))
         }
-        return try await req.view.render("home", HomePage(layout: layout, isResident: false, cards: cards, lookup: [], query: "", hasQuery: false))
+        var page = HomePage(layout: layout, isResident: false, cards: cards, lookup: [], query: "", hasQuery: false)
+        page.queues = try await queues(for: user, req: req)
+        page.notices = try await notices(for: user, req: req)
+        page.canReport = CaseController.canReport(user)
+        return try await req.view.render("home", page)
     }
 
     static func card(for a: CurrentUser.Assignment, user: CurrentUser, req: Request) async throws -> Card {
@@ -78,6 +88,27 @@ enum HomeController {
         let kind = a.employment.map { "（\($0.displayName)）" } ?? ""
         return Card(title: a.role.displayName + kind, subtitle: area.name, duty: a.role.duty, facts: facts,
                     team: Array(team), links: links, map: map)
+    }
+
+    /// The user's work queues with their counts: what to do next.
+    static func queues(for user: CurrentUser, req: Request) async throws -> [Queue] {
+        var result: [Queue] = []
+        for tab in CaseQueries.tabs(for: user) where tab != .all {
+            let count = try await CaseQueries.query(tab, filter: .init(), user: user, now: req.now, on: req.db).count()
+            result.append(Queue(label: tab.label, count: count, href: "/cases?tab=\(tab.rawValue)", warn: (tab == .overdue || tab == .soon) && count > 0))
+        }
+        return result
+    }
+
+    /// The latest messages to the areas the user works at and to their departments.
+    static func notices(for user: CurrentUser, req: Request) async throws -> [Notice] {
+        let areas = user.assignments.compactMap(\.areaID), departments = user.assignments.compactMap(\.departmentID)
+        guard !areas.isEmpty || !departments.isEmpty else { return [] }
+        let rows = try await Notification.query(on: req.db).group(.or) { g in
+            if !areas.isEmpty { g.filter(\.$areaID ~~ areas) }
+            if !departments.isEmpty { g.filter(\.$departmentID ~~ departments) }
+        }.sort(\.$createdAt, .descending).limit(8).all()
+        return rows.map { Notice(text: $0.text, at: Formatting.dateTime($0.createdAt), href: $0.$case.id.map { "/cases/\($0)" }) }
     }
 
     /// 找网格员: a resident types the name of their community or grid and sees who looks after it.

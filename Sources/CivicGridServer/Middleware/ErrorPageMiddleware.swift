@@ -48,6 +48,12 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             return (.unprocessableEntity, violation.description)
         case let violation as GeometryError:
             return (.unprocessableEntity, violation.description)
+        case let violation as CaseRuleViolation:
+            return (.unprocessableEntity, violation.description)
+        case let violation as WorkCalendar.CalendarError:
+            return (.unprocessableEntity, violation.description)
+        case let violation as SLAPolicy.PolicyError:
+            return (.unprocessableEntity, violation.description)
         case let db as any DatabaseError where db.isConstraintFailure:
             return (.conflict, "数据与已有记录冲突（如编码或名称重复）")
         case is DecodingError:

@@ -2,7 +2,7 @@ import Fluent
 
 extension Migrations {
     /// Every migration, in order. Each block is one release; never reorder, only append.
-    func addCivicGridMigrations() {
+    func addCivicGridMigrations(resourcesDirectory: String) {
         // 001: foundation — departments, people, the area tree, roles, sessions and tokens, privacy log.
         add(CreateDepartment())
         add(CreateUser())
@@ -11,5 +11,17 @@ extension Migrations {
         add(CreateUserToken())
         add(CreateLoginFailure())
         add(CreateAccessLog())
+        // 002: the case engine — classification list, calendar, cases, deadlines, trace, inquiries,
+        // negative list, notifications, photos.
+        add(CreateCaseCategory())
+        add(CreateCalendarDay())
+        add(CreateCase())
+        add(CreateCaseDeadline())
+        add(CreateTimelineEntry())
+        add(CreateInquiry())
+        add(CreateNegativeListEntry())
+        add(CreateNotification())
+        add(CreateCasePhoto())
+        add(SeedReferenceData(holidaysFile: resourcesDirectory + "Data/cn-holidays.json"))
     }
 }

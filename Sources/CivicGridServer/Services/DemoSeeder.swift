@@ -10,9 +10,19 @@ struct DemoSeeder {
 
     static let rootCode = "4302"
 
-    /// Returns false when the demo was already there.
+    /// Seeds the city, then its case history (over the past `days`), each only if missing.
+    /// Returns false when both were already there.
     @discardableResult
-    func seedIfEmpty(plan: DemoCityPlan = DemoCity.generate()) async throws -> Bool {
+    func seedIfEmpty(plan: DemoCityPlan = DemoCity.generate(), cases: Int = 2400, days: Int = 150, now: Date? = nil) async throws -> Bool {
+        let cityCreated = try await seedCity(plan: plan)
+        guard cases > 0, try await Case.query(on: app.db).count() == 0 else { return cityCreated }
+        let history = DemoCaseHistory(app: app, plan: plan, caseCount: cases, days: days)
+        let created = try await history.run(now: now ?? app.state.clock.now())
+        app.logger.info("demo case history", metadata: ["cases": .stringConvertible(created)])
+        return true
+    }
+
+    private func seedCity(plan: DemoCityPlan) async throws -> Bool {
         if try await Area.query(on: app.db).filter(\.$code == Self.rootCode).count() > 0 { return false }
         // One hash for every demo account: bcrypt is deliberately slow, and they share a password.
         let cost = app.state.config.bcryptCost
@@ -59,6 +69,7 @@ struct DemoSeeder {
             for chunk in stride(from: 0, to: assignments.count, by: 200) {
                 try await Array(assignments[chunk..<min(chunk + 200, assignments.count)]).create(on: tx)
             }
+            try await CategoryService.linkDefaultDepartments(on: tx)
         }
         return true
     }

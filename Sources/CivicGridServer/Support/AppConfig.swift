@@ -19,6 +19,8 @@ public struct AppConfig: Sendable {
     public var levelScheme: LevelScheme
     public var loginThrottle: LoginThrottle
     public var clock: any GridClock
+    /// Where case photos are stored; relative paths are under the package root.
+    public var uploadDirectory: String = "data/uploads"
 
     public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
 
@@ -66,6 +68,7 @@ public struct AppConfig: Sendable {
             guard let value = Double(hours), value > 0 else { throw ConfigError.invalid("SESSION_HOURS", "应为正数") }
             config.sessionLifetime = value * 3600
         }
+        if let uploads = env["UPLOAD_DIR"], !uploads.isEmpty { config.uploadDirectory = uploads }
         if let levels = env["CIVICGRID_LEVELS"], !levels.isEmpty {
             do { config.levelScheme = try LevelScheme.parse(levels) } catch { throw ConfigError.invalid("CIVICGRID_LEVELS", error.description) }
         }

@@ -8,6 +8,8 @@ struct AppState: Sendable {
     let cipher: PersonalDataCipher
     var clock: any GridClock { config.clock }
     var levels: LevelScheme { config.levelScheme }
+    /// Where case photos are stored (absolute, ends with "/").
+    let uploadDirectory: String
 }
 
 extension Application {

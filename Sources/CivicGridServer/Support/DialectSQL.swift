@@ -7,6 +7,9 @@ protocol DialectSQL: Sendable {
     func createPrefixIndex(_ name: String, table: String, column: String) -> SQLQueryString
     /// Settings applied when the database opens.
     func startupStatements() -> [SQLQueryString]
+    /// A lock held until the transaction ends, answering one row `locked`; nil where a single
+    /// process owns the database anyway (SQLite).
+    func tryTransactionLock(key: Int64) -> SQLQueryString?
 }
 
 struct SQLiteDialectSQL: DialectSQL {
@@ -16,10 +19,10 @@ struct SQLiteDialectSQL: DialectSQL {
 
     func startupStatements() -> [SQLQueryString] {
         // WAL: readers never block the writer; the setting is stored in the file.
-        // LIKE is case-insensitive by default in SQLite, which stops it using the index; paths
-        // hold only digits and slashes, so case-sensitive LIKE changes no result.
-        ["PRAGMA journal_mode=WAL", "PRAGMA case_sensitive_like=ON"]
+        ["PRAGMA journal_mode=WAL"]
     }
+
+    func tryTransactionLock(key: Int64) -> SQLQueryString? { nil }
 }
 
 struct PostgresDialectSQL: DialectSQL {
@@ -29,6 +32,10 @@ struct PostgresDialectSQL: DialectSQL {
     }
 
     func startupStatements() -> [SQLQueryString] { [] }
+
+    func tryTransactionLock(key: Int64) -> SQLQueryString? {
+        "SELECT pg_try_advisory_xact_lock(\(unsafeRaw: String(key))) AS locked"
+    }
 }
 
 extension SQLDatabase {

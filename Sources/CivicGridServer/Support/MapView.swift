@@ -15,15 +15,24 @@ struct MapView: Encodable {
     let height: Int
     let shapes: [Shape]
     let showLabels: Bool
+    /// A reported position, when there is one.
+    let pin: Pin?
+
+    struct Pin: Encodable { let x: String; let y: String }
 
     /// nil when none of the areas has a boundary.
-    init?(areas: [(area: Area, href: String?)], highlight: Int? = nil, width: Double = 800, height maxHeight: Double = 600) {
+    init?(areas: [(area: Area, href: String?)], highlight: Int? = nil, width: Double = 800, height maxHeight: Double = 600, pin: GeoPoint? = nil) {
         let drawable = areas.compactMap { item in item.area.boundary.map { (item.area, item.href, $0) } }
         guard let box = drawable.map({ $0.2.boundingBox }).reduce(nil, { ($0?.union($1)) ?? $1 }) else { return nil }
         let projection = SVGProjection(box: box, width: width, maxHeight: maxHeight)
         self.width = Int(projection.width)
         height = Int(projection.height)
         showLabels = drawable.count <= 60
+        self.pin = pin.flatMap { p in
+            guard box.contains(p) else { return nil }
+            let (x, y) = projection.project(p)
+            return Pin(x: String(format: "%.0f", x), y: String(format: "%.0f", y))
+        }
         shapes = drawable.map { area, href, polygon in
             let (x, y) = projection.project(polygon.labelPoint)
             return Shape(d: projection.pathData(polygon), href: href, label: area.name,

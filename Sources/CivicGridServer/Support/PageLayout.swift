@@ -25,11 +25,14 @@ struct PageLayout: Encodable {
         }
         user = Badge(name: current.displayName,
                      roles: current.kind == .resident ? "居民" : current.assignments.map(\.label).joined(separator: "；"))
-        var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path)]
+        var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", "/cases")]
         if current.kind == .staff {
             items.append(("areas", "网格层级", SiteURL.areas.path))
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
+            items.append(("categories", "分类清单", "/categories"))
+            items.append(("calendar", "工作日历", "/calendar"))
+            items.append(("negative", "负面清单", "/negative-list"))
         }
         nav = items.map { NavItem(label: $0.1, href: $0.2, active: $0.0 == section) }
     }
@@ -39,7 +42,7 @@ struct PageLayout: Encodable {
         [
             "saved": "已保存", "created": "已创建", "moved": "已移动，下级区域的路径和编码已同步更新", "deleted": "已删除",
             "role-added": "已添加岗位", "role-removed": "已移除岗位", "password": "密码已重置", "registered": "注册成功，欢迎使用",
-            "activated": "账号已启用", "deactivated": "账号已停用",
+            "activated": "账号已启用", "deactivated": "账号已停用", "reported": "事件已上报", "done": "操作成功，已记入流转记录",
         ][key]
     }
 }

@@ -56,6 +56,7 @@ public enum TimelineChain {
         public let seq: Int
         public let why: String
         public var description: String { "\(caseCode) 第 \(seq) 条：\(why)" }
+        public init(caseCode: String, seq: Int, why: String) { self.caseCode = caseCode; self.seq = seq; self.why = why }
     }
 
     /// Checks one case's rows (any order); returns the first broken link, or nil when intact.

@@ -1,0 +1,171 @@
+import Fluent
+import GridCore
+import Vapor
+
+/// The case engine over JSON: list, report, read with timeline and allowed actions, act.
+enum CaseAPIController {
+    struct CaseDTO: Content {
+        let id: UUID
+        let code: String
+        let title: String
+        let description: String
+        let status: CaseStatus
+        let statusName: String
+        let publicStatus: String
+        let overdue: Bool
+        let channel: String
+        let categoryID: UUID
+        let gridID: Int
+        let holderAreaID: Int?
+        let holderDepartmentID: UUID?
+        let coHandlerIDs: [UUID]
+        let resolution: Resolution?
+        let satisfaction: Satisfaction?
+        let latitude: Double?
+        let longitude: Double?
+        let address: String?
+        let reportedAt: Date
+        let acceptedAt: Date?
+        let closedAt: Date?
+
+        init(_ c: Case) {
+            id = c.id!
+            code = c.code
+            title = c.title
+            description = c.description
+            status = c.status
+            statusName = c.status.displayName
+            publicStatus = c.status.publicStatus(overdue: c.overdue)
+            overdue = c.overdue
+            channel = c.channel.rawValue
+            categoryID = c.$category.id
+            gridID = c.$grid.id
+            holderAreaID = c.$holderArea.id
+            holderDepartmentID = c.$holderDepartment.id
+            coHandlerIDs = c.coHandlerIDs
+            resolution = c.resolution
+            satisfaction = c.satisfaction
+            latitude = c.latitude
+            longitude = c.longitude
+            address = c.address
+            reportedAt = c.reportedAt
+            acceptedAt = c.acceptedAt
+            closedAt = c.closedAt
+        }
+    }
+
+    struct Page: Content { let items: [CaseDTO]; let total: Int; let page: Int; let pageSize: Int }
+
+    @Sendable static func list(req: Request) async throws -> Page {
+        let user = try req.currentUser
+        let tab = req.query[String.self, at: "tab"].flatMap(CaseQueries.Tab.init(rawValue:)) ?? .all
+        let query = try await CaseQueries.query(tab, filter: CaseController.filter(from: req), user: user, now: req.now, on: req.db)
+        let page = max(1, req.query[Int.self, at: "page"] ?? 1), size = min(100, max(1, req.query[Int.self, at: "pageSize"] ?? 30))
+        let total = try await query.count()
+        let cases = try await query.sort(\Case.$reportedAt, .descending).range(((page - 1) * size)..<(page * size)).all()
+        return Page(items: cases.map(CaseDTO.init), total: total, page: page, pageSize: size)
+    }
+
+    struct ReportBody: Content {
+        var categoryID: UUID
+        var title: String
+        var description: String?
+        var channel: String
+        var urgency: Urgency?
+        var gridID: Int?
+        var latitude: Double?
+        var longitude: Double?
+        var address: String?
+        var reporterName: String?
+        var reporterPhone: String?
+        var externalRef: String?
+        var onSiteNote: String?
+        var needsApproval: Bool?
+    }
+
+    @Sendable static func create(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        let body = try req.content.decode(ReportBody.self)
+        guard let channel = CaseChannel(rawValue: body.channel) else { throw Abort(.unprocessableEntity, reason: "未知的来源渠道 \(body.channel)") }
+        let c = try await CaseService(db: req.db, app: req.application).report(.init(
+            categoryID: body.categoryID, title: body.title, description: body.description ?? "", channel: channel, urgency: body.urgency ?? .normal,
+            gridID: body.gridID, latitude: body.latitude, longitude: body.longitude, address: body.address, reporterName: body.reporterName,
+            reporterPhone: body.reporterPhone, externalRef: body.externalRef, onSiteNote: body.onSiteNote,
+            needsApproval: body.needsApproval ?? (channel == .gridWorker)), by: user, now: req.now)
+        return try await CaseDTO(c).encodeResponse(status: .created, for: req)
+    }
+
+    struct DetailDTO: Content {
+        let `case`: CaseDTO
+        let deadlines: [DeadlineDTO]
+        let timeline: [EntryDTO]
+        let allowedActions: [ActionKind]
+    }
+    struct DeadlineDTO: Content { let kind: DeadlineKind; let dueAt: Date; let metAt: Date?; let endedAt: Date?; let overdueAt: Date?; let areaID: Int?; let departmentID: UUID? }
+    struct EntryDTO: Content {
+        let seq: Int; let at: Date; let actorName: String; let role: String; let level: String; let action: String
+        let fromStatus: String; let toStatus: String; let comment: String; let hash: String; let prevHash: String
+    }
+
+    static func detail(_ id: UUID, req: Request) async throws -> DetailDTO {
+        let user = try req.currentUser
+        let service = CaseService(db: req.db, app: req.application)
+        let c = try await service.require(id, for: user)
+        let deadlines = try await CaseDeadline.query(on: req.db).filter(\.$case.$id == id).sort(\.$startedAt).all()
+        let entries = try await TimelineEntry.query(on: req.db).filter(\.$case.$id == id).sort(\.$seq).all()
+        let allowed = try await service.machine().allowedActions(for: CaseService.actor(user), on: try await service.snapshot(of: c, on: req.db), now: req.now)
+        return DetailDTO(
+            case: CaseDTO(c),
+            deadlines: deadlines.map { DeadlineDTO(kind: $0.kind, dueAt: $0.dueAt, metAt: $0.metAt, endedAt: $0.endedAt, overdueAt: $0.overdueAt,
+                                                   areaID: $0.areaID, departmentID: $0.departmentID) },
+            timeline: entries.map { EntryDTO(seq: $0.seq, at: $0.at, actorName: $0.actorName, role: $0.role, level: $0.level, action: $0.action,
+                                             fromStatus: $0.fromStatus, toStatus: $0.toStatus, comment: $0.comment, hash: $0.hash, prevHash: $0.prevHash) },
+            allowedActions: allowed)
+    }
+
+    @Sendable static func show(req: Request) async throws -> DetailDTO { try await detail(try req.parameters.require("id", as: UUID.self), req: req) }
+
+    struct ActBody: Content {
+        var action: String
+        var comment: String?
+        var reason: String?
+        var department: String?
+        var coHandlers: [String]?
+        var workingDays: Int?
+        var passed: Bool?
+        var satisfaction: String?
+    }
+
+    @Sendable static func act(req: Request) async throws -> DetailDTO {
+        let user = try req.currentUser
+        let id = try req.parameters.require("id", as: UUID.self)
+        let body = try req.content.decode(ActBody.self)
+        let form = CaseController.ActForm(action: body.action, comment: body.comment, reason: body.reason, department: body.department,
+                                          coHandlers: body.coHandlers, days: body.workingDays.map(String.init),
+                                          passed: body.passed == false ? "0" : "1", satisfaction: body.satisfaction, photos: nil)
+        _ = try await CaseService(db: req.db, app: req.application).perform(try form.caseAction(), on: id, by: user, now: req.now)
+        return try await detail(id, req: req)
+    }
+
+    struct CategoryDTO: Content {
+        let id: UUID; let code: String; let name: String; let parentID: UUID?; let policy: SLAPolicy; let departmentID: UUID?; let stabilityRisk: Bool
+    }
+
+    @Sendable static func categories(req: Request) async throws -> [CategoryDTO] {
+        _ = try req.currentUser
+        return try await CaseCategory.query(on: req.db).filter(\.$active == true).sort(\.$code).all().map {
+            CategoryDTO(id: $0.id!, code: $0.code, name: $0.name, parentID: $0.$parent.id, policy: $0.policy, departmentID: $0.$department.id,
+                        stabilityRisk: $0.stabilityRisk)
+        }
+    }
+
+    struct DayDTO: Content { let date: String; let kind: WorkCalendar.DayKind; let name: String }
+
+    @Sendable static func calendar(req: Request) async throws -> [DayDTO] {
+        _ = try req.currentUser
+        let year = try req.parameters.require("year", as: Int.self)
+        return try await CalendarDay.query(on: req.db).filter(\.$date =~ "\(year)-").sort(\.$date).all().map {
+            DayDTO(date: $0.date, kind: $0.kind, name: $0.name)
+        }
+    }
+}

@@ -1,0 +1,305 @@
+import Fluent
+import GridCore
+import Vapor
+
+/// Cases on the web: queues, the report form, the case page with its timeline and exactly the
+/// actions the state machine allows this user, and photos.
+enum CaseController {
+    // MARK: Queue
+
+    struct ListPage: Encodable {
+        let layout: PageLayout
+        let tabs: [Tab]
+        let rows: [Row]
+        let total: Int
+        let page: Int
+        let pages: Int
+        let prev: String?
+        let next: String?
+        let tab: String
+        let filters: Filters
+        let canReport: Bool
+    }
+
+    struct Tab: Encodable { let key: String; let label: String; let count: Int; let href: String; let active: Bool; let warn: Bool }
+    struct Row: Encodable {
+        let href: String; let code: String; let title: String; let category: String; let channel: String; let grid: String
+        let status: String; let statusClass: String; let overdue: Bool; let deadline: String; let deadlineClass: String; let reportedAt: String
+    }
+    struct Filters: Encodable {
+        let status: [Option]; let channel: [Option]; let categories: [CategoryService.Group]
+        let from: String; let to: String; let area: String; let q: String
+    }
+    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+
+    static func filter(from req: Request) -> CaseQueries.Filter {
+        CaseQueries.Filter(
+            status: req.query[String.self, at: "status"].flatMap(CaseStatus.init(rawValue:)),
+            categoryID: req.query[String.self, at: "category"].flatMap(UUID.init(uuidString:)),
+            channel: req.query[String.self, at: "channel"].flatMap(CaseChannel.init(rawValue:)),
+            from: req.query[String.self, at: "from"].flatMap(LocalDate.init), to: req.query[String.self, at: "to"].flatMap(LocalDate.init),
+            areaCode: req.query[String.self, at: "area"], text: req.query[String.self, at: "q"])
+    }
+
+    @Sendable static func index(req: Request) async throws -> View {
+        let user = try req.currentUser
+        let tabs = CaseQueries.tabs(for: user)
+        let tab = req.query[String.self, at: "tab"].flatMap(CaseQueries.Tab.init(rawValue:)).flatMap { tabs.contains($0) ? $0 : nil } ?? tabs[0]
+        let filter = filter(from: req)
+        let now = req.now
+        var tabRows: [Tab] = []
+        for t in tabs {
+            let count = try await CaseQueries.query(t, filter: CaseQueries.Filter(), user: user, now: now, on: req.db).count()
+            tabRows.append(Tab(key: t.rawValue, label: t.label, count: count, href: "/cases?tab=\(t.rawValue)", active: t == tab,
+                               warn: (t == .overdue || t == .soon) && count > 0))
+        }
+        let query = try await CaseQueries.query(tab, filter: filter, user: user, now: now, on: req.db)
+        let total = try await query.count()
+        let pageSize = 30
+        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
+        let cases = try await query.sort(\Case.$reportedAt, .descending).range(((page - 1) * pageSize)..<(page * pageSize))
+            .with(\.$category).with(\.$grid).all()
+        let rows = try await rows(for: cases, now: now, on: req.db)
+        let pages = max(1, (total + pageSize - 1) / pageSize)
+        func link(_ p: Int) -> String {
+            var c = URLComponents(); c.path = "/cases"
+            c.queryItems = (req.url.query.map { URLComponents(string: "?" + $0)?.queryItems ?? [] } ?? []).filter { $0.name != "page" }
+                + [URLQueryItem(name: "page", value: String(p))]
+            return c.string ?? "/cases"
+        }
+        let statusOptions = CaseStatus.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == filter.status) }
+        let channelOptions = CaseChannel.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == filter.channel) }
+        return try await req.view.render("cases/index", ListPage(
+            layout: PageLayout(req, title: "事件 · " + tab.label, section: "cases"), tabs: tabRows, rows: rows, total: total, page: page, pages: pages,
+            prev: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil, tab: tab.rawValue,
+            filters: Filters(status: statusOptions, channel: channelOptions, categories: try await CategoryService.groups(on: req.db, selected: filter.categoryID),
+                             from: filter.from?.description ?? "", to: filter.to?.description ?? "", area: filter.areaCode ?? "", q: filter.text ?? ""),
+            canReport: canReport(user)))
+    }
+
+    static func rows(for cases: [Case], now: Date, on db: any Database) async throws -> [Row] {
+        let ids = cases.compactMap(\.id)
+        let open = ids.isEmpty ? [] : try await CaseDeadline.query(on: db).filter(\.$case.$id ~~ ids).filter(\.$metAt == nil).filter(\.$endedAt == nil)
+            .sort(\.$dueAt).all()
+        return cases.map { c in
+            let next = open.first { $0.$case.id == c.id }
+            return Row(href: "/cases/\(c.id!)", code: c.code, title: c.title, category: c.category.name, channel: c.channel.displayName,
+                       grid: c.grid.name, status: c.status.displayName, statusClass: c.status.rawValue, overdue: c.overdue,
+                       deadline: next.map { "\($0.kind.displayName) \(Formatting.remaining(until: $0.dueAt, now: now))" } ?? "—",
+                       deadlineClass: next.map { $0.dueAt < now ? "late" : ($0.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") } ?? "",
+                       reportedAt: Formatting.dateTime(c.reportedAt))
+        }
+    }
+
+    static func canReport(_ user: CurrentUser) -> Bool {
+        user.kind == .resident || !user.roles.isDisjoint(with: [.gridWorker, .gridLeader, .operator])
+    }
+
+    // MARK: Report
+
+    struct NewPage: Encodable {
+        let layout: PageLayout
+        let categories: [CategoryService.Group]
+        let grids: [GridGroup]
+        let channels: [Option]
+        let urgencies: [Option]
+        let isGridWorker: Bool
+        let isOperator: Bool
+        let form: ReportForm
+        let error: String?
+    }
+
+    struct GridGroup: Encodable { let name: String; let grids: [Option] }
+
+    struct ReportForm: Content {
+        var category: String = ""
+        var title: String = ""
+        var description: String = ""
+        var channel: String? = nil
+        var urgency: String? = nil
+        var grid: String? = nil
+        var address: String? = nil
+        var latitude: String? = nil
+        var longitude: String? = nil
+        var reporterName: String? = nil
+        var reporterPhone: String? = nil
+        var externalRef: String? = nil
+        var mode: String? = nil
+        var onSiteNote: String? = nil
+        var photos: [File]? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case category, title, description, channel, urgency, grid, address, latitude, longitude, reporterName, reporterPhone, externalRef, mode, onSiteNote
+            case photos
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            for (key, value) in [(CodingKeys.category, category), (.title, title), (.description, description)] { try c.encode(value, forKey: key) }
+            for (key, value) in [(CodingKeys.channel, channel), (.urgency, urgency), (.grid, grid), (.address, address), (.latitude, latitude),
+                                 (.longitude, longitude), (.reporterName, reporterName), (.reporterPhone, reporterPhone),
+                                 (.externalRef, externalRef), (.mode, mode), (.onSiteNote, onSiteNote)] {
+                try c.encode(value ?? "", forKey: key)
+            }
+        }
+    }
+
+    static func renderNew(_ req: Request, form: ReportForm, error: String?) async throws -> Response {
+        let user = try req.currentUser
+        guard canReport(user) else { throw Abort(.forbidden, reason: "您的岗位不能上报事件") }
+        let isOperator = user.roles.contains(.operator)
+        let gridQuery = Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).with(\.$parent).sort(\.$code)
+        let grids = user.kind == .resident ? try await gridQuery.all() : try await gridQuery.within(user.scope).all()
+        var groups: [GridGroup] = []
+        for grid in grids {
+            let option = Option(value: String(grid.id!), label: grid.name, selected: String(grid.id!) == form.grid || grids.count == 1)
+            let name = grid.parent?.name ?? ""
+            if groups.last?.name == name { groups[groups.count - 1] = GridGroup(name: name, grids: groups[groups.count - 1].grids + [option]) }
+            else { groups.append(GridGroup(name: name, grids: [option])) }
+        }
+        let operatorChannels: [CaseChannel] = [.hotline12345, .mayorHotline, .serviceHotline96361, .wechatGroup, .videoPatrol, .onlinePetition, .upperLevel, .fourPlatforms, .resident]
+        let page = NewPage(
+            layout: PageLayout(req, title: "上报事件", section: "cases"),
+            categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category)), grids: groups,
+            channels: operatorChannels.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0.rawValue == form.channel) },
+            urgencies: Urgency.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0.rawValue == (form.urgency ?? "normal")) },
+            isGridWorker: user.roles.contains(.gridWorker) || user.roles.contains(.gridLeader), isOperator: isOperator, form: form, error: error)
+        let response = try await req.view.render("cases/new", page).encodeResponse(for: req)
+        if error != nil { response.status = .unprocessableEntity }
+        return response
+    }
+
+    @Sendable static func newForm(req: Request) async throws -> Response { try await renderNew(req, form: ReportForm(), error: nil) }
+
+    @Sendable static func create(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        var form = try req.content.decode(ReportForm.self)
+        do {
+            guard let category = UUID(uuidString: form.category) else { throw Abort(.unprocessableEntity, reason: "请选择事件类别") }
+            let channel: CaseChannel
+            if user.kind == .resident { channel = .resident }
+            else if user.roles.contains(.operator), let chosen = form.channel.flatMap(CaseChannel.init(rawValue:)) { channel = chosen }
+            else { channel = .gridWorker }
+            let onSite = form.mode == "onsite"
+            if onSite, (form.onSiteNote ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw Abort(.unprocessableEntity, reason: "现场处置请填写处置情况")
+            }
+            let input = CaseService.ReportInput(
+                categoryID: category, title: form.title, description: form.description, channel: channel,
+                urgency: form.urgency.flatMap(Urgency.init(rawValue:)) ?? .normal, gridID: form.grid.flatMap { Int($0) },
+                latitude: try number(form.latitude, "纬度"), longitude: try number(form.longitude, "经度"), address: form.address,
+                reporterName: form.reporterName, reporterPhone: form.reporterPhone, externalRef: form.externalRef,
+                onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: channel == .gridWorker)
+            let photos = try PhotoStore(root: req.state.uploadDirectory).store(form.photos ?? [], now: req.now)
+            let c = try await CaseService(db: req.db, app: req.application).report(input, by: user, photos: photos, now: req.now)
+            return req.redirect(to: "/cases/\(c.id!)?notice=reported")
+        } catch {
+            let (status, reason) = ErrorPageMiddleware.describe(error)
+            guard status.code < 500 else { throw error }
+            form.photos = nil
+            return try await renderNew(req, form: form, error: reason)
+        }
+    }
+
+    static func number(_ text: String?, _ name: String) throws -> Double? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Double(text), value.isFinite else { throw Abort(.unprocessableEntity, reason: "\(name)必须是数字") }
+        return value
+    }
+
+    // MARK: Case page
+
+    @Sendable static func show(req: Request) async throws -> Response {
+        try await renderShow(req, id: try req.parameters.require("id", as: UUID.self), error: nil)
+    }
+
+    static func renderShow(_ req: Request, id: UUID, error: String?) async throws -> Response {
+        let user = try req.currentUser
+        let detail = try await CaseDetail.load(id, for: user, req: req)
+        let response = try await req.view.render("cases/show", ShowPage(layout: PageLayout(req, title: detail.code, section: "cases"),
+                                                                        c: detail, error: error)).encodeResponse(for: req)
+        if error != nil { response.status = .unprocessableEntity }
+        return response
+    }
+
+    struct ShowPage: Encodable { let layout: PageLayout; let c: CaseDetail; let error: String? }
+
+    struct ActForm: Content {
+        var action: String
+        var comment: String?
+        var reason: String?
+        var department: String?
+        var coHandlers: [String]?
+        var days: String?
+        var passed: String?
+        var satisfaction: String?
+        var photos: [File]?
+
+        /// The GridCore action this form asks for.
+        func caseAction() throws -> CaseAction {
+            guard let kind = ActionKind(rawValue: action) else { throw Abort(.badRequest, reason: "未知操作") }
+            let text = (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.count <= 2000 else { throw Abort(.unprocessableEntity, reason: "说明不能超过 2000 个字") }
+            switch kind {
+            case .report: throw Abort(.badRequest, reason: "未知操作")
+            case .approveEscalation: return .approveEscalation
+            case .resolveOnSite: return .resolveOnSite(text)
+            case .accept: return .accept
+            case .reject: return .reject(reason.flatMap(RejectReason.init(rawValue:)) ?? .invalid, text)
+            case .handleLocally: return .handleLocally(text)
+            case .escalate: return .escalate(text)
+            case .dispatch:
+                guard let department = department, UUID(uuidString: department) != nil else { throw Abort(.unprocessableEntity, reason: "请选择承办部门") }
+                var workingDays: Int?
+                if let days = days?.trimmingCharacters(in: .whitespaces), !days.isEmpty {
+                    guard let n = Int(days) else { throw Abort(.unprocessableEntity, reason: "办理时限须为整数个工作日") }
+                    workingDays = n
+                }
+                return .dispatch(department: department, coHandlers: (coHandlers ?? []).filter { !$0.isEmpty }, workingDays: workingDays, note: text)
+            case .explain: return .explain(text)
+            case .acknowledge: return .acknowledge
+            case .returnCase: return .returnCase(text)
+            case .markOnSite: return .markOnSite
+            case .reply: return .reply(text)
+            case .verify: return .verify(passed: passed != "0", text)
+            case .reopen: return .reopen(text)
+            case .urge: return .urge(text)
+            case .supervise: return .supervise(text)
+            case .fileInquiry: return .fileInquiry(text)
+            case .answerInquiry: return .answerInquiry(text)
+            case .rate:
+                guard let s = satisfaction.flatMap(Satisfaction.init(rawValue:)) else { throw Abort(.unprocessableEntity, reason: "请选择满意度") }
+                return .rate(s, text)
+            }
+        }
+    }
+
+    @Sendable static func act(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        let id = try req.parameters.require("id", as: UUID.self)
+        do {
+            let form = try req.content.decode(ActForm.self)
+            let action = try form.caseAction()
+            let photos = try PhotoStore(root: req.state.uploadDirectory).store(form.photos ?? [], now: req.now)
+            _ = try await CaseService(db: req.db, app: req.application).perform(action, on: id, by: user, photos: photos, now: req.now)
+            return req.redirect(to: "/cases/\(id)?notice=done")
+        } catch let violation as CaseRuleViolation {
+            return try await renderShow(req, id: id, error: violation.description)
+        } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {
+            return try await renderShow(req, id: id, error: abort.reason)
+        }
+    }
+
+    // MARK: Photos
+
+    @Sendable static func photo(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        guard let photo = try await CasePhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
+        _ = try await CaseService(db: req.db, app: req.application).require(photo.$case.id, for: user)
+        guard let path = PhotoStore(root: req.state.uploadDirectory).absolutePath(photo.storedPath) else { throw Abort(.notFound) }
+        let response = try await req.fileio.asyncStreamFile(at: path)
+        response.headers.replaceOrAdd(name: .contentType, value: photo.contentType)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
+        return response
+    }
+}

@@ -1,0 +1,156 @@
+import Fluent
+import GridCore
+import Vapor
+
+/// Everything the case page shows, built once per request.
+struct CaseDetail: Encodable {
+    let id: String
+    let code: String
+    let title: String
+    let description: String
+    let status: String
+    let statusClass: String
+    let publicStatus: String
+    let overdue: Bool
+    let urgency: String
+    let urgent: Bool
+    let supervised: Bool
+    let inquiryOpen: Bool
+    let facts: [Fact]
+    let deadlines: [DeadlineRow]
+    let timeline: [TimelineRow]
+    let photos: [PhotoRow]
+    let inquiries: [InquiryRow]
+    let actions: [ActionForm]
+    let map: MapView?
+
+    struct Fact: Encodable { let label: String; let value: String }
+    struct DeadlineRow: Encodable { let kind: String; let due: String; let state: String; let stateClass: String; let holder: String }
+    struct TimelineRow: Encodable {
+        let seq: Int; let at: String; let actor: String; let role: String; let action: String; let change: String
+        let comment: String; let photos: [String]; let hash: String
+    }
+    struct PhotoRow: Encodable { let href: String; let stage: String }
+    struct InquiryRow: Encodable { let question: String; let askedAt: String; let due: String; let answer: String?; let answeredAt: String? }
+    struct Option: Encodable { let value: String; let label: String; let selected: Bool }
+
+    /// One form per allowed action, with the fields that action needs.
+    struct ActionForm: Encodable {
+        let kind: String
+        let label: String
+        let primary: Bool
+        let needsText: Bool
+        let textLabel: String
+        let photos: Bool
+        let reasons: [Option]?
+        let departments: [Option]?
+        let coHandlers: [Option]?
+        let days: Int?
+        let verify: Bool
+        let satisfactions: [Option]?
+        let danger: Bool
+    }
+
+    static func load(_ id: UUID, for user: CurrentUser, req: Request) async throws -> CaseDetail {
+        let db = req.db
+        let service = CaseService(db: db, app: req.application)
+        let c = try await service.require(id, for: user)
+        let now = req.now
+        let category = try await c.$category.get(on: db)
+        let group = try await category.$parent.get(on: db)
+        let grid = try await c.$grid.get(on: db)
+        let areaIDs = Set(grid.areaPath.ids + [c.$holderArea.id, c.dispatchedByAreaID, c.escalatedFromAreaID, c.escalatedToAreaID].compactMap { $0 })
+        let areas = try await Area.query(on: db).filter(\.$id ~~ Array(areaIDs)).all()
+        let departments = try await Department.query(on: db).sort(\.$code).all()
+        func areaName(_ id: Int?) -> String? { id.flatMap { id in areas.first { $0.id == id }?.name } }
+        func departmentName(_ id: UUID?) -> String? { id.flatMap { id in departments.first { $0.id == id }?.name } }
+
+        let holder = departmentName(c.$holderDepartment.id) ?? areaName(c.$holderArea.id).map { "\($0)指挥中心" } ?? "—"
+        var facts = [
+            Fact(label: "事件类别", value: "\(group?.name ?? "") / \(category.name)" + (category.stabilityRisk ? "（稳定风险）" : "")),
+            Fact(label: "来源渠道", value: c.channel.displayName + (c.externalRef.map { "（工单 \($0)）" } ?? "")),
+            Fact(label: "所在网格", value: grid.name),
+            Fact(label: "当前承办", value: holder),
+            Fact(label: "上报人", value: NameMask.mask(c.reporterName)),
+            Fact(label: "上报时间", value: Formatting.dateTime(c.reportedAt)),
+        ]
+        if let address = c.address { facts.append(Fact(label: "地址", value: address)) }
+        if let sealed = c.reporterPhoneSealed, let phone = try? req.state.cipher.open(sealed) { facts.append(Fact(label: "联系电话", value: PhoneNumber.mask(phone))) }
+        let co = c.coHandlerIDs.compactMap(departmentName)
+        if !co.isEmpty { facts.append(Fact(label: "协办部门", value: co.joined(separator: "、"))) }
+        if let at = c.acceptedAt { facts.append(Fact(label: "受理时间", value: Formatting.dateTime(at))) }
+        if let at = c.closedAt { facts.append(Fact(label: c.status == .rejected ? "不予受理时间" : "办结时间", value: Formatting.dateTime(at))) }
+        if let r = c.resolution { facts.append(Fact(label: "办理方式", value: r.displayName)) }
+        if let s = c.satisfaction { facts.append(Fact(label: "满意度", value: s.displayName)) }
+        if let from = areaName(c.escalatedFromAreaID), let to = areaName(c.escalatedToAreaID) {
+            facts.append(Fact(label: "逐级上报", value: "\(from) → \(to)（\(c.escalatedAt.map(Formatting.dateTime) ?? "")）"))
+        }
+
+        let deadlines = try await CaseDeadline.query(on: db).filter(\.$case.$id == id).sort(\.$startedAt).sort(\.$kind).all().map { d in
+            let state: (String, String)
+            if let met = d.metAt { state = (met > d.dueAt ? "超时后完成" : "按时完成", met > d.dueAt ? "late" : "ok") }
+            else if d.endedAt != nil { state = ("已转办", "muted") }
+            else if d.overdueAt != nil || d.dueAt < now { state = (Formatting.remaining(until: d.dueAt, now: now), "late") }
+            else { state = (Formatting.remaining(until: d.dueAt, now: now), d.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") }
+            return DeadlineRow(kind: d.kind.displayName, due: Formatting.dateTime(d.dueAt), state: state.0, stateClass: state.1,
+                               holder: departmentName(d.departmentID) ?? areaName(d.areaID) ?? "—")
+        }
+        let photos = try await CasePhoto.query(on: db).filter(\.$case.$id == id).sort(\.$createdAt).all()
+        let timeline = try await TimelineEntry.query(on: db).filter(\.$case.$id == id).sort(\.$seq).all().map { e in
+            TimelineRow(seq: e.seq, at: Formatting.dateTime(e.at), actor: e.actorName, role: roleLabel(e.role, e.level),
+                         action: ActionKind(rawValue: e.action)?.displayName ?? e.action,
+                         change: e.fromStatus == e.toStatus ? "" : [CaseStatus(rawValue: e.fromStatus)?.displayName, CaseStatus(rawValue: e.toStatus)?.displayName]
+                            .compactMap { $0 }.joined(separator: " → "),
+                         comment: e.comment, photos: e.attachments.split(separator: ",").map { "/photos/\($0)" }, hash: String(e.hash.prefix(12)))
+        }
+        let inquiries = try await Inquiry.query(on: db).filter(\.$case.$id == id).sort(\.$askedAt).all().map {
+            InquiryRow(question: $0.question, askedAt: Formatting.dateTime($0.askedAt), due: Formatting.dateTime($0.dueAt), answer: $0.answer,
+                       answeredAt: $0.answeredAt.map(Formatting.dateTime))
+        }
+
+        let snapshot = try await service.snapshot(of: c, on: db)
+        let allowed = try await service.machine().allowedActions(for: CaseService.actor(user), on: snapshot, now: now)
+        let actions = allowed.map { kind in
+            form(kind, category: category, departments: departments, policy: category.policy)
+        }
+        var mapAreas: [(area: Area, href: String?)] = [(grid, nil)]
+        if let community = areas.first(where: { $0.id == grid.$parent.id }) { mapAreas = [(community, nil)] + mapAreas.map { ($0.area, $0.href) } }
+        let pin = c.latitude.flatMap { lat in c.longitude.map { GeoPoint(lon: $0, lat: lat) } }
+        return CaseDetail(
+            id: id.uuidString, code: c.code, title: c.title, description: c.description, status: c.status.displayName, statusClass: c.status.rawValue,
+            publicStatus: c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
+            supervised: c.supervised, inquiryOpen: c.inquiryOpen, facts: facts, deadlines: deadlines, timeline: timeline,
+            photos: photos.map { PhotoRow(href: "/photos/\($0.id!)", stage: ActionKind(rawValue: $0.stage)?.displayName ?? $0.stage) },
+            inquiries: inquiries, actions: actions, map: MapView(areas: [(grid, nil)], highlight: grid.id, width: 480, height: 320, pin: pin))
+    }
+
+    static func roleLabel(_ role: String, _ level: String) -> String {
+        if role == "resident" { return "居民" }
+        let name = Role(rawValue: role)?.displayName ?? role
+        if level == "department" { return name }
+        return (AreaLevel(rawValue: level).map { $0.defaultName.components(separatedBy: "(")[0] } ?? "") + name
+    }
+
+    static func form(_ kind: ActionKind, category: CaseCategory, departments: [Department], policy: SLAPolicy) -> ActionForm {
+        let textLabels: [ActionKind: String] = [
+            .resolveOnSite: "处置情况", .reject: "不予受理理由", .handleLocally: "办理安排", .escalate: "上报理由", .dispatch: "交办意见",
+            .explain: "向群众解释说明的内容", .returnCase: "退回理由", .reply: "办理结果", .verify: "核查意见", .reopen: "重新办理原因",
+            .urge: "催办意见", .supervise: "督办意见", .fileInquiry: "质询内容", .answerInquiry: "答复内容", .rate: "群众评价意见",
+        ]
+        return ActionForm(
+            kind: kind.rawValue, label: kind.displayName,
+            primary: [.accept, .approveEscalation, .dispatch, .acknowledge, .reply, .verify, .answerInquiry].contains(kind),
+            needsText: textLabels[kind] != nil,
+            textLabel: textLabels[kind] ?? "说明",
+            photos: [.resolveOnSite, .reply, .verify, .explain].contains(kind),
+            reasons: kind == .reject ? RejectReason.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: false) } : nil,
+            departments: kind == .dispatch ? departments.filter(\.active).map {
+                Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id == category.$department.id)
+            } : nil,
+            coHandlers: kind == .dispatch ? departments.filter(\.active).map { Option(value: $0.id!.uuidString, label: $0.name, selected: false) } : nil,
+            days: kind == .dispatch ? policy.resolveWorkingDays : nil,
+            verify: kind == .verify,
+            satisfactions: kind == .rate ? Satisfaction.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: false) } : nil,
+            danger: [.reject, .returnCase, .reopen].contains(kind))
+    }
+}

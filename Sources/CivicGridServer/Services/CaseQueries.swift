@@ -1,0 +1,81 @@
+import Fluent
+import Foundation
+import GridCore
+import Vapor
+
+/// The queues and filters of the case list, as SQL over the cases a user may see.
+enum CaseQueries {
+    enum Tab: String, CaseIterable {
+        case approval, pending, triage, sign, working, soon, overdue, verify, mine, all
+
+        var label: String {
+            switch self {
+            case .approval: "待审核"
+            case .pending: "待受理"
+            case .triage: "待交办"
+            case .sign: "待签收"
+            case .working: "办理中"
+            case .soon: "即将超时"
+            case .overdue: "已超时"
+            case .verify: "待核查"
+            case .mine: "我上报的"
+            case .all: "全部"
+            }
+        }
+    }
+
+    /// The tabs that make sense for this user, in the order they work them.
+    static func tabs(for user: CurrentUser) -> [Tab] {
+        let roles = user.roles
+        if user.kind == .resident { return [.mine] }
+        var tabs: [Tab] = []
+        if roles.contains(.gridLeader) { tabs.append(.approval) }
+        if roles.contains(.operator) { tabs += [.pending, .triage] }
+        if roles.contains(.handler) { tabs.append(.sign) }
+        tabs += [.working, .soon, .overdue, .verify]
+        if roles.contains(.gridWorker) || roles.contains(.gridLeader) { tabs.append(.mine) }
+        tabs.append(.all)
+        return tabs
+    }
+
+    struct Filter {
+        var status: CaseStatus?
+        var categoryID: UUID?
+        var channel: CaseChannel?
+        var from: LocalDate?
+        var to: LocalDate?
+        var areaCode: String?
+        var text: String?
+    }
+
+    static func query(_ tab: Tab, filter: Filter, user: CurrentUser, now: Date, on db: any Database) async throws -> QueryBuilder<Case> {
+        let q = CaseService.visible(to: user, on: db)
+        let operatorAreas = user.assignments.filter { $0.role == .operator }.compactMap(\.areaID)
+        let departments = user.assignments.compactMap(\.departmentID)
+        switch tab {
+        case .approval: q.filter(\Case.$status == .awaitingApproval)
+        case .pending: q.filter(\Case.$status == .reported).filter(\Case.$holderArea.$id ~~ operatorAreas)
+        case .triage: q.filter(\Case.$status == .accepted).filter(\Case.$holderArea.$id ~~ operatorAreas)
+        case .sign: q.filter(\Case.$status == .dispatched).filter(\Case.$holderDepartment.$id ~~ departments)
+        case .working: q.filter(\Case.$status ~~ [.dispatched, .inProgress])
+        case .soon:
+            let ids = try await CaseDeadline.query(on: db).filter(\.$metAt == nil).filter(\.$endedAt == nil).filter(\.$overdueAt == nil)
+                .filter(\.$dueAt >= now).filter(\.$dueAt < now.addingTimeInterval(24 * 3600)).all(\.$case.$id)
+            q.filter(\Case.$id ~~ Array(Set(ids)))
+        case .overdue: q.filter(\Case.$overdue == true).filter(\Case.$status !~ [.closed, .rejected])
+        case .verify: q.filter(\Case.$status == .replied)
+        case .mine: q.filter(\Case.$reporter.$id == user.id)
+        case .all: break
+        }
+        if let status = filter.status { q.filter(\Case.$status == status) }
+        if let category = filter.categoryID { q.filter(\Case.$category.$id == category) }
+        if let channel = filter.channel { q.filter(\Case.$channel == channel) }
+        if let from = filter.from { q.filter(\Case.$reportedAt >= from.startInstant) }
+        if let to = filter.to { q.filter(\Case.$reportedAt < to.adding(days: 1).startInstant) }
+        if let code = filter.areaCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty { q.filter(Area.self, \.$code =~ code) }
+        if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            q.group(.or) { $0.filter(\Case.$title ~~ text).filter(\Case.$code ~~ text) }
+        }
+        return q
+    }
+}

@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import Vapor
+
+/// Case photos on disk under the upload directory, checked by their content (not their name).
+struct PhotoStore {
+    let root: String
+
+    static let maxBytes = 8 * 1024 * 1024
+    static let maxPerAction = 6
+
+    struct Stored: Sendable {
+        let relativePath: String
+        let contentType: String
+        let bytes: Int
+        let sha256: String
+    }
+
+    /// JPEG, PNG and HEIC (iPhones) by their magic bytes.
+    static func sniff(_ data: Data) -> (type: String, ext: String)? {
+        let b = [UInt8](data.prefix(12))
+        if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return ("image/jpeg", "jpg") }
+        if b.count >= 8, b[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return ("image/png", "png") }
+        if b.count >= 12, String(decoding: b[4..<8], as: UTF8.self) == "ftyp",
+           ["heic", "heix", "hevc", "heim", "heis", "mif1", "msf1"].contains(String(decoding: b[8..<12], as: UTF8.self)) {
+            return ("image/heic", "heic")
+        }
+        return nil
+    }
+
+    /// Validates every file first, then writes them; nothing is written if one is refused.
+    func store(_ files: [File], now: Date) throws -> [Stored] {
+        let files = files.filter { $0.data.readableBytes > 0 }
+        guard files.count <= Self.maxPerAction else { throw Abort(.unprocessableEntity, reason: "每次最多上传 \(Self.maxPerAction) 张照片") }
+        let checked = try files.map { file -> (Data, String, String) in
+            guard file.data.readableBytes <= Self.maxBytes else { throw Abort(.payloadTooLarge, reason: "照片“\(file.filename)”超过 8 MB") }
+            let data = Data(buffer: file.data)
+            guard let kind = Self.sniff(data) else { throw Abort(.unsupportedMediaType, reason: "“\(file.filename)”不是 JPEG、PNG 或 HEIC 照片") }
+            return (data, kind.type, kind.ext)
+        }
+        let day = LocalDateFolder.name(now)
+        let folder = root + day
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return try checked.map { data, type, ext in
+            let name = UUID().uuidString.lowercased() + "." + ext
+            let url = URL(fileURLWithPath: folder + "/" + name)
+            try data.write(to: url, options: .atomic)
+            return Stored(relativePath: day + "/" + name, contentType: type, bytes: data.count,
+                          sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        }
+    }
+
+    func absolutePath(_ relative: String) -> String? {
+        // Stored paths are ours (yyyy/MM/uuid.ext); refuse anything else.
+        guard relative.range(of: #"^\d{4}/\d{2}/[0-9a-f-]{36}\.(jpg|png|heic)$"#, options: .regularExpression) != nil else { return nil }
+        return root + relative
+    }
+}
+
+enum LocalDateFolder {
+    static func name(_ date: Date) -> String {
+        let day = GridCoreLocalDate(date)
+        return String(format: "%04d/%02d", day.year, day.month)
+    }
+}
+
+import GridCore
+typealias GridCoreLocalDate = LocalDate

@@ -1,0 +1,137 @@
+import Fluent
+import Foundation
+import GridCore
+import SQLKit
+import Vapor
+
+/// Marks missed deadlines (超时), writes one negative-list entry per missed deadline against the
+/// area or department that held it, and tells them. Runs every minute; with several servers on
+/// PostgreSQL an advisory lock lets exactly one of them sweep at a time.
+struct SLASweeper {
+    let db: any Database
+
+    struct Result: Equatable { var marked = 0; var skipped = false }
+
+    @discardableResult
+    func sweep(now: Date) async throws -> Result {
+        try await db.transaction { tx in
+            if let sql = tx as? any SQLDatabase, let lock = sql.dialectSQL.tryTransactionLock(key: 0x6369_7669_6367_7269) {
+                struct Row: Decodable { let locked: Bool }
+                let row = try await sql.raw(lock).first(decoding: Row.self)
+                guard row?.locked == true else { return Result(skipped: true) }
+            }
+            let missed = try await CaseDeadline.query(on: tx)
+                .filter(\.$metAt == nil).filter(\.$endedAt == nil).filter(\.$overdueAt == nil)
+                .filter(\.$dueAt < now).with(\.$case).limit(5000).all()
+            for deadline in missed {
+                deadline.overdueAt = now
+                try await deadline.save(on: tx)
+                let c = deadline.case
+                c.overdue = true
+                try await c.save(on: tx)
+                let entry = NegativeListEntry()
+                entry.$case.id = try c.requireID()
+                entry.deadlineID = try deadline.requireID()
+                entry.kind = deadline.kind
+                entry.areaID = deadline.areaID
+                entry.departmentID = deadline.departmentID
+                entry.points = deadline.kind.penaltyPoints
+                entry.reason = "\(c.code) \(deadline.kind.displayName)已过（应于 \(Formatting.dateTime(deadline.dueAt)) 前）"
+                entry.createdAt = now
+                try await entry.create(on: tx)
+                try await Notification(caseID: c.id, areaID: deadline.areaID, departmentID: deadline.departmentID,
+                                       text: "超时：\(entry.reason)，记入负面清单扣 \(Formatting.points(entry.points)) 分", at: now).create(on: tx)
+            }
+            return Result(marked: missed.count)
+        }
+    }
+}
+
+/// Starts the sweeper, once a minute, in a process that serves (`serve`, `demo`); commands and
+/// tests call `sweep` directly.
+struct SweeperLifecycle: LifecycleHandler {
+    final class Box: @unchecked Sendable { var task: Task<Void, Never>? }
+    let box = Box()
+
+    func didBootAsync(_ app: Application) async throws {
+        guard app.storage[RunSweeperKey.self] == true else { return }
+        box.task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                if Task.isCancelled { break }
+                do {
+                    let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
+                    if result.marked > 0 { app.logger.info("SLA sweep", metadata: ["overdue": .stringConvertible(result.marked)]) }
+                } catch {
+                    app.logger.error("SLA sweep failed", metadata: ["error": .string(String(reflecting: error))])
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async { box.task?.cancel() }
+}
+
+struct RunSweeperKey: StorageKey { typealias Value = Bool }
+
+/// `civicgrid verify-trail`: checks every case's hash chain and reports the first broken link.
+enum TrailVerifier {
+    static func verify(on db: any Database) async throws -> (cases: Int, breaks: [TimelineChain.Break]) {
+        var breaks: [TimelineChain.Break] = []
+        var count = 0
+        var offset = 0
+        let page = 500
+        while true {
+            let cases = try await Case.query(on: db).sort(\.$code).range(offset..<(offset + page)).all()
+            if cases.isEmpty { break }
+            let entries = try await TimelineEntry.query(on: db).filter(\.$case.$id ~~ cases.compactMap(\.id)).all()
+            let byCase = Dictionary(grouping: entries, by: { $0.$case.id })
+            for c in cases {
+                count += 1
+                let rows = (byCase[c.id!] ?? []).map { ($0.record(caseCode: c.code), $0.prevHash, $0.hash) }
+                if rows.isEmpty { breaks.append(.init(caseCode: c.code, seq: 0, why: "没有任何流转记录")); continue }
+                if let broken = TimelineChain.verify(rows) { breaks.append(broken) }
+            }
+            offset += page
+        }
+        return (count, breaks)
+    }
+}
+
+struct VerifyTrailCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Verifies the hash chain of every case's timeline and reports the first broken link of each." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let (cases, breaks) = try await TrailVerifier.verify(on: context.application.db)
+        if breaks.isEmpty {
+            context.console.info("全面留痕校验通过: \(cases) cases, every chain intact.")
+        } else {
+            for b in breaks { context.console.error("BROKEN \(b.description)") }
+            throw Abort(.internalServerError, reason: "\(breaks.count) of \(cases) case timelines are broken")
+        }
+    }
+}
+
+enum Formatting {
+    static func dateTime(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "zh_CN")
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func points(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    /// "剩余 2天3小时" / "超时 5小时".
+    static func remaining(until due: Date, now: Date) -> String {
+        let seconds = Int(due.timeIntervalSince(now))
+        let abs = Swift.abs(seconds)
+        let days = abs / 86_400, hours = (abs % 86_400) / 3600, minutes = (abs % 3600) / 60
+        let span = days > 0 ? "\(days)天\(hours)小时" : hours > 0 ? "\(hours)小时\(minutes)分" : "\(minutes)分钟"
+        return seconds >= 0 ? "剩余 \(span)" : "超时 \(span)"
+    }
+}
