@@ -50,29 +50,28 @@ struct CaseService {
         return found
     }
 
-    func snapshot(of c: Case, on db: any Database) async throws -> CaseSnapshot {
-        let grid = try await c.$grid.get(on: db)
-        let chain = try await Area.query(on: db).filter(\.$id ~~ grid.areaPath.ids).all()
-        var ancestors: [AreaLevel: AreaPath] = [:]
-        for area in chain { ancestors[area.level] = area.areaPath }
-        func path(_ id: Int?) -> AreaPath? { id.flatMap { id in chain.first { $0.id == id }?.areaPath } }
-        let holder: Holder
-        if let department = c.$holderDepartment.id {
-            holder = .department(department.uuidString)
-        } else if let areaID = c.$holderArea.id, let area = chain.first(where: { $0.id == areaID }) {
-            holder = .area(area.areaPath, area.level)
-        } else {
-            holder = .area(grid.areaPath, grid.level)
+    /// Loads a case visible to the user, with its grid chain, category policy, deadlines, open inquiry and chain tip.
+    func load(_ id: UUID, for user: CurrentUser, on db: any Database) async throws -> CaseAggregate {
+        guard let c = try await Self.visible(to: user, on: db).filter(\Case.$id == id).first() else {
+            throw Abort(.notFound, reason: "事件不存在或不在您的管辖范围内")
         }
+        return try await aggregate(c, on: db)
+    }
+
+    func aggregate(_ c: Case, on db: any Database) async throws -> CaseAggregate {
+        let id = try c.requireID()
+        guard let grid = try await Area.find(c.$grid.id, on: db) else { throw Abort(.internalServerError) }
+        let chain = try await Area.query(on: db).filter(\.$id ~~ grid.areaPath.ids).all()
         let category = try await c.$category.get(on: db)
-        let onSiteOpen = try await CaseDeadline.query(on: db).filter(\.$case.$id == c.requireID()).filter(\.$kind == .onSite)
-            .filter(\.$metAt == nil).filter(\.$endedAt == nil).count() > 0
-        return CaseSnapshot(
-            status: c.status, gridPath: grid.areaPath, ancestors: ancestors, holder: holder, coHandlers: c.coHandlerIDs.map(\.uuidString),
-            dispatchedBy: path(c.dispatchedByAreaID), lastDepartment: c.lastDepartmentID?.uuidString,
-            escalatedFrom: path(c.escalatedFromAreaID), escalatedTo: path(c.escalatedToAreaID), escalatedAt: c.escalatedAt,
-            hasOpenInquiry: c.inquiryOpen, reporterID: c.$reporter.id?.uuidString, rated: c.satisfaction != nil,
-            onSitePending: onSiteOpen, policy: category.policy)
+        let deadlines = try await CaseDeadline.query(on: db).filter(\.$case.$id == id).all()
+        let inquiry = c.inquiryOpen ? try await Inquiry.query(on: db).filter(\.$case.$id == id).filter(\.$answeredAt == nil).first() : nil
+        let last = try await TimelineEntry.query(on: db).filter(\.$case.$id == id).sort(\.$seq, .descending).first()
+        return CaseAggregate(record: c, chain: chain, policy: category.policy, deadlines: deadlines, openInquiry: inquiry,
+                             lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? TimelineChain.genesis, isNew: false)
+    }
+
+    func snapshot(of c: Case, on db: any Database) async throws -> CaseSnapshot {
+        try await aggregate(c, on: db).snapshot
     }
 
     // MARK: Intake
@@ -111,42 +110,13 @@ struct CaseService {
         let grid = try await locateGrid(input, user: user)
         let phoneSealed = try sealedPhone(input.reporterPhone)
         let machine = try await machine()
-        let snapshotAncestors = try await ancestors(of: grid)
-        let start = machine.intake(channel: input.channel, ancestors: snapshotAncestors, needsApproval: input.needsApproval && input.onSiteNote == nil,
-                                   reportedAt: now, policy: category.policy)
-        let at = Self.wholeSecond(now)
+        let chain = try await Area.query(on: db).filter(\.$id ~~ grid.areaPath.ids).all()
         let created: Case = try await db.transaction { tx in
-            let c = Case()
-            c.id = UUID()
-            c.code = try await nextCode(grid: grid, at: at, on: tx)
-            c.title = title
-            c.description = description
-            c.$category.id = try category.requireID()
-            c.channel = input.channel
-            c.urgency = input.urgency
-            c.status = start.status
-            c.$grid.id = try grid.requireID()
-            c.latitude = input.latitude
-            c.longitude = input.longitude
-            c.address = input.address?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-            c.$reporter.id = user.id
-            c.reporterName = input.reporterName?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? user.displayName
-            c.reporterPhoneSealed = phoneSealed
-            c.externalRef = input.externalRef?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-            Self.setHolder(start.holder, on: c)
-            c.coHandlers = ""
-            c.overdue = false
-            c.inquiryOpen = false
-            c.supervised = false
-            c.reportedAt = at
-            c.updatedAt = at
-            try await c.create(on: tx)
-            for planned in start.deadlines { try await addDeadline(planned, holder: start.holder, case: c, at: at, on: tx) }
-            let photoIDs = try await attach(photos, to: c, stage: "report", by: user, at: at, on: tx)
-            try await appendTimeline(c, at: at, user: user, role: actingRole(user, holder: start.holder), action: ActionKind.report.rawValue,
-                                     from: "", to: start.status.rawValue, comment: description, attachments: photoIDs, on: tx)
-            try await notify([start.holder], about: c, text: "新事件 \(c.code)：\(title)", at: at, on: tx)
-            return c
+            let code = try await nextCode(grid: grid, at: now, on: tx)
+            let aggregate = try newCase(input, code: code, title: title, description: description, category: category, chain: chain,
+                                        grid: grid, phoneSealed: phoneSealed, by: user, photos: photos, machine: machine, now: now)
+            try await persist(aggregate, on: tx)
+            return aggregate.record
         }
         if let note = input.onSiteNote {
             return try await perform(.resolveOnSite(note), on: created.requireID(), by: user, now: now)
@@ -203,11 +173,6 @@ struct CaseService {
         throw Abort(.unprocessableEntity, reason: "请选择网格或提供位置")
     }
 
-    private func ancestors(of grid: Area) async throws -> [AreaLevel: AreaPath] {
-        let chain = try await Area.query(on: db).filter(\.$id ~~ grid.areaPath.ids).all()
-        return Dictionary(chain.map { ($0.level, $0.areaPath) }, uniquingKeysWith: { a, _ in a })
-    }
-
     /// `{grid code}-{yyyyMMdd}-{sequence}`, the sequence counted per grid per day.
     private func nextCode(grid: Area, at: Date, on tx: any Database) async throws -> String {
         let day = LocalDate(at)
@@ -220,26 +185,67 @@ struct CaseService {
 
     func perform(_ action: CaseAction, on id: UUID, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date) async throws -> Case {
         let machine = try await machine()
-        let at = Self.wholeSecond(now)
         return try await db.transaction { tx in
-            guard let c = try await Self.visible(to: user, on: tx).filter(\Case.$id == id).first() else {
-                throw Abort(.notFound, reason: "事件不存在或不在您的管辖范围内")
-            }
+            let aggregate = try await load(id, for: user, on: tx)
             if case .dispatch(let department, let co, _, _) = action {
                 let ids = ([department] + co).compactMap(UUID.init(uuidString:))
                 let found = try await Department.query(on: tx).filter(\.$id ~~ ids).filter(\.$active == true).count()
                 guard ids.count == 1 + co.count, found == Set(ids).count else { throw Abort(.unprocessableEntity, reason: "请选择有效的承办部门") }
             }
-            let before = try await snapshot(of: c, on: tx)
-            let t = try machine.apply(action, by: Self.actor(user), to: before, now: at)
-            try await write(t, action: action, to: c, before: before, user: user, photos: photos, at: at, on: tx)
-            return c
+            try apply(action, to: aggregate, by: user, photos: photos, machine: machine, now: now)
+            try await persist(aggregate, on: tx)
+            return aggregate.record
         }
     }
 
-    private func write(_ t: Transition, action: CaseAction, to c: Case, before: CaseSnapshot, user: CurrentUser,
-                       photos: [PhotoStore.Stored], at: Date, on tx: any Database) async throws {
-        let caseID = try c.requireID()
+    /// A new case as the machine's intake decides: status, holder, first deadlines, first trace entry.
+    func newCase(_ input: ReportInput, code: String, title: String, description: String, category: CaseCategory, chain: [Area], grid: Area,
+                 phoneSealed: String?, by user: CurrentUser, photos: [PhotoStore.Stored], machine: CaseMachine, now: Date) throws -> CaseAggregate {
+        let at = Self.wholeSecond(now)
+        let ancestors = Dictionary(chain.map { ($0.level, $0.areaPath) }, uniquingKeysWith: { a, _ in a })
+        let start = machine.intake(channel: input.channel, ancestors: ancestors, needsApproval: input.needsApproval && input.onSiteNote == nil,
+                                   reportedAt: at, policy: category.policy)
+        let c = Case()
+        c.id = UUID()
+        c.code = code
+        c.title = title
+        c.description = description
+        c.$category.id = try category.requireID()
+        c.channel = input.channel
+        c.urgency = input.urgency
+        c.status = start.status
+        c.$grid.id = try grid.requireID()
+        c.latitude = input.latitude
+        c.longitude = input.longitude
+        c.address = input.address?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        c.$reporter.id = user.id
+        c.reporterName = input.reporterName?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? user.displayName
+        c.reporterPhoneSealed = phoneSealed
+        c.externalRef = input.externalRef?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        Self.setHolder(start.holder, on: c)
+        c.coHandlers = ""
+        c.overdue = false
+        c.inquiryOpen = false
+        c.supervised = false
+        c.reportedAt = at
+        c.updatedAt = at
+        let aggregate = CaseAggregate(record: c, chain: chain, policy: category.policy, deadlines: [], openInquiry: nil,
+                                      lastSeq: 0, lastHash: TimelineChain.genesis, isNew: true)
+        for planned in start.deadlines { addDeadline(planned, holder: start.holder, to: aggregate, at: at) }
+        let photoIDs = attach(photos, to: aggregate, stage: "report", by: user, at: at)
+        appendTimeline(aggregate, at: at, user: user, role: actingRole(user, holder: start.holder), action: ActionKind.report.rawValue,
+                       from: "", to: start.status.rawValue, comment: description, attachments: photoIDs)
+        notify([start.holder], about: aggregate, text: "新事件 \(code)：\(title)", at: at)
+        return aggregate
+    }
+
+    /// Asks the machine, then records its transition on the aggregate (nothing is written yet).
+    func apply(_ action: CaseAction, to aggregate: CaseAggregate, by user: CurrentUser, photos: [PhotoStore.Stored] = [],
+               machine: CaseMachine, now: Date) throws {
+        let at = Self.wholeSecond(now)
+        let before = aggregate.snapshot
+        let t = try machine.apply(action, by: Self.actor(user), to: before, now: at)
+        let c = aggregate.record
         c.status = t.to
         Self.setHolder(t.holder, on: c)
         c.coHandlers = t.coHandlers.joined(separator: ",")
@@ -258,43 +264,69 @@ struct CaseService {
         if t.kind == .supervise { c.supervised = true }
         c.updatedAt = at
 
-        // Deadlines: meet, end, start.
-        let open = try await CaseDeadline.query(on: tx).filter(\.$case.$id == caseID).filter(\.$metAt == nil).filter(\.$endedAt == nil).all()
-        for deadline in open {
-            if t.meets.contains(deadline.kind) { deadline.metAt = at; try await deadline.save(on: tx) }
-            else if t.ends.contains(deadline.kind) || (t.starts.contains { $0.0.kind == deadline.kind }) {
+        for deadline in aggregate.openDeadlines {
+            if t.meets.contains(deadline.kind) {
+                deadline.metAt = at
+                aggregate.markDirty(deadline)
+            } else if t.ends.contains(deadline.kind) || t.starts.contains(where: { $0.0.kind == deadline.kind }) {
                 deadline.endedAt = at
-                try await deadline.save(on: tx)
+                aggregate.markDirty(deadline)
             }
         }
-        for (planned, holder) in t.starts { try await addDeadline(planned, holder: holder, case: c, at: at, on: tx) }
+        for (planned, holder) in t.starts { addDeadline(planned, holder: holder, to: aggregate, at: at) }
 
-        // Inquiry.
         if t.inquiryOpened, case .fileInquiry(let question) = action, let due = t.starts.first?.0.due {
             let inquiry = Inquiry()
-            inquiry.$case.id = caseID
+            inquiry.id = UUID()
+            inquiry.$case.id = c.id!
             inquiry.question = question
             inquiry.askedBy = user.id
             inquiry.askedAt = at
             inquiry.dueAt = due
-            try await inquiry.create(on: tx)
+            aggregate.newInquiries.append(inquiry)
+            aggregate.openInquiry = inquiry
             c.inquiryOpen = true
         }
-        if t.inquiryAnswered, case .answerInquiry(let answer) = action,
-           let inquiry = try await Inquiry.query(on: tx).filter(\.$case.$id == caseID).filter(\.$answeredAt == nil).first() {
+        if t.inquiryAnswered, case .answerInquiry(let answer) = action, let inquiry = aggregate.openInquiry {
             inquiry.answer = answer
             inquiry.answeredBy = user.id
             inquiry.answeredAt = at
-            try await inquiry.save(on: tx)
+            if !aggregate.newInquiries.contains(where: { $0 === inquiry }) { aggregate.dirtyInquiries.append(inquiry) }
+            aggregate.openInquiry = nil
             c.inquiryOpen = false
         }
-        try await c.save(on: tx)
-
-        let photoIDs = try await attach(photos, to: c, stage: t.kind.rawValue, by: user, at: at, on: tx)
-        try await appendTimeline(c, at: at, user: user, role: actingRole(user, holder: before.holder), action: t.kind.rawValue,
-                                 from: before.status.rawValue, to: t.to.rawValue, comment: action.comment, attachments: photoIDs, on: tx)
+        let photoIDs = attach(photos, to: aggregate, stage: t.kind.rawValue, by: user, at: at)
+        appendTimeline(aggregate, at: at, user: user, role: actingRole(user, holder: before.holder), action: t.kind.rawValue,
+                       from: before.status.rawValue, to: t.to.rawValue, comment: action.comment, attachments: photoIDs)
         let text = "\(c.code) \(t.kind.displayName)" + (action.comment.isEmpty ? "" : "：\(action.comment.prefix(60))")
-        try await notify(t.notify, about: c, text: text, at: at, on: tx)
+        notify(t.notify, about: aggregate, text: text, at: at)
+    }
+
+    /// Writes an aggregate's changes. Timeline entries are only ever inserted.
+    func persist(_ a: CaseAggregate, on tx: any Database) async throws {
+        if a.isNew { try await a.record.create(on: tx) } else { try await a.record.save(on: tx) }
+        try await Self.persistRows(of: [a], on: tx)
+    }
+
+    /// Bulk inserts of many aggregates' new rows (the case rows must exist already).
+    static func persistRows(of aggregates: [CaseAggregate], on tx: any Database) async throws {
+        func insert<M: Model>(_ rows: [M]) async throws {
+            for start in stride(from: 0, to: rows.count, by: 200) { try await Array(rows[start..<min(start + 200, rows.count)]).create(on: tx) }
+        }
+        for a in aggregates {
+            for d in a.dirtyDeadlines { try await d.save(on: tx) }
+            for i in a.dirtyInquiries { try await i.save(on: tx) }
+        }
+        try await insert(aggregates.flatMap(\.newDeadlines))
+        try await insert(aggregates.flatMap(\.newInquiries))
+        try await insert(aggregates.flatMap(\.newPhotos))
+        try await insert(aggregates.flatMap(\.newEntries))
+        try await insert(aggregates.flatMap(\.newNegatives))
+        try await insert(aggregates.flatMap(\.newNotifications))
+        for a in aggregates {
+            a.dirtyDeadlines = []; a.dirtyInquiries = []; a.newDeadlines = []; a.newInquiries = []
+            a.newPhotos = []; a.newEntries = []; a.newNegatives = []; a.newNotifications = []
+        }
     }
 
     static func setHolder(_ holder: Holder, on c: Case) {
@@ -308,9 +340,10 @@ struct CaseService {
         }
     }
 
-    private func addDeadline(_ planned: PlannedDeadline, holder: Holder, case c: Case, at: Date, on tx: any Database) async throws {
+    private func addDeadline(_ planned: PlannedDeadline, holder: Holder, to a: CaseAggregate, at: Date) {
         let deadline = CaseDeadline()
-        deadline.$case.id = try c.requireID()
+        deadline.id = UUID()
+        deadline.$case.id = a.record.id!
         deadline.kind = planned.kind
         deadline.dueAt = planned.due
         deadline.startedAt = at
@@ -318,15 +351,15 @@ struct CaseService {
         case .area(let path, _): deadline.areaID = path.leafID
         case .department(let id): deadline.departmentID = UUID(uuidString: id)
         }
-        try await deadline.create(on: tx)
+        a.deadlines.append(deadline)
+        a.newDeadlines.append(deadline)
     }
 
-    private func attach(_ photos: [PhotoStore.Stored], to c: Case, stage: String, by user: CurrentUser, at: Date, on tx: any Database) async throws -> [String] {
-        var ids: [String] = []
-        for stored in photos {
+    private func attach(_ photos: [PhotoStore.Stored], to a: CaseAggregate, stage: String, by user: CurrentUser, at: Date) -> [String] {
+        photos.map { stored in
             let photo = CasePhoto()
             photo.id = UUID()
-            photo.$case.id = try c.requireID()
+            photo.$case.id = a.record.id!
             photo.uploadedBy = user.id
             photo.stage = stage
             photo.storedPath = stored.relativePath
@@ -334,22 +367,21 @@ struct CaseService {
             photo.bytes = stored.bytes
             photo.sha256 = stored.sha256
             photo.createdAt = at
-            try await photo.create(on: tx)
-            ids.append(photo.id!.uuidString)
+            a.newPhotos.append(photo)
+            return photo.id!.uuidString
         }
-        return ids
     }
 
-    /// Appends one hash-chained entry. The (case, seq) unique index stops two racing writers.
-    private func appendTimeline(_ c: Case, at: Date, user: CurrentUser, role: (String, String), action: String, from: String, to: String,
-                                comment: String, attachments: [String], on tx: any Database) async throws {
-        let last = try await TimelineEntry.query(on: tx).filter(\.$case.$id == c.requireID()).sort(\.$seq, .descending).first()
-        let record = TimelineRecord(caseCode: c.code, seq: (last?.seq ?? 0) + 1, at: at, actorID: user.id.uuidString, actorName: user.displayName,
+    /// Appends one hash-chained entry after the aggregate's chain tip. The (case, seq) unique
+    /// index stops two racing writers from both appending the same number.
+    private func appendTimeline(_ a: CaseAggregate, at: Date, user: CurrentUser, role: (String, String), action: String, from: String, to: String,
+                                comment: String, attachments: [String]) {
+        let record = TimelineRecord(caseCode: a.record.code, seq: a.lastSeq + 1, at: at, actorID: user.id.uuidString, actorName: user.displayName,
                                     role: role.0, level: role.1, action: action, fromStatus: from, toStatus: to, comment: comment,
                                     attachments: attachments)
-        let previous = last?.hash ?? TimelineChain.genesis
         let entry = TimelineEntry()
-        entry.$case.id = try c.requireID()
+        entry.id = UUID()
+        entry.$case.id = a.record.id!
         entry.seq = record.seq
         entry.at = record.at
         entry.actorID = record.actorID
@@ -361,9 +393,11 @@ struct CaseService {
         entry.toStatus = record.toStatus
         entry.comment = record.comment
         entry.attachments = attachments.joined(separator: ",")
-        entry.prevHash = previous
-        entry.hash = TimelineChain.hash(record, previous: previous)
-        try await entry.create(on: tx)
+        entry.prevHash = a.lastHash
+        entry.hash = TimelineChain.hash(record, previous: a.lastHash)
+        a.newEntries.append(entry)
+        a.lastSeq = record.seq
+        a.lastHash = entry.hash
     }
 
     /// The role and level the user acted in, for the trace: the one the case's holder calls for first.
@@ -383,13 +417,13 @@ struct CaseService {
         return (chosen?.role.rawValue ?? "", chosen?.areaLevel?.rawValue ?? (chosen?.departmentID != nil ? "department" : ""))
     }
 
-    private func notify(_ holders: [Holder], about c: Case, text: String, at: Date, on tx: any Database) async throws {
+    private func notify(_ holders: [Holder], about a: CaseAggregate, text: String, at: Date) {
         for holder in holders {
             switch holder {
             case .area(let path, _):
-                try await Notification(caseID: c.id, areaID: path.leafID, departmentID: nil, text: text, at: at).create(on: tx)
+                a.newNotifications.append(Notification(caseID: a.record.id, areaID: path.leafID, departmentID: nil, text: text, at: at))
             case .department(let id):
-                try await Notification(caseID: c.id, areaID: nil, departmentID: UUID(uuidString: id), text: text, at: at).create(on: tx)
+                a.newNotifications.append(Notification(caseID: a.record.id, areaID: nil, departmentID: UUID(uuidString: id), text: text, at: at))
             }
         }
     }

@@ -66,17 +66,29 @@ struct DemoCaseHistory {
         }
     }
 
+    /// Plays the steps through the case engine in memory (the same `newCase` and `apply` the web
+    /// uses), sweeping deadlines at every simulated midnight, then writes everything in bulk.
     private func replay(_ steps: [Step], calendar: WorkCalendar, now: Date, on tx: any Database) async throws -> Int {
-        let service = CaseService(db: tx, app: app, preparedMachine: CaseMachine(calendar: calendar, levels: app.state.levels))
-        let sweeper = SLASweeper(db: tx)
+        let machine = CaseMachine(calendar: calendar, levels: app.state.levels)
+        let service = CaseService(db: tx, app: app, preparedMachine: machine)
+        let areas = try await Area.query(on: tx).all()
+        let byID = Dictionary(uniqueKeysWithValues: areas.map { ($0.id!, $0) })
+        let categories = Dictionary(uniqueKeysWithValues: try await CaseCategory.query(on: tx).all().map { ($0.id!, $0) })
         var users: [String: CurrentUser] = [:]
-        var caseIDs: [Int: UUID] = [:]
-        var created = 0
+        var aggregates: [Int: CaseAggregate] = [:]
+        var order: [CaseAggregate] = []
+        var codes: [String: Int] = [:]
+
+        func sweep(at time: Date) {
+            for a in order {
+                for d in a.openDeadlines where d.overdueAt == nil && d.dueAt < time { a.markOverdue(d, now: time) }
+            }
+        }
         var lastSweepDay = steps.first.map { LocalDate($0.at) }
         for step in steps where step.at <= now {
             let day = LocalDate(step.at)
             if let last = lastSweepDay, day > last {
-                try await sweeper.sweep(now: day.startInstant)
+                sweep(at: day.startInstant)
                 lastSweepDay = day
             }
             let actor: CurrentUser
@@ -89,17 +101,30 @@ struct DemoCaseHistory {
             }
             switch step.kind {
             case .report(let input):
-                let c = try await service.report(input, by: actor, now: step.at)
-                caseIDs[step.script] = c.id
-                created += 1
+                guard let gridID = input.gridID, let grid = byID[gridID], let category = categories[input.categoryID] else { continue }
+                let date = LocalDate(step.at)
+                let prefix = "\(grid.code)-\(String(format: "%04d%02d%02d", date.year, date.month, date.day))-"
+                codes[prefix, default: 0] += 1
+                let chain = grid.areaPath.ids.compactMap { byID[$0] }
+                let phone = try input.reporterPhone.map { try app.state.cipher.seal($0) }
+                let a = try service.newCase(input, code: prefix + String(format: "%03d", codes[prefix]!), title: input.title, description: input.description,
+                                            category: category, chain: chain, grid: grid, phoneSealed: phone, by: actor, photos: [],
+                                            machine: machine, now: step.at)
+                if let note = input.onSiteNote { try service.apply(.resolveOnSite(note), to: a, by: actor, machine: machine, now: step.at) }
+                aggregates[step.script] = a
+                order.append(a)
             case .act(let action):
-                guard let id = caseIDs[step.script] else { continue }
-                do { _ = try await service.perform(action, on: id, by: actor, now: step.at) }
+                guard let a = aggregates[step.script] else { continue }
+                do { try service.apply(action, to: a, by: actor, machine: machine, now: step.at) }
                 catch is CaseRuleViolation { continue }  // e.g. an inquiry a few hours too early: the script moves on
             }
         }
-        try await sweeper.sweep(now: now)
-        return created
+        sweep(at: now)
+        for start in stride(from: 0, to: order.count, by: 100) {
+            try await order[start..<min(start + 100, order.count)].map(\.record).create(on: tx)
+        }
+        try await CaseService.persistRows(of: order, on: tx)
+        return order.count
     }
 
     private func loadCast() async throws -> Cast {

@@ -23,25 +23,18 @@ struct SLASweeper {
             let missed = try await CaseDeadline.query(on: tx)
                 .filter(\.$metAt == nil).filter(\.$endedAt == nil).filter(\.$overdueAt == nil)
                 .filter(\.$dueAt < now).with(\.$case).limit(5000).all()
-            for deadline in missed {
-                deadline.overdueAt = now
-                try await deadline.save(on: tx)
-                let c = deadline.case
-                c.overdue = true
-                try await c.save(on: tx)
-                let entry = NegativeListEntry()
-                entry.$case.id = try c.requireID()
-                entry.deadlineID = try deadline.requireID()
-                entry.kind = deadline.kind
-                entry.areaID = deadline.areaID
-                entry.departmentID = deadline.departmentID
-                entry.points = deadline.kind.penaltyPoints
-                entry.reason = "\(c.code) \(deadline.kind.displayName)已过（应于 \(Formatting.dateTime(deadline.dueAt)) 前）"
-                entry.createdAt = now
-                try await entry.create(on: tx)
-                try await Notification(caseID: c.id, areaID: deadline.areaID, departmentID: deadline.departmentID,
-                                       text: "超时：\(entry.reason)，记入负面清单扣 \(Formatting.points(entry.points)) 分", at: now).create(on: tx)
+            // The rule lives on the aggregate, shared with the demo history's in-memory sweep.
+            let byCase = Dictionary(grouping: missed, by: { $0.$case.id })
+            var aggregates: [CaseAggregate] = []
+            for (_, deadlines) in byCase {
+                let record = deadlines[0].case
+                let a = CaseAggregate(record: record, chain: [], policy: .general, deadlines: deadlines, openInquiry: nil,
+                                      lastSeq: 0, lastHash: "", isNew: false)
+                for deadline in deadlines { a.markOverdue(deadline, now: now) }
+                try await record.save(on: tx)
+                aggregates.append(a)
             }
+            try await CaseService.persistRows(of: aggregates, on: tx)
             return Result(marked: missed.count)
         }
     }

@@ -1,0 +1,91 @@
+import Fluent
+import Foundation
+import GridCore
+
+/// A case with everything its actions read and change: loaded once, changed in memory by the
+/// state machine's transitions, then written back (`CaseService.persist`). The demo history keeps
+/// thousands of these in memory and writes them in bulk; the web writes one per request.
+final class CaseAggregate {
+    let record: Case
+    /// The grid and its ancestors (holders, dispatchers and escalations are always among them).
+    let chain: [Area]
+    let policy: SLAPolicy
+    var deadlines: [CaseDeadline]
+    var openInquiry: Inquiry?
+    var lastSeq: Int
+    var lastHash: String
+    let isNew: Bool
+
+    // Rows to write.
+    var dirtyDeadlines: [CaseDeadline] = []
+    var newDeadlines: [CaseDeadline] = []
+    var newEntries: [TimelineEntry] = []
+    var newInquiries: [Inquiry] = []
+    var dirtyInquiries: [Inquiry] = []
+    var newNotifications: [Notification] = []
+    var newNegatives: [NegativeListEntry] = []
+    var newPhotos: [CasePhoto] = []
+
+    init(record: Case, chain: [Area], policy: SLAPolicy, deadlines: [CaseDeadline], openInquiry: Inquiry?, lastSeq: Int, lastHash: String, isNew: Bool) {
+        self.record = record
+        self.chain = chain
+        self.policy = policy
+        self.deadlines = deadlines
+        self.openInquiry = openInquiry
+        self.lastSeq = lastSeq
+        self.lastHash = lastHash
+        self.isNew = isNew
+    }
+
+    var grid: Area { chain.first { $0.id == record.$grid.id }! }
+
+    func area(_ id: Int?) -> Area? { id.flatMap { id in chain.first { $0.id == id } } }
+
+    var ancestors: [AreaLevel: AreaPath] { Dictionary(chain.map { ($0.level, $0.areaPath) }, uniquingKeysWith: { a, _ in a }) }
+
+    var openDeadlines: [CaseDeadline] { deadlines.filter(\.isOpen) }
+
+    /// What the state machine sees.
+    var snapshot: CaseSnapshot {
+        let c = record
+        let holder: Holder
+        if let department = c.$holderDepartment.id {
+            holder = .department(department.uuidString)
+        } else if let area = area(c.$holderArea.id) {
+            holder = .area(area.areaPath, area.level)
+        } else {
+            holder = .area(grid.areaPath, grid.level)
+        }
+        return CaseSnapshot(
+            status: c.status, gridPath: grid.areaPath, ancestors: ancestors, holder: holder, coHandlers: c.coHandlerIDs.map(\.uuidString),
+            dispatchedBy: area(c.dispatchedByAreaID)?.areaPath, lastDepartment: c.lastDepartmentID?.uuidString,
+            escalatedFrom: area(c.escalatedFromAreaID)?.areaPath, escalatedTo: area(c.escalatedToAreaID)?.areaPath, escalatedAt: c.escalatedAt,
+            hasOpenInquiry: c.inquiryOpen, reporterID: c.$reporter.id?.uuidString, rated: c.satisfaction != nil,
+            onSitePending: openDeadlines.contains { $0.kind == .onSite }, policy: policy)
+    }
+
+    func markDirty(_ deadline: CaseDeadline) {
+        if !newDeadlines.contains(where: { $0 === deadline }) && !dirtyDeadlines.contains(where: { $0 === deadline }) { dirtyDeadlines.append(deadline) }
+    }
+
+    /// The sweeper's rule, in one place: a missed deadline is marked, the case shows 超时, the
+    /// holder gets a negative-list entry with points and a notification.
+    func markOverdue(_ deadline: CaseDeadline, now: Date) {
+        deadline.overdueAt = now
+        markDirty(deadline)
+        record.overdue = true
+        let entry = NegativeListEntry()
+        entry.id = UUID()
+        entry.$case.id = record.id!
+        entry.deadlineID = deadline.id!
+        entry.kind = deadline.kind
+        entry.areaID = deadline.areaID
+        entry.departmentID = deadline.departmentID
+        entry.points = deadline.kind.penaltyPoints
+        entry.reason = "\(record.code) \(deadline.kind.displayName)已过（应于 \(Formatting.dateTime(deadline.dueAt)) 前）"
+        entry.createdAt = now
+        newNegatives.append(entry)
+        newNotifications.append(Notification(caseID: record.id, areaID: deadline.areaID, departmentID: deadline.departmentID,
+                                             text: "超时：\(entry.reason)，记入负面清单扣 \(Formatting.points(entry.points)) 分", at: now))
+    }
+}
