@@ -62,8 +62,8 @@ final class PlatformTests: XCTestCase {
     func testDemoCitySeedsOnceAndEveryRoleHasAWorkingHome() async throws {
         try await withApp { app in
             // setup / act
-            let first = try await DemoSeeder(app: app).seedIfEmpty()
-            let second = try await DemoSeeder(app: app).seedIfEmpty()
+            let first = try await DemoSeeder(app: app).seedIfEmpty(cases: 150, days: 40)
+            let second = try await DemoSeeder(app: app).seedIfEmpty(cases: 150, days: 40)
             // validate
             XCTAssertTrue(first)
             XCTAssertFalse(second, "seeding is idempotent")
@@ -72,8 +72,16 @@ final class PlatformTests: XCTestCase {
             XCTAssertEqual(grids, 232)
             XCTAssertEqual(streets, 5)
             let plan = DemoCity.generate()
-            let users = try await User.query(on: app.db).count()
-            XCTAssertEqual(users, plan.staff.count)
+            let staff = try await User.query(on: app.db).filter(\.$kind == .staff).count()
+            XCTAssertEqual(staff, plan.staff.count)
+            // The case history went through the engine: every trace verifies, most cases are closed.
+            let cases = try await Case.query(on: app.db).count()
+            let closed = try await Case.query(on: app.db).filter(\.$status == .closed).count()
+            XCTAssertGreaterThan(cases, 100)
+            XCTAssertGreaterThan(Double(closed) / Double(cases), 0.7)
+            let trail = try await TrailVerifier.verify(on: app.db)
+            XCTAssertEqual(trail.breaks, [])
+            XCTAssertEqual(trail.cases, cases)
             for login in DemoSeeder.logins() {
                 let browser = app.browser()
                 let signIn = try await browser.login(login.username, password: DemoCity.password)
@@ -91,7 +99,9 @@ final class PlatformTests: XCTestCase {
             }
             let admin = app.browser()
             _ = try await admin.login("admin", password: DemoCity.password)
-            for path in ["/staff", "/staff?role=gridWorker&q=wg0", "/departments", "/staff/new"] {
+            let anyCase = try await Case.query(on: app.db).first()!
+            for path in ["/staff", "/staff?role=gridWorker&q=wg0", "/departments", "/staff/new", "/cases", "/cases?tab=overdue",
+                         "/cases/\(anyCase.id!)", "/negative-list", "/categories", "/calendar", "/calendar?year=2027"] {
                 let status = try await admin.get(path).status
                 XCTAssertEqual(status, .ok, path)
             }

@@ -69,7 +69,7 @@ final class ScopeTests: XCTestCase {
             let city = try await TestCity.build(app)
             let token = try await app.token("admin-c1")
             let list = try await app.api(.GET, "/api/v1/users", token: token).content.decode(StaffController.Page<StaffController.StaffDTO>.self)
-            XCTAssertEqual(Set(list.items.map(\.username)), ["wg-a", "admin-c1"])
+            XCTAssertEqual(Set(list.items.map(\.username)), ["wg-a", "admin-c1", "op-c1", "gl-c1"])
             let outside = try await app.api(.GET, "/api/v1/users/\(city.users["wg-b"]!.id!)", token: token)
             XCTAssertEqual(outside.status, .notFound)
             // May create below the community, not in the next street.

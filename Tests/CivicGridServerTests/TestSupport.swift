@@ -6,7 +6,7 @@ import XCTVapor
 @testable import CivicGridServer
 
 /// A fixed "now" for every test: 2026-11-18 09:00 Beijing time.
-let testNow = Date(timeIntervalSince1970: 1_795_482_000)
+let testNow = Date(timeIntervalSince1970: 1_794_963_600)
 let testPassword = "pass1234"
 
 extension AppConfig {
@@ -14,7 +14,9 @@ extension AppConfig {
     static func testing(clock: any GridClock) -> AppConfig {
         let env = ProcessInfo.processInfo.environment
         let url = (env["TEST_DATABASE_URL"] ?? env["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : URL(string: $0) }
-        return AppConfig(database: url.map { .postgres($0) } ?? .sqliteMemory, bcryptCost: 4, clock: clock)
+        var config = AppConfig(database: url.map { .postgres($0) } ?? .sqliteMemory, bcryptCost: 4, clock: clock)
+        config.uploadDirectory = NSTemporaryDirectory() + "civicgrid-test-uploads-\(UUID().uuidString)"
+        return config
     }
 }
 
@@ -79,6 +81,14 @@ struct TestCity {
         try await staff("wg-b", .gridWorker, gridB, .partTime)
         try await staff("admin-c1", .administrator, community1)
         try await staff("cg-1", .handler, nil, dept: department)
+        try await staff("op-c1", .operator, community1)
+        try await staff("gl-c1", .gridLeader, community1)
+        try await staff("op-d", .operator, district)
+        try await staff("ld-d", .leader, district)
+        let water = Department(code: "GS", name: "供水公司", responsibilities: "停水、水管爆裂")
+        try await water.create(on: app.db)
+        try await staff("gs-1", .handler, nil, dept: water)
+        try await CategoryService.linkDefaultDepartments(on: app.db)
         return TestCity(city: city, district: district, street1: street1, street2: street2, community1: community1,
                         community2: community2, gridA: gridA, gridA2: gridA2, gridB: gridB, users: users)
     }
@@ -91,6 +101,14 @@ extension Application {
                                                         body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#))
         XCTAssertEqual(response.status, .ok, response.body.string)
         return try response.content.decode(AuthController.TokenResponse.self).token
+    }
+
+    func category(_ code: String) async throws -> UUID {
+        try await CaseCategory.query(on: db).filter(\.$code == code).first()!.requireID()
+    }
+
+    func department(_ code: String) async throws -> UUID {
+        try await Department.query(on: db).filter(\.$code == code).first()!.requireID()
     }
 
     func api(_ method: HTTPMethod, _ path: String, token: String?, json: String? = nil) async throws -> XCTHTTPResponse {

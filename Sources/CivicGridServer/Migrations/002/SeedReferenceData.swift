@@ -21,9 +21,11 @@ struct SeedReferenceData: AsyncMigration {
         try await CategoryService.seedCatalog(on: database)
     }
 
+    /// Removes the seeded days and every category no case uses (those go with their table).
     func revert(on database: any Database) async throws {
         try await CalendarDay.query(on: database).delete()
+        let used = try await Case.query(on: database).unique().all(\.$category.$id)
         try await CaseCategory.query(on: database).set(\.$parent.$id, to: nil).update()
-        try await CaseCategory.query(on: database).delete()
+        try await CaseCategory.query(on: database).filter(\.$id !~ used).delete()
     }
 }
