@@ -29,6 +29,7 @@ enum CaseController {
     struct Filters: Encodable {
         let status: [Option]; let channel: [Option]; let categories: [CategoryService.Group]
         let from: String; let to: String; let area: String; let q: String
+        let active: Bool
     }
     struct Option: Encodable { let value: String; let label: String; let selected: Bool }
 
@@ -73,7 +74,9 @@ enum CaseController {
             layout: PageLayout(req, title: "事件 · " + tab.label, section: "cases"), tabs: tabRows, rows: rows, total: total, page: page, pages: pages,
             prev: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil, tab: tab.rawValue,
             filters: Filters(status: statusOptions, channel: channelOptions, categories: try await CategoryService.groups(on: req.db, selected: filter.categoryID),
-                             from: filter.from?.description ?? "", to: filter.to?.description ?? "", area: filter.areaCode ?? "", q: filter.text ?? ""),
+                             from: filter.from?.description ?? "", to: filter.to?.description ?? "", area: filter.areaCode ?? "", q: filter.text ?? "",
+                             active: filter.status != nil || filter.categoryID != nil || filter.channel != nil || filter.from != nil || filter.to != nil
+                                || !(filter.areaCode ?? "").isEmpty || !(filter.text ?? "").isEmpty),
             canReport: canReport(user)))
     }
 

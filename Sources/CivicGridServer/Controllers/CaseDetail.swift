@@ -27,8 +27,8 @@ struct CaseDetail: Encodable {
     struct Fact: Encodable { let label: String; let value: String }
     struct DeadlineRow: Encodable { let kind: String; let due: String; let state: String; let stateClass: String; let holder: String }
     struct TimelineRow: Encodable {
-        let seq: Int; let at: String; let actor: String; let role: String; let action: String; let change: String
-        let comment: String; let photos: [String]; let hash: String
+        let seq: Int; let at: String; let actor: String; let role: String; let action: String; let change: String?
+        let comment: String?; let photos: [String]; let hash: String
     }
     struct PhotoRow: Encodable { let href: String; let stage: String }
     struct InquiryRow: Encodable { let question: String; let askedAt: String; let due: String; let answer: String?; let answeredAt: String? }
@@ -99,9 +99,9 @@ struct CaseDetail: Encodable {
         let timeline = try await TimelineEntry.query(on: db).filter(\.$case.$id == id).sort(\.$seq).all().map { e in
             TimelineRow(seq: e.seq, at: Formatting.dateTime(e.at), actor: e.actorName, role: roleLabel(e.role, e.level),
                          action: ActionKind(rawValue: e.action)?.displayName ?? e.action,
-                         change: e.fromStatus == e.toStatus ? "" : [CaseStatus(rawValue: e.fromStatus)?.displayName, CaseStatus(rawValue: e.toStatus)?.displayName]
+                         change: e.fromStatus == e.toStatus ? nil : [CaseStatus(rawValue: e.fromStatus)?.displayName, CaseStatus(rawValue: e.toStatus)?.displayName]
                             .compactMap { $0 }.joined(separator: " → "),
-                         comment: e.comment, photos: e.attachments.split(separator: ",").map { "/photos/\($0)" }, hash: String(e.hash.prefix(12)))
+                         comment: e.comment.isEmpty ? nil : e.comment, photos: e.attachments.split(separator: ",").map { "/photos/\($0)" }, hash: String(e.hash.prefix(12)))
         }
         let inquiries = try await Inquiry.query(on: db).filter(\.$case.$id == id).sort(\.$askedAt).all().map {
             InquiryRow(question: $0.question, askedAt: Formatting.dateTime($0.askedAt), due: Formatting.dateTime($0.dueAt), answer: $0.answer,

@@ -37,6 +37,10 @@ struct CSRFMiddleware: AsyncMiddleware {
         let cookieAuthenticated = request.auth.get(CurrentUser.self)?.via == .webSession
         let exempt = request.headers.bearerAuthorization != nil || (isAPI && !cookieAuthenticated)
         if ![.GET, .HEAD, .OPTIONS].contains(request.method), !exempt {
+            // Large (photo) forms arrive streamed: collect them here, within the route's limit, to read the token.
+            if request.headers.first(name: "X-CSRF-Token") == nil {
+                _ = try await request.body.collect(max: Self.maxBody(for: request.url.path)).get()
+            }
             let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
             guard let existing, let sent, Self.constantTimeEqual(existing, sent) else {
                 throw Abort(.forbidden, reason: "页面已过期或请求来源无效，请刷新页面后重试")
@@ -51,6 +55,11 @@ struct CSRFMiddleware: AsyncMiddleware {
     }
 
     static func token(for request: Request) -> String { request.storage[TokenKey.self] ?? "" }
+
+    /// Photo forms may carry several phone photos; everything else is small.
+    static func maxBody(for path: String) -> Int {
+        path == "/cases/new" || (path.hasPrefix("/cases/") && path.hasSuffix("/act")) ? 50 * 1024 * 1024 : 2 * 1024 * 1024
+    }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

@@ -56,6 +56,15 @@ struct DemoCaseHistory {
             at = LocalDate(at).startInstant.addingTimeInterval(Double(hour) * 3600 + Double(Int.random(in: 0..<3600, using: &rng)))
             steps += script(i, at: at, cast: cast, rng: &rng)
         }
+        // The last three days are busier, and the community whose logins the demo prints gets its
+        // share, so that every printed login opens queues with work in them.
+        let focus = cast.gridIDs.keys.filter { $0.hasPrefix("430204001001") }.sorted()
+        let recent = max(12, caseCount / 25)
+        for i in 0..<recent {
+            let at = now.addingTimeInterval(-Double.random(in: 600...(72 * 3600), using: &rng))
+            let grid = i % 2 == 0 && !focus.isEmpty ? focus[i / 2 % focus.count] : nil
+            steps += script(caseCount + i, at: at, cast: cast, rng: &rng, gridCode: grid)
+        }
         steps.sort { ($0.at, $0.script, $0.order) < ($1.at, $1.script, $1.order) }
 
         let calendar = try await CalendarService.load(on: db)
@@ -178,7 +187,7 @@ struct DemoCaseHistory {
     static let roads = ["建设路", "红旗路", "湘江路", "人民路", "清水路", "响石岭路", "田心大道", "铜塘湾路", "井墩街", "北站路", "先锋路", "桂花路"]
 
     /// One case's life, as timed steps. Later steps that fall after "now" simply have not happened yet.
-    private func script(_ n: Int, at start: Date, cast: Cast, rng: inout SplitMix64) -> [Step] {
+    private func script(_ n: Int, at start: Date, cast: Cast, rng: inout SplitMix64, gridCode fixedGrid: String? = nil) -> [Step] {
         var steps: [Step] = []
         var t = start
         func after(_ hours: ClosedRange<Double>) -> Date {
@@ -191,7 +200,8 @@ struct DemoCaseHistory {
         }
         func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
 
-        let gridCode = cast.gridIDs.keys.sorted()[Int.random(in: 0..<cast.gridIDs.count, using: &rng)]
+        let randomGrid = cast.gridIDs.keys.sorted()[Int.random(in: 0..<cast.gridIDs.count, using: &rng)]
+        let gridCode = fixedGrid ?? randomGrid
         let communityCode = String(gridCode.prefix(12)), streetCode = String(gridCode.prefix(9))
         let total = cast.categories.map(\.weight).reduce(0, +)
         var pick = Int.random(in: 0..<total, using: &rng)

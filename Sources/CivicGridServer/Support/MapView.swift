@@ -15,6 +15,8 @@ struct MapView: Encodable {
     let height: Int
     let shapes: [Shape]
     let showLabels: Bool
+    /// Label size in view-box units, so labels read the same however the map is scaled.
+    let fontSize: String
     /// A reported position, when there is one.
     let pin: Pin?
 
@@ -28,6 +30,7 @@ struct MapView: Encodable {
         self.width = Int(projection.width)
         height = Int(projection.height)
         showLabels = drawable.count <= 60
+        fontSize = String(format: "%.0f", max(7, min(16, max(projection.width, projection.height) / 40)))
         self.pin = pin.flatMap { p in
             guard box.contains(p) else { return nil }
             let (x, y) = projection.project(p)
