@@ -69,6 +69,9 @@ final class CaseMachineTests: XCTestCase {
         let t = try apply(.approveEscalation, by: Cast.gridLeader, c)
         XCTAssertEqual(t.to, .reported)
         XCTAssertEqual(t.holder, .area(Cast.community, .community))
+        XCTAssertEqual(t.meets, [.accept], "the grid's clock stops")
+        XCTAssertEqual(t.starts.first?.0, PlannedDeadline(kind: .accept, due: bj("2026-11-19 10:00")), "the community's 24 hours start now")
+        XCTAssertEqual(t.starts.first?.1, .area(Cast.community, .community))
         XCTAssertThrowsError(try apply(.approveEscalation, by: Cast.worker, c)) { XCTAssertEqual($0 as? CaseRuleViolation, .notPermitted(.approveEscalation)) }
     }
 

@@ -113,15 +113,15 @@ struct CaseDetail: Encodable {
         let actions = allowed.map { kind in
             form(kind, category: category, departments: departments, policy: category.policy)
         }
-        var mapAreas: [(area: Area, href: String?)] = [(grid, nil)]
-        if let community = areas.first(where: { $0.id == grid.$parent.id }) { mapAreas = [(community, nil)] + mapAreas.map { ($0.area, $0.href) } }
+        // The grid among its neighbours, so an operator sees where in the community it is.
+        let siblings = try await Area.query(on: db).filter(\.$parent.$id == grid.$parent.id).sort(\.$code).all()
         let pin = c.latitude.flatMap { lat in c.longitude.map { GeoPoint(lon: $0, lat: lat) } }
         return CaseDetail(
             id: id.uuidString, code: c.code, title: c.title, description: c.description, status: c.status.displayName, statusClass: c.status.rawValue,
             publicStatus: c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
             supervised: c.supervised, inquiryOpen: c.inquiryOpen, facts: facts, deadlines: deadlines, timeline: timeline,
             photos: photos.map { PhotoRow(href: "/photos/\($0.id!)", stage: ActionKind(rawValue: $0.stage)?.displayName ?? $0.stage) },
-            inquiries: inquiries, actions: actions, map: MapView(areas: [(grid, nil)], highlight: grid.id, width: 480, height: 320, pin: pin))
+            inquiries: inquiries, actions: actions, map: MapView(areas: siblings.map { ($0, nil) }, highlight: grid.id, width: 480, height: 320, pin: pin))
     }
 
     static func roleLabel(_ role: String, _ level: String) -> String {

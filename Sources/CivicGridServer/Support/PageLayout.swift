@@ -30,9 +30,14 @@ struct PageLayout: Encodable {
             items.append(("areas", "网格层级", SiteURL.areas.path))
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
-            items.append(("categories", "分类清单", "/categories"))
-            items.append(("calendar", "工作日历", "/calendar"))
-            items.append(("negative", "负面清单", "/negative-list"))
+            // Lists and accountability pages for those who dispatch, supervise or administer.
+            if !current.roles.isDisjoint(with: [.operator, .leader, .administrator]) {
+                items.append(("categories", "分类清单", "/categories"))
+                items.append(("calendar", "工作日历", "/calendar"))
+            }
+            if !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .handler, .supervisor]) {
+                items.append(("negative", "负面清单", "/negative-list"))
+            }
         }
         nav = items.map { NavItem(label: $0.1, href: $0.2, active: $0.0 == section) }
     }

@@ -332,6 +332,9 @@ public struct CaseMachine: Sendable {
             let level = intakeLevel(for: .gridWorker, ancestors: c.ancestors)
             t.to = .reported
             t.holder = .area(c.ancestors[level]!, level)
+            // The grid has done its part; the command center's 24 hours start when it receives the case.
+            t.meets = [.accept]
+            t.starts = [(PlannedDeadline(kind: .accept, due: calendar.deadline(hours: c.policy.acceptHours, after: now)), t.holder)]
             t.notify = [t.holder]
 
         case .resolveOnSite(let note):
