@@ -27,7 +27,7 @@ enum CaseController {
         let status: String; let statusClass: String; let overdue: Bool; let deadline: String; let deadlineClass: String; let reportedAt: String
     }
     struct Filters: Encodable {
-        let status: [Option]; let channel: [Option]; let categories: [CategoryService.Group]
+        let status: [Option]; let channel: [Option]; let departments: [Option]; let categories: [CategoryService.Group]
         let from: String; let to: String; let area: String; let q: String
         let active: Bool
     }
@@ -39,7 +39,8 @@ enum CaseController {
             categoryID: req.query[String.self, at: "category"].flatMap(UUID.init(uuidString:)),
             channel: req.query[String.self, at: "channel"].flatMap(CaseChannel.init(rawValue:)),
             from: req.query[String.self, at: "from"].flatMap(LocalDate.init), to: req.query[String.self, at: "to"].flatMap(LocalDate.init),
-            areaCode: req.query[String.self, at: "area"], text: req.query[String.self, at: "q"])
+            areaCode: req.query[String.self, at: "area"], text: req.query[String.self, at: "q"],
+            departmentID: req.query[String.self, at: "department"].flatMap(UUID.init(uuidString:)))
     }
 
     @Sendable static func index(req: Request) async throws -> View {
@@ -73,9 +74,12 @@ enum CaseController {
         return try await req.view.render("cases/index", ListPage(
             layout: PageLayout(req, title: "事件 · " + tab.label, section: "cases"), tabs: tabRows, rows: rows, total: total, page: page, pages: pages,
             prev: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil, tab: tab.rawValue,
-            filters: Filters(status: statusOptions, channel: channelOptions, categories: try await CategoryService.groups(on: req.db, selected: filter.categoryID),
+            filters: Filters(status: statusOptions, channel: channelOptions,
+                             departments: try await Department.query(on: req.db).sort(\.$code).all().map {
+                                 Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id == filter.departmentID) },
+                             categories: try await CategoryService.groups(on: req.db, selected: filter.categoryID),
                              from: filter.from?.description ?? "", to: filter.to?.description ?? "", area: filter.areaCode ?? "", q: filter.text ?? "",
-                             active: filter.status != nil || filter.categoryID != nil || filter.channel != nil || filter.from != nil || filter.to != nil
+                             active: filter.departmentID != nil || filter.status != nil || filter.categoryID != nil || filter.channel != nil || filter.from != nil || filter.to != nil
                                 || !(filter.areaCode ?? "").isEmpty || !(filter.text ?? "").isEmpty),
             canReport: canReport(user)))
     }

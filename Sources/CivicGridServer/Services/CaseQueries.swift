@@ -46,6 +46,8 @@ enum CaseQueries {
         var to: LocalDate?
         var areaCode: String?
         var text: String?
+        /// Cases now held by this department.
+        var departmentID: UUID?
     }
 
     static func query(_ tab: Tab, filter: Filter, user: CurrentUser, now: Date, on db: any Database) async throws -> QueryBuilder<Case> {
@@ -72,6 +74,7 @@ enum CaseQueries {
         if let channel = filter.channel { q.filter(\Case.$channel == channel) }
         if let from = filter.from { q.filter(\Case.$reportedAt >= from.startInstant) }
         if let to = filter.to { q.filter(\Case.$reportedAt < to.adding(days: 1).startInstant) }
+        if let department = filter.departmentID { q.filter(\Case.$holderDepartment.$id == department) }
         if let code = filter.areaCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty { q.filter(Area.self, \.$code =~ code) }
         if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             q.group(.or) { $0.filter(\Case.$title ~~ text).filter(\Case.$code ~~ text) }
