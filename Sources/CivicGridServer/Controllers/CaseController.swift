@@ -197,7 +197,7 @@ enum CaseController {
                 latitude: try number(form.latitude, "纬度"), longitude: try number(form.longitude, "经度"), address: form.address,
                 reporterName: form.reporterName, reporterPhone: form.reporterPhone, externalRef: form.externalRef,
                 onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: channel == .gridWorker)
-            let photos = try PhotoStore(root: req.state.uploadDirectory).store(form.photos ?? [], now: req.now)
+            let photos = try await storePhotos(form.photos ?? [], req: req)
             let c = try await CaseService(db: req.db, app: req.application).report(input, by: user, photos: photos, now: req.now)
             return req.redirect(to: "/cases/\(c.id!)?notice=reported")
         } catch {
@@ -287,7 +287,7 @@ enum CaseController {
         do {
             let form = try req.content.decode(ActForm.self)
             let action = try form.caseAction()
-            let photos = try PhotoStore(root: req.state.uploadDirectory).store(form.photos ?? [], now: req.now)
+            let photos = try await storePhotos(form.photos ?? [], req: req)
             _ = try await CaseService(db: req.db, app: req.application).perform(action, on: id, by: user, photos: photos, now: req.now)
             return req.redirect(to: "/cases/\(id)?notice=done")
         } catch let violation as CaseRuleViolation {
@@ -299,13 +299,25 @@ enum CaseController {
 
     // MARK: Photos
 
+    /// Checks and stores uploaded photos, then makes their thumbnails off the event loop.
+    static func storePhotos(_ files: [File], req: Request) async throws -> [PhotoStore.Stored] {
+        let root = req.state.uploadDirectory
+        let stored = try PhotoStore(root: root).store(files, now: req.now)
+        if !stored.isEmpty { try await req.application.threadPool.runIfActive { PhotoStore.makeDerivatives(stored, root: root) } }
+        return stored
+    }
+
     @Sendable static func photo(req: Request) async throws -> Response {
         let user = try req.currentUser
         guard let photo = try await CasePhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
         _ = try await CaseService(db: req.db, app: req.application).require(photo.$case.id, for: user)
-        guard let path = PhotoStore(root: req.state.uploadDirectory).absolutePath(photo.storedPath) else { throw Abort(.notFound) }
-        let response = try await req.fileio.asyncStreamFile(at: path)
-        response.headers.replaceOrAdd(name: .contentType, value: photo.contentType)
+        guard let original = PhotoStore(root: req.state.uploadDirectory).absolutePath(photo.storedPath) else { throw Abort(.notFound) }
+        // ?size=thumb for lists; HEIC is shown through its JPEG copy; the original when no copy exists.
+        let wanted = req.query[String.self, at: "size"] == "thumb" ? "thumb" : (photo.contentType == "image/heic" ? "view" : nil)
+        let derivative = wanted.map { PhotoStore.derivativePath(original, $0) }
+        let useDerivative = derivative.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        let response = try await req.fileio.asyncStreamFile(at: useDerivative ? derivative! : original)
+        response.headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : photo.contentType)
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
         return response
     }

@@ -50,10 +50,44 @@ struct PhotoStore {
         }
     }
 
+    /// Thumbnails (320×240) and, for HEIC, a JPEG that browsers can show, made with libvips'
+    /// `vipsthumbnail` when it is installed (Debian's libvips-tools; the set-up scripts install it).
+    /// Without it the original is served in their place.
+    static func makeDerivatives(_ stored: [Stored], root: String) {
+        guard let tool = Thumbnailer.tool else { return }
+        for photo in stored {
+            let original = root + photo.relativePath
+            Thumbnailer.run(tool, [original, "--size", "320x240", "-o", derivativePath(original, "thumb") + "[Q=80,strip]"])
+            if photo.contentType == "image/heic" {
+                Thumbnailer.run(tool, [original, "--size", "1600x1600>", "-o", derivativePath(original, "view") + "[Q=85,strip]"])
+            }
+        }
+    }
+
+    static func derivativePath(_ original: String, _ kind: String) -> String {
+        (original as NSString).deletingPathExtension + ".\(kind).jpg"
+    }
+
     func absolutePath(_ relative: String) -> String? {
         // Stored paths are ours (yyyy/MM/uuid.ext); refuse anything else.
         guard relative.range(of: #"^\d{4}/\d{2}/[0-9a-f-]{36}\.(jpg|png|heic)$"#, options: .regularExpression) != nil else { return nil }
         return root + relative
+    }
+}
+
+enum Thumbnailer {
+    static let tool: String? = ["/usr/bin/vipsthumbnail", "/usr/local/bin/vipsthumbnail"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 }
 
