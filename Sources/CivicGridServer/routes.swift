@@ -53,6 +53,18 @@ func routes(_ app: Application) throws {
     app.get("departments", ":id", use: DepartmentController.edit)
     app.post("departments", ":id", use: DepartmentController.update)
 
+    app.get("admin", "api-keys", use: ApiKeyController.index)
+    app.post("admin", "api-keys", use: ApiKeyController.create)
+    app.post("admin", "api-keys", ":id", "revoke", use: ApiKeyController.revoke)
+
+    // Open311 GeoReport v2 (public reads; posts with api_key)
+    let open311 = app.grouped("open311", "v2")
+    open311.get(":file", use: Open311Controller.index)
+    open311.post(":file", use: Open311Controller.post)
+    open311.get("services", ":file", use: Open311Controller.serviceDefinition)
+    open311.get("requests", ":file", use: Open311Controller.request)
+    open311.get("tokens", ":file", use: Open311Controller.token)
+
     // JSON API (bearer token, or the web session with X-CSRF-Token for changes)
     let api = app.grouped("api", "v1")
     api.post("auth", "token", use: AuthController.issueToken)

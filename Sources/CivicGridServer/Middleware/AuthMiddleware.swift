@@ -33,7 +33,8 @@ struct CSRFMiddleware: AsyncMiddleware {
         request.storage[TokenKey.self] = token
         // API calls ride on no cookie unless they are signed in by the web session; only then can a
         // forged cross-site request carry authority, so only then is the header required.
-        let isAPI = request.url.path.hasPrefix("/api/")
+        // Open311 clients authenticate with `api_key` and carry no cookies of ours.
+        let isAPI = request.url.path.hasPrefix("/api/") || request.url.path.hasPrefix("/open311/")
         let cookieAuthenticated = request.auth.get(CurrentUser.self)?.via == .webSession
         let exempt = request.headers.bearerAuthorization != nil || (isAPI && !cookieAuthenticated)
         if ![.GET, .HEAD, .OPTIONS].contains(request.method), !exempt {

@@ -23,5 +23,7 @@ extension Migrations {
         add(CreateNotification())
         add(CreateCasePhoto())
         add(SeedReferenceData(holidaysFile: resourcesDirectory + "Data/cn-holidays.json"))
+        // 003: integration — Open311 API keys.
+        add(CreateApiKey())
     }
 }

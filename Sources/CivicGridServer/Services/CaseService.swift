@@ -138,7 +138,9 @@ struct CaseService {
         case .resident:
             guard user.kind == .resident || roles.contains(.operator) else { throw Abort(.forbidden, reason: "“居民随手拍”由居民本人上报") }
         case .open311:
-            throw Abort(.forbidden, reason: "Open311 渠道只能通过 Open311 接口上报")
+            guard user.username.hasPrefix(ApiKeyController.serviceAccountPrefix) else {
+                throw Abort(.forbidden, reason: "Open311 渠道只能通过 Open311 接口上报")
+            }
         default:
             guard roles.contains(.operator) || roles.contains(.administrator) else {
                 throw Abort(.forbidden, reason: "热线、微信群、视频巡查等渠道由指挥中心坐席登记")

@@ -38,6 +38,7 @@ struct PageLayout: Encodable {
             if !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .handler, .supervisor]) {
                 items.append(("negative", "负面清单", "/negative-list"))
             }
+            if current.isSystemAdministrator { items.append(("apikeys", "开放接口", "/admin/api-keys")) }
         }
         nav = items.map { NavItem(label: $0.1, href: $0.2, active: $0.0 == section) }
     }

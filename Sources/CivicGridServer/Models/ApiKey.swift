@@ -1,0 +1,19 @@
+import Fluent
+import Foundation
+
+/// An Open311 client's key. Requests posted with it are reported by its service account.
+final class ApiKey: Model, @unchecked Sendable {
+    static let schema = "api_keys"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "key_hash") var keyHash: String
+    /// The first characters, shown so administrators can tell keys apart.
+    @Field(key: "prefix") var prefix: String
+    @Parent(key: "user_id") var user: User
+    @Field(key: "created_by") var createdBy: UUID
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    init() {}
+}

@@ -1,0 +1,81 @@
+import Fluent
+import Vapor
+
+/// 开放接口: administrators issue and revoke Open311 api keys. Each key reports through its own
+/// service account, so every case it creates says which app sent it.
+enum ApiKeyController {
+    static let serviceAccountPrefix = "svc-open311-"
+
+    struct Page: Encodable {
+        let layout: PageLayout
+        let rows: [Row]
+        let newKey: String?
+        let error: String?
+        let base: String
+    }
+
+    struct Row: Encodable { let id: String; let name: String; let prefix: String; let createdAt: String; let revoked: Bool; let cases: Int }
+
+    static func requireSystemAdmin(_ req: Request) throws -> CurrentUser {
+        let user = try req.currentUser
+        guard user.isSystemAdministrator else { throw Abort(.forbidden, reason: "只有系统管理员可以管理开放接口密钥") }
+        return user
+    }
+
+    @Sendable static func index(req: Request) async throws -> View {
+        _ = try requireSystemAdmin(req)
+        return try await req.view.render("admin/apikeys", try await page(req, newKey: nil, error: nil))
+    }
+
+    static func page(_ req: Request, newKey: String?, error: String?) async throws -> Page {
+        let keys = try await ApiKey.query(on: req.db).sort(\.$createdAt, .descending).all()
+        var rows: [Row] = []
+        for key in keys {
+            let cases = try await Case.query(on: req.db).filter(\.$reporter.$id == key.$user.id).count()
+            rows.append(Row(id: key.id!.uuidString, name: key.name, prefix: key.prefix + "…", createdAt: Formatting.dateTime(key.createdAt),
+                            revoked: key.revokedAt != nil, cases: cases))
+        }
+        return Page(layout: PageLayout(req, title: "开放接口", section: "apikeys"), rows: rows, newKey: newKey, error: error,
+                     base: (req.headers.first(name: .host).map { "http://\($0)" } ?? "") + "/open311/v2/")
+    }
+
+    struct Form: Content { var name: String }
+
+    @Sendable static func create(req: Request) async throws -> Response {
+        let admin = try requireSystemAdmin(req)
+        let name = try req.content.decode(Form.self).name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 40 else {
+            let response = try await req.view.render("admin/apikeys", try await page(req, newKey: nil, error: "请填写应用名称（不超过 40 个字）"))
+                .encodeResponse(for: req)
+            response.status = .unprocessableEntity
+            return response
+        }
+        let key = "cg_" + TokenMaker.random()
+        let secret = TokenMaker.random()
+        let hash = try await AuthService(db: req.db, app: req.application).hashPassword(secret + "Aa1")
+        try await req.db.transaction { tx in
+            // The service account never signs in: its password is random and thrown away.
+            let account = User(username: serviceAccountPrefix + String(UUID().uuidString.prefix(8)).lowercased(), displayName: name,
+                               kind: .resident, passwordHash: hash)
+            try await account.create(on: tx)
+            let apiKey = ApiKey()
+            apiKey.name = name
+            apiKey.keyHash = TokenMaker.hash(key)
+            apiKey.prefix = String(key.prefix(8))
+            apiKey.$user.id = try account.requireID()
+            apiKey.createdBy = admin.id
+            apiKey.createdAt = req.now
+            try await apiKey.create(on: tx)
+        }
+        // Shown once; only its hash is kept.
+        return try await req.view.render("admin/apikeys", try await page(req, newKey: key, error: nil)).encodeResponse(for: req)
+    }
+
+    @Sendable static func revoke(req: Request) async throws -> Response {
+        _ = try requireSystemAdmin(req)
+        guard let key = try await ApiKey.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound, reason: "密钥不存在") }
+        key.revokedAt = req.now
+        try await key.save(on: req.db)
+        return req.redirect(to: "/admin/api-keys?notice=saved")
+    }
+}

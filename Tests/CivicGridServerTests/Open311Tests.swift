@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+import GridCore
+import XCTVapor
+@testable import CivicGridServer
+
+/// GeoReport v2 as an Open311 client sees it, in JSON and XML, with its error format.
+final class Open311Tests: XCTestCase {
+    func issueKey(_ app: Application, name: String = "市民通") async throws -> String {
+        let admin = app.browser()
+        _ = try await admin.login("admin")
+        let page = try await admin.post("/admin/api-keys", form: ["name": name])
+        XCTAssertEqual(page.status, .ok)
+        let html = page.body.string
+        guard let range = html.range(of: #"cg_[A-Za-z0-9_-]+"#, options: .regularExpression) else { XCTFail("no key shown"); return "" }
+        return String(html[range])
+    }
+
+    func post(_ app: Application, _ fields: [String: String], format: String = "json") async throws -> XCTHTTPResponse {
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return try await app.testable().sendRequest(.POST, "/open311/v2/requests.\(format)",
+                                                    headers: ["Content-Type": "application/x-www-form-urlencoded"], body: ByteBuffer(string: body))
+    }
+
+    func json(_ response: XCTHTTPResponse) throws -> Any { try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) }
+
+    func testDiscoveryAndServicesInBothFormats() async throws {
+        try await withApp { app in
+            _ = try await TestCity.build(app)
+            let discovery = try await app.testable().sendRequest(.GET, "/open311/v2/discovery.json")
+            XCTAssertEqual(discovery.status, .ok)
+            let endpoints = (try json(discovery) as! [String: Any])["endpoints"] as! [[String: Any]]
+            XCTAssertEqual(endpoints.first?["specification"] as? String, Open311Controller.specification)
+            let discoveryXML = try await app.testable().sendRequest(.GET, "/open311/v2/discovery.xml")
+            XCTAssertTrue(discoveryXML.body.string.contains("<format>text/xml</format>"))
+
+            let services = try json(try await app.testable().sendRequest(.GET, "/open311/v2/services.json")) as! [[String: Any]]
+            let water = try XCTUnwrap(services.first { $0["service_code"] as? String == "SD01" })
+            XCTAssertEqual(water["service_name"] as? String, "停水")
+            XCTAssertEqual(water["metadata"] as? Bool, true)
+            XCTAssertEqual(water["group"] as? String, "水电气")
+            XCTAssertEqual(services.first { $0["service_code"] as? String == "SZ01" }?["metadata"] as? Bool, false)
+
+            let xml = try await app.testable().sendRequest(.GET, "/open311/v2/services.xml")
+            XCTAssertEqual(xml.headers.contentType?.description, "text/xml; charset=utf-8")
+            XCTAssertTrue(xml.body.string.hasPrefix("<?xml"))
+            XCTAssertTrue(xml.body.string.contains("<services><service><service_code>"))
+
+            let definition = try json(try await app.testable().sendRequest(.GET, "/open311/v2/services/SD01.json")) as! [String: Any]
+            let attribute = (definition["attributes"] as! [[String: Any]]).first!
+            XCTAssertEqual(attribute["code"] as? String, "households_affected")
+            XCTAssertEqual(attribute["datatype"] as? String, "number")
+            let definitionXML = try await app.testable().sendRequest(.GET, "/open311/v2/services/SD01.xml")
+            XCTAssertTrue(definitionXML.body.string.contains("<service_definition><service_code>SD01</service_code><attributes><attribute>"))
+
+            for path in ["/open311/v2/services/NOPE.json", "/open311/v2/services.csv", "/open311/v2/services.json?jurisdiction_id=999"] {
+                let missing = try await app.testable().sendRequest(.GET, path)
+                XCTAssertEqual(missing.status, .notFound, path)
+                let errors = try json(missing) as! [[String: Any]]
+                XCTAssertEqual(errors.first?["code"] as? Int, 404, path)
+                XCTAssertNotNil(errors.first?["description"] as? String)
+            }
+            let missingXML = try await app.testable().sendRequest(.GET, "/open311/v2/services/NOPE.xml")
+            XCTAssertTrue(missingXML.body.string.contains("<errors><error><code>404</code><description>"))
+        }
+    }
+
+    func testPostingARequestNeedsAKeyAndAPositionThenItCanBeReadBack() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            // A boundary so that the position locates to grid A.
+            city.gridA.boundaryGeoJSON = #"{"type":"Polygon","coordinates":[[[113.10,27.80],[113.11,27.80],[113.11,27.81],[113.10,27.81],[113.10,27.80]]]}"#
+            try await city.gridA.save(on: app.db)
+            let key = try await issueKey(app)
+
+            let noKey = try await post(app, ["service_code": "SZ01", "lat": "27.805", "long": "113.105"])
+            XCTAssertEqual(noKey.status, .forbidden)
+            XCTAssertEqual((try json(noKey) as! [[String: Any]]).first?["code"] as? Int, 403)
+            let noPlace = try await post(app, ["api_key": key, "service_code": "SZ01", "description": "井盖坏了"])
+            XCTAssertEqual(noPlace.status, .badRequest)
+            let unknown = try await post(app, ["api_key": key, "service_code": "XX99", "lat": "27.805", "long": "113.105"])
+            XCTAssertEqual(unknown.status, .notFound)
+            let outside = try await post(app, ["api_key": key, "service_code": "SZ01", "lat": "30", "long": "120"])
+            XCTAssertEqual(outside.status, .badRequest)
+            let badPhone = try await post(app, ["api_key": key, "service_code": "SZ01", "lat": "27.805", "long": "113.105", "phone": "12"])
+            XCTAssertEqual(badPhone.status, .badRequest)
+            var count = try await Case.query(on: app.db).count()
+            XCTAssertEqual(count, 0, "refused requests write nothing")
+
+            let created = try await post(app, ["api_key": key, "service_code": "SD01", "lat": "27.805", "long": "113.105",
+                                               "description": "整栋楼停水", "attribute[households_affected]": "40",
+                                               "first_name": "明", "last_name": "李", "phone": "13807311234"])
+            XCTAssertEqual(created.status, .created, created.body.string)
+            let receipt = (try json(created) as! [[String: Any]]).first!
+            let id = try XCTUnwrap(receipt["service_request_id"] as? String)
+            XCTAssertTrue(id.hasPrefix(city.gridA.code))
+            count = try await Case.query(on: app.db).count()
+            XCTAssertEqual(count, 1)
+            let stored = try await Case.query(on: app.db).first()!
+            XCTAssertEqual(stored.channel, .open311)
+            XCTAssertEqual(stored.holderArea?.id ?? stored.$holderArea.id, city.community1.id)
+            XCTAssertTrue(stored.description.contains("40 户"))
+
+            let read = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests/\(id).json?extensions=true")) as! [[String: Any]]
+            let request = read.first!
+            XCTAssertEqual(request["status"] as? String, "open")
+            XCTAssertEqual(request["service_code"] as? String, "SD01")
+            XCTAssertEqual(request["status_notes"] as? String, "办理中（待受理）")
+            XCTAssertNotNil(request["expected_datetime"] as? String)
+            XCTAssertEqual(request["lat"] as? Double, 27.805)
+            XCTAssertFalse(String(describing: request).contains("13807311234"), "no personal data")
+            XCTAssertFalse(String(describing: request).contains("李明"))
+            let notes = (request["extended_attributes"] as! [String: Any])["notes"] as! [[String: Any]]
+            XCTAssertEqual(notes.first?["summary"] as? String, "上报")
+
+            let xml = try await app.testable().sendRequest(.GET, "/open311/v2/requests/\(id).xml")
+            XCTAssertTrue(xml.body.string.contains("<service_requests><request><service_request_id>\(id)</service_request_id><status>open</status>"))
+            let token = try XCTUnwrap(receipt["token"] as? String)
+            let byToken = try json(try await app.testable().sendRequest(.GET, "/open311/v2/tokens/\(token).json")) as! [[String: Any]]
+            XCTAssertEqual(byToken.first?["service_request_id"] as? String, id)
+
+            // Filters, paging, and the updates feed.
+            let open = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests.json?status=open&service_code=SD01")) as! [[String: Any]]
+            XCTAssertEqual(open.count, 1)
+            let closed = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests.json?status=closed")) as! [[String: Any]]
+            XCTAssertEqual(closed.count, 0)
+            let otherStreet = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests.json?jurisdiction_id=\(city.street2.code)")) as! [[String: Any]]
+            XCTAssertEqual(otherStreet.count, 0)
+            let badDate = try await app.testable().sendRequest(.GET, "/open311/v2/requests.json?start_date=yesterday")
+            XCTAssertEqual(badDate.status, .badRequest)
+            let updates = try json(try await app.testable().sendRequest(.GET, "/open311/v2/servicerequestupdates.json")) as! [[String: Any]]
+            XCTAssertEqual(updates.first?["service_request_id"] as? String, id)
+
+            // A revoked key posts nothing more.
+            let admin = app.browser()
+            _ = try await admin.login("admin")
+            let apiKey = try await ApiKey.query(on: app.db).first()!
+            _ = try await admin.post("/admin/api-keys/\(apiKey.id!)/revoke", form: [:])
+            let revoked = try await post(app, ["api_key": key, "service_code": "SZ01", "lat": "27.805", "long": "113.105"])
+            XCTAssertEqual(revoked.status, .forbidden)
+        }
+    }
+
+    func testSensitiveCasesAreNeverListed() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let operatorToken = try await app.token("op-c1")
+            for code in ["TS01", "MD11"] {
+                let response = try await app.api(.POST, "/api/v1/cases", token: operatorToken, json: """
+                    {"categoryID":"\(try await app.category(code))","title":"敏感事件\(code)","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+                    """)
+                XCTAssertEqual(response.status, .created)
+            }
+            let listed = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests.json")) as! [[String: Any]]
+            XCTAssertEqual(listed.count, 0)
+            let code = try await Case.query(on: app.db).first()!.code
+            let single = try await app.testable().sendRequest(.GET, "/open311/v2/requests/\(code).json")
+            XCTAssertEqual(single.status, .notFound)
+        }
+    }
+
+    func testXMLEscapesEverything() {
+        let value = Open311Value.object([("description", .string("<b>\"A&B\"</b>\u{1}")), ("n", .null)])
+        XCTAssertEqual(value.xml(root: "x"), #"<?xml version="1.0" encoding="utf-8"?><x><description>&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;</description><n/></x>"#)
+        XCTAssertEqual(Open311Value.string("a\"b\n").json, #""a\"b\n""#)
+    }
+}
