@@ -65,6 +65,9 @@ func routes(_ app: Application) throws {
     open311.get("requests", ":file", use: Open311Controller.request)
     open311.get("tokens", ":file", use: Open311Controller.token)
 
+    app.get("openapi.json", use: OpenAPIDocument.serve)
+    app.get("api-docs", use: OpenAPIDocument.page)
+
     // JSON API (bearer token, or the web session with X-CSRF-Token for changes)
     let api = app.grouped("api", "v1")
     api.post("auth", "token", use: AuthController.issueToken)
