@@ -27,7 +27,7 @@ struct PageLayout: Encodable {
                      roles: current.kind == .resident ? "居民" : current.assignments.map(\.label).joined(separator: "；"))
         var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", "/cases")]
         if current.kind == .staff {
-            items.append(("areas", "网格层级", SiteURL.areas.path))
+            if !current.scope.areaPaths.isEmpty { items.append(("areas", "网格层级", SiteURL.areas.path)) }
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
             // Lists and accountability pages for those who dispatch, supervise or administer.
