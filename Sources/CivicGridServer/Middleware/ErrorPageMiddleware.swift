@@ -40,7 +40,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
     static func describe(_ error: any Error) -> (HTTPResponseStatus, String) {
         switch error {
         case let abort as any AbortError:
-            return (abort.status, abort.status.code >= 500 ? "服务器内部错误，请稍后再试" : abort.reason)
+            if abort.status.code >= 500 { return (abort.status, "服务器内部错误，请稍后再试") }
+            // Framework errors carry the English reason phrase; say it in Chinese.
+            return (abort.status, abort.reason == abort.status.reasonPhrase ? defaultReason(abort.status) : abort.reason)
         case let violation as AreaRuleViolation:
             if case .duplicateCode = violation { return (.conflict, violation.description) }
             return (.unprocessableEntity, violation.description)
@@ -63,6 +65,19 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         }
     }
 
+    static func defaultReason(_ status: HTTPResponseStatus) -> String {
+        switch status.code {
+        case 400: "请求内容格式不正确"
+        case 401: "请先登录"
+        case 403: "没有权限执行此操作"
+        case 404: "页面或资源不存在"
+        case 405: "不支持此请求方式"
+        case 413: "上传内容过大"
+        case 415: "不支持此文件类型"
+        default: status.reasonPhrase
+        }
+    }
+
     static func title(for status: HTTPResponseStatus) -> String {
         switch status.code {
         case 400, 422: "提交的内容有误"
@@ -78,6 +93,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
 extension Request {
     /// API paths and clients that ask for JSON get JSON errors.
     var wantsJSON: Bool {
-        url.path.hasPrefix("/api/") || url.path == "/health" || (headers.accept.first?.mediaType == .json)
+        url.path.hasPrefix("/api/") || url.path == "/health"
+            || headers.accept.first.map { $0.mediaType.type == "application" && $0.mediaType.subType == "json" } == true
     }
 }
