@@ -30,7 +30,7 @@ struct DemoCommand: AsyncCommand {
             "  Open http://\(hostname == "0.0.0.0" ? "localhost" : hostname):\(port)/ and sign in (password for all: \(DemoCity.password)):",
         ]
         for login in DemoSeeder.logins() { lines.append("    \(login.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \(login.who)") }
-        lines.append("  Residents can register at /register with a phone number.")
+        lines.append("    13907311001 王秀英，居民（用手机号登录；也可在 /register 注册新居民）")
         lines.append("")
         context.console.info(lines.joined(separator: "\n"))
         guard !signature.noServe else { return }
