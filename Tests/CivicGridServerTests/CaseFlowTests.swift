@@ -41,7 +41,7 @@ final class CaseFlowTests: XCTestCase {
             // Escalation: the community cannot solve it, the street takes it.
             d = try await act(app, c.id, community, #"{"action":"escalate","comment":"涉及道路产权，需街道协调"}"#)!
             XCTAssertEqual(d.case.holderAreaID, city.street1.id)
-            _ = try await act(app, c.id, community, #"{"action":"dispatch","department":"\#(try await app.department("CG"))"}"#, expect: .unprocessableEntity)
+            _ = try await act(app, c.id, community, #"{"action":"dispatch","department":"\#(try await app.department("CG"))"}"#, expect: .forbidden)
 
             // Dispatch, wrong department returns it, dispatched again, signed for.
             let cgID = try await app.department("CG"), gsID = try await app.department("GS")

@@ -51,6 +51,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let violation as GeometryError:
             return (.unprocessableEntity, violation.description)
         case let violation as CaseRuleViolation:
+            if case .notPermitted = violation { return (.forbidden, violation.description) }
             return (.unprocessableEntity, violation.description)
         case let violation as WorkCalendar.CalendarError:
             return (.unprocessableEntity, violation.description)

@@ -1,0 +1,221 @@
+import Fluent
+import GridCore
+import XCTVapor
+@testable import CivicGridServer
+
+/// Every route × every kind of user, in scope and out of scope. A new route fails
+/// `testEveryRouteIsInTheMatrix` until it is added here with who may use it.
+final class AuthorizationMatrixTests: XCTestCase {
+    /// The people of `TestCity` (plus a resident and nobody).
+    enum Who: String, CaseIterable {
+        case anonymous, resident
+        case workerA = "wg-a", workerB = "wg-b", gridLeader = "gl-c1", communityOperator = "op-c1", streetOperator = "op-s1"
+        case otherStreetOperator = "op-s2", districtOperator = "op-d", leader = "ld-d", handler = "cg-1", communityAdmin = "admin-c1", admin
+    }
+
+    struct Fixture {
+        let city: TestCity
+        let caseA: UUID        // a case in grid A, held by 城管 (handler cg-1)
+        let staffA: UUID       // wg-a
+        let roleA: UUID        // wg-a's role
+        let category: UUID
+        let department: UUID
+        let photo: UUID
+        let apiKey: UUID
+    }
+
+    struct Rule {
+        let method: HTTPMethod
+        let pattern: String
+        /// nil: not exercised here (mutations that need a body are checked for denial only).
+        let path: ((Fixture) -> String)?
+        let allowed: Set<Who>
+        var body: String? = nil
+        var form: [String: String]? = nil
+    }
+
+    static let everyone = Set(Who.allCases)
+    static let signedIn = everyone.subtracting([.anonymous])
+    static let staff = signedIn.subtracting([.resident])
+    /// Those whose scope covers grid A.
+    static let coversA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .leader, .communityAdmin, .admin]
+    static let administrators: Set<Who> = [.communityAdmin, .admin]
+    static let operatorsOrLeaders: Set<Who> = [.communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .leader, .communityAdmin, .admin]
+
+    static var rules: [Rule] {
+        [
+            // Public
+            Rule(method: .GET, pattern: "/health", path: { _ in "/health" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/login", path: { _ in "/login" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/register", path: { _ in "/register" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/openapi.json", path: { _ in "/openapi.json" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/open311/v2/:file", path: { _ in "/open311/v2/services.json" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/open311/v2/services/:file", path: { _ in "/open311/v2/services/SZ01.json" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/open311/v2/requests/:file", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/open311/v2/tokens/:file", path: nil, allowed: everyone),
+            Rule(method: .POST, pattern: "/open311/v2/:file", path: nil, allowed: everyone),
+            Rule(method: .POST, pattern: "/login", path: nil, allowed: everyone),
+            Rule(method: .POST, pattern: "/register", path: nil, allowed: everyone),
+            Rule(method: .POST, pattern: "/api/v1/auth/token", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/", path: nil, allowed: everyone),
+            // Signed in
+            Rule(method: .POST, pattern: "/logout", path: nil, allowed: signedIn),
+            Rule(method: .GET, pattern: "/home", path: { _ in "/home" }, allowed: signedIn),
+            Rule(method: .GET, pattern: "/api-docs", path: { _ in "/api-docs" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/api/v1/me", path: { _ in "/api/v1/me" }, allowed: signedIn),
+            Rule(method: .DELETE, pattern: "/api/v1/auth/token", path: nil, allowed: signedIn),
+            Rule(method: .GET, pattern: "/api/v1/categories", path: { _ in "/api/v1/categories" }, allowed: signedIn),
+            Rule(method: .GET, pattern: "/api/v1/calendar/:year", path: { _ in "/api/v1/calendar/2026" }, allowed: signedIn),
+            Rule(method: .GET, pattern: "/cases", path: { _ in "/cases" }, allowed: signedIn),
+            Rule(method: .GET, pattern: "/api/v1/cases", path: { _ in "/api/v1/cases" }, allowed: signedIn),
+            // Areas
+            Rule(method: .GET, pattern: "/areas", path: { _ in "/areas" }, allowed: coversA.union([.workerB, .otherStreetOperator])),
+            Rule(method: .GET, pattern: "/areas/:id", path: { "/areas/\($0.city.gridA.id!)" }, allowed: coversA),
+            Rule(method: .GET, pattern: "/api/v1/areas", path: { _ in "/api/v1/areas" }, allowed: signedIn),
+            Rule(method: .GET, pattern: "/api/v1/areas/:id", path: { "/api/v1/areas/\($0.city.gridA.id!)" }, allowed: coversA),
+            Rule(method: .GET, pattern: "/api/v1/areas/:id/geojson", path: { "/api/v1/areas/\($0.city.community1.id!)/geojson" },
+                 allowed: coversA.subtracting([.workerA])),
+            Rule(method: .GET, pattern: "/areas/:id/new", path: { "/areas/\($0.city.community1.id!)/new" }, allowed: administrators),
+            Rule(method: .GET, pattern: "/areas/:id/edit", path: { "/areas/\($0.city.gridA.id!)/edit" }, allowed: administrators),
+            Rule(method: .POST, pattern: "/areas/:id/new", path: { "/areas/\($0.city.community1.id!)/new" }, allowed: administrators, form: ["name": "矩阵网格"]),
+            Rule(method: .POST, pattern: "/areas/:id/edit", path: { "/areas/\($0.city.gridA2.id!)/edit" }, allowed: administrators, form: ["name": "清水社区第2网格"]),
+            Rule(method: .POST, pattern: "/areas/:id/move", path: { "/areas/\($0.city.gridA2.id!)/move" }, allowed: [.admin], form: ["parent": "0"]),
+            Rule(method: .POST, pattern: "/areas/:id/delete", path: nil, allowed: administrators),
+            Rule(method: .POST, pattern: "/api/v1/areas", path: { _ in "/api/v1/areas" }, allowed: administrators, body: #"{"name":"矩阵"}"#),
+            Rule(method: .PATCH, pattern: "/api/v1/areas/:id", path: { "/api/v1/areas/\($0.city.gridA2.id!)" }, allowed: administrators, body: #"{"name":"清水社区第2网格"}"#),
+            Rule(method: .DELETE, pattern: "/api/v1/areas/:id", path: nil, allowed: administrators),
+            Rule(method: .POST, pattern: "/api/v1/areas/:id/move", path: { "/api/v1/areas/\($0.city.gridA2.id!)/move" }, allowed: [.admin], body: #"{"parent":0}"#),
+            // Staff
+            Rule(method: .GET, pattern: "/staff", path: { _ in "/staff" }, allowed: administrators),
+            Rule(method: .GET, pattern: "/staff/new", path: { _ in "/staff/new" }, allowed: administrators),
+            Rule(method: .GET, pattern: "/staff/:id", path: { "/staff/\($0.staffA)" }, allowed: administrators),
+            Rule(method: .GET, pattern: "/api/v1/users", path: { _ in "/api/v1/users" }, allowed: administrators),
+            Rule(method: .GET, pattern: "/api/v1/users/:id", path: { "/api/v1/users/\($0.staffA)" }, allowed: administrators),
+            Rule(method: .POST, pattern: "/staff/new", path: { _ in "/staff/new" }, allowed: administrators, form: ["username": ""]),
+            Rule(method: .POST, pattern: "/staff/:id/roles", path: { "/staff/\($0.staffA)/roles" }, allowed: administrators, form: ["role": ""]),
+            Rule(method: .POST, pattern: "/staff/:id/roles/:role/delete", path: nil, allowed: administrators),
+            Rule(method: .POST, pattern: "/staff/:id/active", path: { "/staff/\($0.staffA)/active" }, allowed: administrators, form: ["active": "1"]),
+            Rule(method: .POST, pattern: "/staff/:id/phone", path: { "/staff/\($0.staffA)/phone" }, allowed: administrators, form: [:]),
+            Rule(method: .POST, pattern: "/staff/:id/password", path: { "/staff/\($0.staffA)/password" }, allowed: administrators, form: ["password": "x"]),
+            Rule(method: .POST, pattern: "/api/v1/users", path: { _ in "/api/v1/users" }, allowed: administrators, body: #"{"username":"","displayName":"","password":""}"#),
+            Rule(method: .POST, pattern: "/api/v1/users/:id/roles", path: { "/api/v1/users/\($0.staffA)/roles" }, allowed: administrators, body: #"{"role":"mediator"}"#),
+            Rule(method: .DELETE, pattern: "/api/v1/users/:id/roles/:role", path: nil, allowed: administrators),
+            // Departments and lists
+            Rule(method: .GET, pattern: "/departments", path: { _ in "/departments" }, allowed: staff),
+            Rule(method: .GET, pattern: "/api/v1/departments", path: { _ in "/api/v1/departments" }, allowed: staff),
+            Rule(method: .GET, pattern: "/departments/:id", path: { "/departments/\($0.department)" }, allowed: [.admin]),
+            Rule(method: .POST, pattern: "/departments", path: { _ in "/departments" }, allowed: [.admin], form: ["code": ""]),
+            Rule(method: .POST, pattern: "/departments/:id", path: { "/departments/\($0.department)" }, allowed: [.admin], form: ["code": ""]),
+            Rule(method: .POST, pattern: "/api/v1/departments", path: { _ in "/api/v1/departments" }, allowed: [.admin], body: #"{"code":""}"#),
+            Rule(method: .GET, pattern: "/categories", path: { _ in "/categories" }, allowed: staff),
+            Rule(method: .GET, pattern: "/categories/:id", path: { "/categories/\($0.category)" }, allowed: [.admin]),
+            Rule(method: .POST, pattern: "/categories/:id", path: { "/categories/\($0.category)" }, allowed: [.admin], form: ["name": ""]),
+            Rule(method: .GET, pattern: "/calendar", path: { _ in "/calendar" }, allowed: staff),
+            Rule(method: .POST, pattern: "/calendar", path: { _ in "/calendar" }, allowed: [.admin], form: ["date": "x", "kind": "x"]),
+            Rule(method: .GET, pattern: "/negative-list", path: { _ in "/negative-list" }, allowed: staff),
+            Rule(method: .GET, pattern: "/admin/api-keys", path: { _ in "/admin/api-keys" }, allowed: [.admin]),
+            Rule(method: .POST, pattern: "/admin/api-keys", path: { _ in "/admin/api-keys" }, allowed: [.admin], form: ["name": ""]),
+            Rule(method: .POST, pattern: "/admin/api-keys/:id/revoke", path: { "/admin/api-keys/\($0.apiKey)/revoke" }, allowed: [.admin], form: [:]),
+            // Cases: grid A's case is seen by those covering grid A and by the department holding it.
+            Rule(method: .GET, pattern: "/cases/new", path: { _ in "/cases/new" },
+                 allowed: [.resident, .workerA, .workerB, .gridLeader, .communityOperator, .streetOperator, .otherStreetOperator, .districtOperator]),
+            Rule(method: .GET, pattern: "/cases/:id", path: { "/cases/\($0.caseA)" }, allowed: coversA.union([.handler])),
+            Rule(method: .GET, pattern: "/api/v1/cases/:id", path: { "/api/v1/cases/\($0.caseA)" }, allowed: coversA.union([.handler])),
+            Rule(method: .GET, pattern: "/photos/:id", path: { "/photos/\($0.photo)" }, allowed: coversA.union([.handler])),
+            Rule(method: .POST, pattern: "/cases/new", path: nil, allowed: signedIn),
+            Rule(method: .POST, pattern: "/cases/:id/act", path: nil, allowed: signedIn),
+            Rule(method: .POST, pattern: "/api/v1/cases", path: nil, allowed: signedIn),
+            Rule(method: .POST, pattern: "/api/v1/cases/:id/actions", path: { "/api/v1/cases/\($0.caseA)/actions" }, allowed: [.handler], body: #"{"action":"acknowledge"}"#),
+        ]
+    }
+
+    func fixture(_ app: Application) async throws -> Fixture {
+        let city = try await TestCity.build(app)
+        let hash = try Bcrypt.hash(testPassword, cost: 4)
+        let resident = User(username: "resident", displayName: "居民", kind: .resident, passwordHash: hash)
+        try await resident.create(on: app.db)
+        // A case in grid A, dispatched to 城管.
+        let community = try await app.token("op-c1")
+        let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+            {"categoryID":"\(try await app.category("SZ01"))","title":"井盖破损","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+            """)
+        let caseID = try created.content.decode(CaseAPIController.CaseDTO.self).id
+        for action in [#"{"action":"accept"}"#, #"{"action":"dispatch","department":"\#(try await app.department("CG"))"}"#] {
+            let status = try await app.api(.POST, "/api/v1/cases/\(caseID)/actions", token: community, json: action).status
+            XCTAssertEqual(status, .ok)
+        }
+        let photo = CasePhoto()
+        photo.id = UUID(); photo.$case.id = caseID; photo.uploadedBy = city.users["op-c1"]!.id!; photo.stage = "report"
+        photo.storedPath = "2026/11/00000000-0000-0000-0000-000000000000.png"; photo.contentType = "image/png"; photo.bytes = 1; photo.sha256 = ""; photo.createdAt = testNow
+        try await photo.create(on: app.db)
+        try FileManager.default.createDirectory(atPath: app.state.uploadDirectory + "/2026/11", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: app.state.uploadDirectory + "/" + photo.storedPath, contents: Data(PhotoTests.png))
+        let key = ApiKey()
+        key.name = "x"; key.keyHash = "h"; key.prefix = "cg_x"; key.$user.id = resident.id!; key.createdBy = resident.id!; key.createdAt = testNow
+        try await key.create(on: app.db)
+        let wgA = city.users["wg-a"]!
+        let role = try await RoleAssignment.query(on: app.db).filter(\.$user.$id == wgA.id!).first()!
+        return Fixture(city: city, caseA: caseID, staffA: wgA.id!, roleA: role.id!, category: try await app.category("SZ01"),
+                       department: try await app.department("CG"), photo: photo.id!, apiKey: key.id!)
+    }
+
+    func testEveryRouteIsInTheMatrix() async throws {
+        try await withApp { app in
+            let registered = Set(app.routes.all.map { "\($0.method.rawValue) /" + $0.path.map(\.description).joined(separator: "/") })
+            let listed = Set(Self.rules.map { "\($0.method.rawValue) \($0.pattern)" })
+            XCTAssertEqual(registered.subtracting(listed).sorted(), [], "routes with no authorization rule: add them to the matrix")
+            XCTAssertEqual(listed.subtracting(registered).sorted(), [], "rules for routes that do not exist")
+        }
+    }
+
+    func testEveryoneGetsExactlyWhatTheMatrixAllows() async throws {
+        try await withApp { app in
+            let f = try await fixture(app)
+            var sessions: [Who: Browser] = [:]
+            var tokens: [Who: String] = [:]
+            for who in Who.allCases where who != .anonymous {
+                let browser = app.browser()
+                let username = who == .resident ? "resident" : who.rawValue
+                let login = try await browser.login(username)
+                XCTAssertEqual(login.status, .seeOther, username)
+                sessions[who] = browser
+                tokens[who] = try await app.token(username)
+            }
+            sessions[.anonymous] = app.browser()
+            let before = try await counts(app)
+
+            for rule in Self.rules {
+                guard let path = rule.path?(f) else { continue }
+                // Mutations are only tried by those who must be refused: nothing may change.
+                let whoToTry = rule.method == .GET ? Set(Who.allCases) : Self.everyone.subtracting(rule.allowed)
+                for who in whoToTry.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    let response: XCTHTTPResponse
+                    if path.hasPrefix("/api/") {
+                        response = try await app.api(rule.method, path, token: tokens[who], json: rule.body)
+                    } else if rule.method == .GET {
+                        response = try await sessions[who]!.get(path)
+                    } else {
+                        response = try await sessions[who]!.post(path, form: rule.form ?? [:])
+                    }
+                    let allowed = rule.allowed.contains(who)
+                    let redirectedToLogin = response.status == .seeOther && (response.headers.first(name: .location) ?? "").hasPrefix("/login")
+                    let refused = [.unauthorized, .forbidden, .notFound].contains(response.status) || redirectedToLogin
+                    if allowed {
+                        XCTAssertTrue(response.status.code < 400 && !redirectedToLogin, "\(rule.method) \(path) should be allowed for \(who): \(response.status)")
+                    } else {
+                        XCTAssertTrue(refused, "\(rule.method) \(path) should be refused for \(who): \(response.status)")
+                    }
+                }
+            }
+            let after = try await counts(app)
+            XCTAssertEqual(before, after, "refused requests changed nothing")
+        }
+    }
+
+    func counts(_ app: Application) async throws -> [Int] {
+        [try await Area.query(on: app.db).count(), try await User.query(on: app.db).count(), try await RoleAssignment.query(on: app.db).count(),
+         try await Department.query(on: app.db).count(), try await Case.query(on: app.db).count(), try await TimelineEntry.query(on: app.db).count(),
+         try await CalendarDay.query(on: app.db).count(), try await ApiKey.query(on: app.db).filter(\.$revokedAt == nil).count(),
+         try await AccessLog.query(on: app.db).count()]
+    }
+}
