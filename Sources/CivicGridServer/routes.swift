@@ -3,6 +3,7 @@ import Vapor
 /// Every route, web then API. Handlers are static functions on one controller per resource.
 func routes(_ app: Application) throws {
     app.get("health", use: HealthController.check)
+    app.get("metrics", use: MetricsController.scrape)
 
     // Web
     app.get(use: HomeController.root)

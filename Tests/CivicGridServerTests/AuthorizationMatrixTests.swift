@@ -46,6 +46,8 @@ final class AuthorizationMatrixTests: XCTestCase {
         [
             // Public
             Rule(method: .GET, pattern: "/health", path: { _ in "/health" }, allowed: everyone),
+            // Operational: from this machine (tests have no remote address) or with METRICS_TOKEN.
+            Rule(method: .GET, pattern: "/metrics", path: { _ in "/metrics" }, allowed: everyone),
             Rule(method: .GET, pattern: "/login", path: { _ in "/login" }, allowed: everyone),
             Rule(method: .GET, pattern: "/register", path: { _ in "/register" }, allowed: everyone),
             Rule(method: .GET, pattern: "/openapi.json", path: { _ in "/openapi.json" }, allowed: everyone),

@@ -113,3 +113,23 @@ final class PlatformTests: XCTestCase {
         }
     }
 }
+
+final class MetricsTests: XCTestCase {
+    func testMetricsShowLatencyByRoutePatternAndCasesByStatus() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let token = try await app.token("op-c1")
+            _ = try await app.api(.POST, "/api/v1/cases", token: token, json: """
+                {"categoryID":"\(try await app.category("SZ01"))","title":"井盖破损","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+                """)
+            _ = try await app.api(.GET, "/api/v1/areas/\(city.gridA.id!)", token: token)
+            let response = try await app.testable().sendRequest(.GET, "/metrics")
+            XCTAssertEqual(response.status, .ok)
+            let text = response.body.string
+            XCTAssertTrue(text.contains(#"http_request_duration_seconds_count{method="GET",route="/api/v1/areas/:id",status="200"} 1"#), text)
+            XCTAssertFalse(text.contains("/api/v1/areas/\(city.gridA.id!)"), "patterns, not ids")
+            XCTAssertTrue(text.contains(#"civicgrid_cases{status="reported"} 1"#))
+            XCTAssertTrue(text.contains("civicgrid_cases_open_overdue 0"))
+        }
+    }
+}

@@ -54,6 +54,7 @@ struct SweeperLifecycle: LifecycleHandler {
                 if Task.isCancelled { break }
                 do {
                     let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
+                    app.metrics.sweep(marked: result.marked)
                     if result.marked > 0 { app.logger.info("SLA sweep", metadata: ["overdue": .stringConvertible(result.marked)]) }
                 } catch {
                     app.logger.error("SLA sweep failed", metadata: ["error": .string(String(reflecting: error))])
