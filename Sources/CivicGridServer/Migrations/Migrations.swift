@@ -25,5 +25,7 @@ extension Migrations {
         add(SeedReferenceData(holidaysFile: resourcesDirectory + "Data/cn-holidays.json"))
         // 003: integration — Open311 API keys.
         add(CreateApiKey())
+        // 004: the base-data registry.
+        add(CreateRegistry())
     }
 }

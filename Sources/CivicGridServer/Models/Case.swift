@@ -86,6 +86,7 @@ final class Case: Model, @unchecked Sendable {
     @Field(key: "reporter_name") var reporterName: String
     @OptionalField(key: "reporter_phone_sealed") var reporterPhoneSealed: String?
     @OptionalField(key: "external_ref") var externalRef: String?
+    @OptionalField(key: "building_id") var buildingID: UUID?
     @OptionalParent(key: "holder_area_id") var holderArea: Area?
     @OptionalParent(key: "holder_department_id") var holderDepartment: Department?
     /// Co-handling departments (集体会商), comma-separated ids.

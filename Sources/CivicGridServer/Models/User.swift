@@ -126,9 +126,13 @@ final class AccessLog: Model, @unchecked Sendable {
     @Field(key: "subject_id") var subjectID: String
     @Field(key: "field") var field: String
     @Field(key: "at") var at: Date
+    @OptionalField(key: "reason") var reason: String?
+    @OptionalField(key: "subject_label") var subjectLabel: String?
 
     init() {}
-    init(actorID: UUID, subjectType: String, subjectID: String, field: String, at: Date) {
+    init(actorID: UUID, subjectType: String, subjectID: String, field: String, at: Date, reason: String? = nil, subjectLabel: String? = nil) {
+        self.reason = reason
+        self.subjectLabel = subjectLabel
         self.actorID = actorID
         self.subjectType = subjectType
         self.subjectID = subjectID

@@ -1,0 +1,255 @@
+import Fluent
+import Foundation
+import GridCore
+import Vapor
+
+/// Imports a validated spreadsheet into the registry: GridCore checks every cell, this checks
+/// against the database (grid codes in the chosen area, numbers already registered, buildings that
+/// must exist), and the commit writes every row — or none — in one transaction.
+struct RegistryImporter {
+    let db: any Database
+    let app: Application
+
+    var cipher: PersonalDataCipher { app.state.cipher }
+
+    /// Grids (and micro-grids) under `area` by code.
+    func gridCodes(under area: Area) async throws -> [String: Area] {
+        let grids = try await Area.query(on: db).filter(\.$path =~ area.path).filter(\.$level ~~ [.grid, .microGrid]).all()
+        return Dictionary(grids.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Cell checks, then database checks. Issues come back sorted by row.
+    func validate(_ table: [[String]], kind: ImportKind, under area: Area) async throws -> RegistryImport.Outcome {
+        var outcome = RegistryImport.validate(table, kind: kind)
+        guard !outcome.rows.isEmpty else { return outcome }
+        let grids = try await gridCodes(under: area)
+        var issues: [ImportIssue] = []
+        var good: [ImportRow] = []
+        for row in outcome.rows {
+            guard let code = row.text("gridCode"), grids[code] != nil else {
+                issues.append(ImportIssue(row: row.row, column: "网格编码", reason: "网格编码 \(row.text("gridCode") ?? "") 不存在或不在“\(area.name)”范围内"))
+                continue
+            }
+            good.append(row)
+        }
+        switch kind {
+        case .people:
+            let indexes = good.compactMap { r -> String? in if case .identity(let id)? = r["idNumber"] { cipher.index(id.value) } else { nil } }
+            let taken = try await existing(Person.self, \.$idIndex, in: indexes)
+            for r in good { if case .identity(let id)? = r["idNumber"], taken.contains(cipher.index(id.value)) {
+                issues.append(ImportIssue(row: r.row, column: "身份证号", reason: "该身份证号已登记，请勿重复导入（如需修改请在人员页面编辑）"))
+            } }
+            let buildings = try await buildingMap(gridIDs: Set(good.compactMap { grids[$0.text("gridCode")!]?.id }))
+            for r in good { if let b = r.text("building"), buildings[BuildingKey(grid: grids[r.text("gridCode")!]!.id!, name: b)] == nil {
+                issues.append(ImportIssue(row: r.row, column: "楼栋", reason: "本网格没有名为“\(b)”的楼栋，请先导入楼栋"))
+            } }
+            for r in good where r.text("house") != nil && r.text("building") == nil {
+                issues.append(ImportIssue(row: r.row, column: "楼栋", reason: "填写了房号时必须填写楼栋"))
+            }
+        case .buildings:
+            let buildings = try await buildingMap(gridIDs: Set(good.compactMap { grids[$0.text("gridCode")!]?.id }))
+            for r in good where buildings[BuildingKey(grid: grids[r.text("gridCode")!]!.id!, name: r.text("name")!)] != nil {
+                issues.append(ImportIssue(row: r.row, column: "楼栋名称", reason: "本网格已有该楼栋"))
+            }
+            for r in good where (r["longitude"] == nil) != (r["latitude"] == nil) {
+                issues.append(ImportIssue(row: r.row, column: "经度", reason: "经度和纬度需同时填写"))
+            }
+        case .houses:
+            let buildings = try await buildingMap(gridIDs: Set(good.compactMap { grids[$0.text("gridCode")!]?.id }))
+            var houseKeys: Set<String> = []
+            let ids = Array(Set(buildings.values))
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                for h in try await House.query(on: db).filter(\.$building.$id ~~ Array(ids[chunk..<min(chunk + 500, ids.count)])).all() {
+                    houseKeys.insert("\(h.$building.id)|\(h.number)")
+                }
+            }
+            for r in good {
+                guard let b = buildings[BuildingKey(grid: grids[r.text("gridCode")!]!.id!, name: r.text("building")!)] else {
+                    issues.append(ImportIssue(row: r.row, column: "楼栋", reason: "本网格没有名为“\(r.text("building")!)”的楼栋")); continue
+                }
+                if houseKeys.contains("\(b)|\(r.text("number")!)") { issues.append(ImportIssue(row: r.row, column: "房号", reason: "该楼栋已有此房号")) }
+            }
+        case .organizations:
+            let taken = try await existing(Organization.self, \.$creditCode, in: good.compactMap { $0.text("creditCode") })
+            for r in good where taken.contains(r.text("creditCode")!) {
+                issues.append(ImportIssue(row: r.row, column: "统一社会信用代码", reason: "该单位已登记"))
+            }
+        case .components:
+            let taken = try await existing(CityComponent.self, \.$code, in: good.compactMap { $0.text("code") })
+            for r in good where taken.contains(r.text("code")!) { issues.append(ImportIssue(row: r.row, column: "部件编号", reason: "该编号已登记")) }
+        }
+        outcome.issues = (outcome.issues + issues).sorted { ($0.row, $0.column) < ($1.row, $1.column) }
+        return outcome
+    }
+
+    struct BuildingKey: Hashable { let grid: Int; let name: String }
+
+    func buildingMap(gridIDs: Set<Int>) async throws -> [BuildingKey: UUID] {
+        guard !gridIDs.isEmpty else { return [:] }
+        let rows = try await Building.query(on: db).filter(\.$grid.$id ~~ Array(gridIDs)).all()
+        return Dictionary(rows.map { (BuildingKey(grid: $0.$grid.id, name: $0.name), $0.id!) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func existing<M: Model>(_ type: M.Type, _ key: KeyPath<M, FieldProperty<M, String>>, in values: [String]) async throws -> Set<String> {
+        var found: Set<String> = []
+        for chunk in stride(from: 0, to: values.count, by: 500) {
+            let slice = Array(values[chunk..<min(chunk + 500, values.count)])
+            for m in try await M.query(on: db).filter(key ~~ slice).all() { found.insert(m[keyPath: key].wrappedValue) }
+        }
+        return found
+    }
+
+    /// Writes every row in one transaction; `progress` gets the number of rows written so far.
+    @discardableResult
+    func commit(_ rows: [ImportRow], kind: ImportKind, under area: Area, actorID: UUID?, actorName: String,
+                progress: @Sendable @escaping (Int) -> Void = { _ in }) async throws -> Int {
+        let grids = try await gridCodes(under: area)
+        let now = app.state.clock.now()
+        let cipher = self.cipher
+        return try await db.transaction { tx in
+            let bulk = BulkWriter(db: tx, progress: progress)
+            var revisions: [RegistryRevision] = []
+            func revise(_ entity: RegistryRevision.Entity, _ id: UUID, _ grid: Int) {
+                revisions.append(RegistryRevision(entity: entity, entityID: id, gridID: grid, version: 1, action: .import,
+                                                  actorID: actorID, actorName: actorName, at: now, changes: []))
+            }
+            switch kind {
+            case .people:
+                let gridIDs = Set(rows.map { grids[$0.text("gridCode")!]!.id! })
+                let buildings = try await RegistryImporter(db: tx, app: app).buildingMap(gridIDs: gridIDs)
+                // Houses named by building + number: existing, or created now.
+                var houses: [String: UUID] = [:]
+                let buildingIDs = Array(Set(buildings.values))
+                for chunk in stride(from: 0, to: buildingIDs.count, by: 500) {
+                    for h in try await House.query(on: tx).filter(\.$building.$id ~~ Array(buildingIDs[chunk..<min(chunk + 500, buildingIDs.count)])).all() {
+                        houses["\(h.$building.id)|\(h.number)"] = h.id
+                    }
+                }
+                var newHouses: [House] = []
+                // Households by grid + number: existing, or created now.
+                var households: [String: Household] = [:]
+                for g in gridIDs { for h in try await Household.query(on: tx).filter(\.$gridID == g).all() { households["\(g)|\(h.number)"] = h } }
+                var newHouseholds: [Household] = []
+                var people: [Person] = []
+                people.reserveCapacity(rows.count)
+                for r in rows {
+                    let grid = grids[r.text("gridCode")!]!.id!
+                    var houseID: UUID?
+                    if let b = r.text("building"), let buildingID = buildings[BuildingKey(grid: grid, name: b)], let number = r.text("house") {
+                        if let id = houses["\(buildingID)|\(number)"] { houseID = id } else {
+                            let h = House()
+                            h.id = UUID(); h.$building.id = buildingID; h.gridID = grid; h.number = number; h.use = .residential
+                            h.occupancy = r.text("kind") == PersonKind.migrant.rawValue ? .rented : .ownerOccupied
+                            h.version = 1; h.updatedAt = now
+                            newHouses.append(h); houses["\(buildingID)|\(number)"] = h.id; houseID = h.id
+                            revise(.house, h.id!, grid)
+                        }
+                    }
+                    var householdID: UUID?
+                    if let number = r.text("householdNumber") {
+                        if let h = households["\(grid)|\(number)"] {
+                            householdID = h.id
+                            if h.$house.id == nil, let houseID { h.$house.id = houseID; try await h.save(on: tx) }
+                        } else {
+                            let h = Household()
+                            h.id = UUID(); h.gridID = grid; h.number = number; h.$house.id = houseID; h.version = 1; h.updatedAt = now
+                            newHouseholds.append(h); households["\(grid)|\(number)"] = h; householdID = h.id
+                            revise(.household, h.id!, grid)
+                        }
+                    }
+                    guard case .identity(let identity)? = r["idNumber"] else { continue }
+                    let p = Person()
+                    p.id = UUID(); p.gridID = grid; p.$household.id = householdID; p.name = r.text("name")!
+                    p.idSealed = try cipher.seal(identity.value); p.idIndex = cipher.index(identity.value); p.idTail = identity.lastFour
+                    p.birthDate = identity.birthDate.description; p.gender = identity.gender
+                    if let phone = r.text("phone") {
+                        p.phoneSealed = try cipher.seal(phone); p.phoneIndex = cipher.index(phone); p.phoneTail = String(phone.suffix(4))
+                    }
+                    p.kind = PersonKind(rawValue: r.text("kind")!)!; p.relation = r.text("relation").flatMap(HouseholdRelation.init(rawValue:))
+                    p.employment = r.text("employment"); p.tags = RegistryService.normalizedTags(r.text("tags") ?? "")
+                    p.version = 1; p.updatedAt = now
+                    people.append(p)
+                    revise(.person, p.id!, grid)
+                }
+                try await bulk.insert(newHouses, counts: false)
+                try await bulk.insert(newHouseholds, counts: false)
+                try await bulk.insert(people)
+            case .buildings:
+                var items: [Building] = []
+                for r in rows {
+                    let b = Building()
+                    b.id = UUID(); b.$grid.id = grids[r.text("gridCode")!]!.id!; b.name = r.text("name")!; b.address = r.text("address")!
+                    if case .number(let lon)? = r["longitude"], case .number(let lat)? = r["latitude"] { b.longitude = lon; b.latitude = lat }
+                    if case .int(let f)? = r["floors"] { b.floors = f }
+                    if case .int(let u)? = r["units"] { b.units = u } else { b.units = 1 }
+                    b.version = 1; b.updatedAt = now
+                    items.append(b); revise(.building, b.id!, b.$grid.id)
+                }
+                try await bulk.insert(items)
+            case .houses:
+                let gridIDs = Set(rows.map { grids[$0.text("gridCode")!]!.id! })
+                let buildings = try await RegistryImporter(db: tx, app: app).buildingMap(gridIDs: gridIDs)
+                var items: [House] = []
+                for r in rows {
+                    let grid = grids[r.text("gridCode")!]!.id!
+                    let h = House()
+                    h.id = UUID(); h.$building.id = buildings[BuildingKey(grid: grid, name: r.text("building")!)]!; h.gridID = grid
+                    h.number = r.text("number")!
+                    if case .number(let a)? = r["areaSquareMetres"] { h.areaSquareMetres = a }
+                    h.use = HouseUse(rawValue: r.text("use")!)!; h.ownership = r.text("ownership").flatMap(Ownership.init(rawValue:))
+                    h.occupancy = Occupancy(rawValue: r.text("occupancy")!)!; h.version = 1; h.updatedAt = now
+                    items.append(h); revise(.house, h.id!, grid)
+                }
+                try await bulk.insert(items)
+            case .organizations:
+                var items: [Organization] = []
+                for r in rows {
+                    let o = Organization()
+                    o.id = UUID(); o.gridID = grids[r.text("gridCode")!]!.id!; o.kind = OrganizationKind(rawValue: r.text("kind")!)!
+                    o.name = r.text("name")!; o.creditCode = r.text("creditCode")!; o.address = r.text("address")!
+                    o.contactName = r.text("contactName"); o.contactPhoneSealed = try r.text("contactPhone").map(cipher.seal)
+                    if case .int(let n)? = r["employees"] { o.employees = n }
+                    o.version = 1; o.updatedAt = now
+                    items.append(o); revise(.organization, o.id!, o.gridID)
+                }
+                try await bulk.insert(items)
+            case .components:
+                var items: [CityComponent] = []
+                for r in rows {
+                    let c = CityComponent()
+                    c.id = UUID(); c.gridID = grids[r.text("gridCode")!]!.id!; c.kind = ComponentKind(rawValue: r.text("kind")!)!
+                    c.code = r.text("code")!
+                    if case .number(let lon)? = r["longitude"], case .number(let lat)? = r["latitude"] { c.longitude = lon; c.latitude = lat }
+                    c.state = r.text("state").flatMap(ComponentState.init(rawValue:)) ?? .normal; c.note = r.text("note")
+                    c.version = 1; c.updatedAt = now
+                    items.append(c); revise(.component, c.id!, c.gridID)
+                }
+                try await bulk.insert(items)
+            }
+            try await bulk.insert(revisions, counts: false)
+            return rows.count
+        }
+    }
+}
+
+/// Batched inserts: as many rows per statement as the bind limits allow (SQLite 32,766; PostgreSQL 65,535).
+struct BulkWriter: Sendable {
+    let db: any Database
+    var progress: @Sendable (Int) -> Void = { _ in }
+    private let written = Counter()
+
+    init(db: any Database, progress: @escaping @Sendable (Int) -> Void = { _ in }) { self.db = db; self.progress = progress }
+
+    final class Counter: @unchecked Sendable { var n = 0 }
+
+    func insert<M: Model>(_ rows: [M], counts: Bool = true) async throws {
+        guard let first = rows.first else { return }
+        let columns = max(1, first.properties.count)
+        let batch = max(1, min(2000, 30_000 / columns))
+        for start in stride(from: 0, to: rows.count, by: batch) {
+            let slice = Array(rows[start..<min(start + batch, rows.count)])
+            try await slice.create(on: db)
+            if counts { written.n += slice.count; progress(written.n) }
+        }
+    }
+}

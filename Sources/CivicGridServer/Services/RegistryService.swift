@@ -1,0 +1,426 @@
+import Fluent
+import Foundation
+import GridCore
+import SQLKit
+import Vapor
+
+/// The registry's reads and writes. Every read is scoped in SQL (the record's area joined and
+/// filtered by path prefix); every write runs in a transaction with its `RegistryRevision`.
+struct RegistryService {
+    let db: any Database
+    let app: Application
+
+    var cipher: PersonalDataCipher { app.state.cipher }
+    var now: Date { app.state.clock.now() }
+
+    // MARK: Scope
+
+    static func scoped<M: Model>(_ query: QueryBuilder<M>, _ scope: AccessScope) -> QueryBuilder<M> {
+        guard !scope.areaPaths.isEmpty else { return query.filter(Area.self, \.$id == -1) }
+        return query.group(.or) { g in for root in scope.areaPaths { g.filter(Area.self, \.$path =~ root.description) } }
+    }
+
+    func people(_ user: CurrentUser) -> QueryBuilder<Person> {
+        Self.scoped(Person.query(on: db).join(Area.self, on: \Person.$gridID == \Area.$id), user.scope)
+    }
+    func buildings(_ user: CurrentUser) -> QueryBuilder<Building> {
+        Self.scoped(Building.query(on: db).join(Area.self, on: \Building.$grid.$id == \Area.$id), user.scope)
+    }
+    func households(_ user: CurrentUser) -> QueryBuilder<Household> {
+        Self.scoped(Household.query(on: db).join(Area.self, on: \Household.$gridID == \Area.$id), user.scope)
+    }
+    func organizations(_ user: CurrentUser) -> QueryBuilder<Organization> {
+        Self.scoped(Organization.query(on: db).join(Area.self, on: \Organization.$gridID == \Area.$id), user.scope)
+    }
+    func components(_ user: CurrentUser) -> QueryBuilder<CityComponent> {
+        Self.scoped(CityComponent.query(on: db).join(Area.self, on: \CityComponent.$gridID == \Area.$id), user.scope)
+    }
+    func specialMembers(_ user: CurrentUser) -> QueryBuilder<SpecialGroupMember> {
+        Self.scoped(SpecialGroupMember.query(on: db).join(Area.self, on: \SpecialGroupMember.$gridID == \Area.$id), user.scope)
+    }
+
+    static func requireReader(_ user: CurrentUser) throws {
+        guard user.kind == .staff, RegistryRules.mayRead(user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权查看基础信息") }
+    }
+    static func requireEditor(_ user: CurrentUser) throws {
+        guard user.kind == .staff, RegistryRules.mayEdit(user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权修改基础信息") }
+    }
+
+    func person(_ id: UUID, for user: CurrentUser) async throws -> Person {
+        guard let p = try await people(user).filter(\.$id == id).first() else { throw Abort(.notFound, reason: "人员不存在或不在您的管辖范围内") }
+        return p
+    }
+    func building(_ id: UUID, for user: CurrentUser) async throws -> Building {
+        guard let b = try await buildings(user).filter(\.$id == id).first() else { throw Abort(.notFound, reason: "楼栋不存在或不在您的管辖范围内") }
+        return b
+    }
+
+    /// The area a record may be put in: in scope, and a grid (or micro-grid) unless a community is allowed.
+    func placeableArea(_ id: Int, for user: CurrentUser, allowCommunity: Bool = false) async throws -> Area {
+        guard let area = try await AreaService(db: db, levels: app.state.levels).find(id, in: user.scope) else {
+            throw Abort(.unprocessableEntity, reason: "所选网格不存在或不在您的管辖范围内")
+        }
+        let levels: Set<AreaLevel> = allowCommunity ? [.grid, .microGrid, .community] : [.grid, .microGrid]
+        guard levels.contains(area.level) else { throw Abort(.unprocessableEntity, reason: "请选择一个网格（“\(area.name)”是\(area.level.defaultName)）") }
+        return area
+    }
+
+    /// Grids (and micro-grids) in scope, for pickers.
+    func grids(for user: CurrentUser) async throws -> [Area] {
+        let areas = AreaService(db: db, levels: app.state.levels)
+        return try await areas.areas(at: .grid, in: user.scope) + areas.areas(at: .microGrid, in: user.scope)
+    }
+
+    // MARK: Display (personal data masked)
+
+    func maskedID(_ p: Person) -> String {
+        (try? cipher.open(p.idSealed)).map(IdentityNumber.mask) ?? "****" + p.idTail
+    }
+    func maskedPhone(_ p: Person) -> String? {
+        p.phoneSealed.flatMap { try? cipher.open($0) }.map(PhoneNumber.mask)
+    }
+
+    /// What the history records of a person (labels as on the page; personal data masked).
+    func snapshot(_ p: Person, householdNumber: String?, gridName: String) -> [String: String] {
+        [
+            "姓名": p.name, "身份证号": maskedID(p), "性别": p.gender.displayName, "出生日期": p.birthDate,
+            "联系电话": maskedPhone(p) ?? "", "人口类型": p.kind.displayName, "所属网格": gridName,
+            "户号": householdNumber ?? "", "与户主关系": p.relation?.displayName ?? "", "就业情况": p.employment ?? "",
+            "标签": p.tags, "健康状况": p.healthSealed == nil ? "" : "已记录（不显示）", "户籍地址": p.registeredAddress ?? "",
+        ]
+    }
+
+    // MARK: People
+
+    struct PersonDraft: Content {
+        var name: String
+        var idNumber: String?
+        var phone: String?
+        var kind: String
+        var gridID: Int
+        var householdNumber: String?
+        var relation: String?
+        var employment: String?
+        var tags: String?
+        var health: String?
+        var registeredAddress: String?
+    }
+
+    /// Creates (existing nil) or updates a person; a new household number in the grid creates the household.
+    @discardableResult
+    func savePerson(_ draft: PersonDraft, existing: Person?, by user: CurrentUser, action: RegistryRevision.Action? = nil) async throws -> Person {
+        try Self.requireEditor(user)
+        let name = draft.name.trimmingCharacters(in: .whitespaces)
+        guard (1...40).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "姓名必填，不超过 40 个字") }
+        guard let kind = PersonKind(text: draft.kind) else { throw Abort(.unprocessableEntity, reason: "人口类型应为：\(PersonKind.choices)") }
+        let relation = try draft.relation.flatMap(nonEmpty).map { r -> HouseholdRelation in
+            guard let v = HouseholdRelation(text: r) else { throw Abort(.unprocessableEntity, reason: "与户主关系应为：\(HouseholdRelation.choices)") }
+            return v
+        }
+        var parsedIdentity: IdentityNumber?
+        if let raw = draft.idNumber.flatMap(nonEmpty) {
+            do { parsedIdentity = try IdentityNumber(raw) } catch { throw Abort(.unprocessableEntity, reason: String(describing: error)) }
+        } else if existing == nil { throw Abort(.unprocessableEntity, reason: "身份证号必填") }
+        let identity = parsedIdentity
+        var parsedPhone: String?
+        if let raw = draft.phone.flatMap(nonEmpty) {
+            guard let p = PhoneNumber.normalize(raw) else { throw Abort(.unprocessableEntity, reason: "联系电话格式不正确") }
+            parsedPhone = p
+        }
+        let phone = parsedPhone
+        let grid = try await placeableArea(draft.gridID, for: user)
+        let householdNumber = draft.householdNumber.flatMap(nonEmpty)
+        if let n = householdNumber, n.count > 30 { throw Abort(.unprocessableEntity, reason: "户号不超过 30 个字") }
+
+        return try await db.transaction { tx in
+            let person = existing ?? Person()
+            var before: [String: String] = [:]
+            if let existing {
+                let oldHousehold = try await existing.$household.get(on: tx)?.number
+                let oldGrid = try await Area.find(existing.gridID, on: tx)?.name ?? ""
+                before = snapshot(existing, householdNumber: oldHousehold, gridName: oldGrid)
+            }
+            if let identity {
+                let index = cipher.index(identity.value)
+                let clash = try await Person.query(on: tx).filter(\.$idIndex == index).first()
+                if let clash, clash.id != existing?.id {
+                    throw Abort(.conflict, reason: "该身份证号已登记（\(NameMask.mask(clash.name))），请勿重复录入")
+                }
+                person.idSealed = try cipher.seal(identity.value)
+                person.idIndex = index
+                person.idTail = identity.lastFour
+                person.birthDate = identity.birthDate.description
+                person.gender = identity.gender
+            }
+            person.name = name
+            person.kind = kind
+            person.relation = relation
+            person.employment = draft.employment.flatMap(nonEmpty)
+            person.tags = Self.normalizedTags(draft.tags ?? "")
+            person.registeredAddress = draft.registeredAddress.flatMap(nonEmpty)
+            if let phone {
+                person.phoneSealed = try cipher.seal(phone); person.phoneIndex = cipher.index(phone); person.phoneTail = String(phone.suffix(4))
+            } else if draft.phone != nil {
+                person.phoneSealed = nil; person.phoneIndex = nil; person.phoneTail = nil
+            }
+            if let health = draft.health.flatMap(nonEmpty) { person.healthSealed = try cipher.seal(health) }
+            let moved = existing != nil && existing!.gridID != grid.id!
+            person.gridID = grid.id!
+            if let householdNumber {
+                person.$household.id = try await household(number: householdNumber, grid: grid.id!, on: tx).id
+            } else {
+                person.$household.id = nil
+            }
+            person.version = (existing?.version ?? 0) + 1
+            person.updatedAt = now
+            try await person.save(on: tx)
+            if moved {
+                // The person's special-group files move with them.
+                try await SpecialGroupMember.query(on: tx).filter(\.$person.$id == person.id!).set(\.$gridID, to: grid.id!).update()
+            }
+            let after = snapshot(person, householdNumber: householdNumber, gridName: grid.name)
+            let changes = FieldChange.diff(before, after)
+            if existing == nil || !changes.isEmpty {
+                try await RegistryRevision(entity: .person, entityID: person.id!, gridID: grid.id!, version: person.version,
+                                           action: action ?? (existing == nil ? .create : moved ? .move : .update),
+                                           actorID: user.id, actorName: user.displayName, at: now, changes: changes).create(on: tx)
+            }
+            return person
+        }
+    }
+
+    func household(number: String, grid: Int, on tx: any Database) async throws -> Household {
+        if let found = try await Household.query(on: tx).filter(\.$gridID == grid).filter(\.$number == number).first() { return found }
+        let h = Household()
+        h.gridID = grid; h.number = number; h.version = 1; h.updatedAt = now
+        try await h.create(on: tx)
+        return h
+    }
+
+    static func normalizedTags(_ raw: String) -> String {
+        raw.split(whereSeparator: { ",，、;； ".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "、")
+    }
+
+    enum RevealField: String, Sendable {
+        case idNumber, phone, health
+        var displayName: String { switch self { case .idNumber: "身份证号"; case .phone: "联系电话"; case .health: "健康状况" } }
+    }
+
+    /// Shows one personal field in full: permission-checked, and logged (who, whose, which, why) first.
+    func reveal(_ field: RevealField, of person: Person, by user: CurrentUser, reason: String) async throws -> String? {
+        guard RegistryRules.mayReveal(user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权查看完整个人信息") }
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (2...100).contains(why.count) else { throw Abort(.unprocessableEntity, reason: "请填写查看事由（2–100 字），将记入访问日志") }
+        let sealed: String? = switch field {
+        case .idNumber: person.idSealed
+        case .phone: person.phoneSealed
+        case .health: person.healthSealed
+        }
+        guard let sealed else { return nil }
+        try await AccessLog(actorID: user.id, subjectType: "person", subjectID: try person.requireID().uuidString, field: field.rawValue,
+                            at: now, reason: why, subjectLabel: NameMask.mask(person.name)).create(on: db)
+        return try cipher.open(sealed)
+    }
+
+    // MARK: Search
+
+    struct SearchResult: Sendable {
+        var people: [Person] = []
+        var buildings: [Building] = []
+        var households: [Household] = []
+        var how: String = ""
+    }
+
+    /// Name (prefix), full ID number or its last 4, full phone or its last 4, building name or
+    /// address (contains), household number. Full numbers are found through the keyed index.
+    func search(_ raw: String, for user: CurrentUser, limit: Int = 50) async throws -> SearchResult {
+        let q = raw.filter { !$0.isWhitespace }.uppercased()
+        var result = SearchResult()
+        guard !q.isEmpty else { return result }
+        if let id = try? IdentityNumber(q) {
+            result.people = try await people(user).filter(\.$idIndex == cipher.index(id.value)).limit(limit).all()
+            result.how = "按身份证号精确查找"
+        } else if let phone = PhoneNumber.normalize(q), q.count >= 10 {
+            result.people = try await people(user).filter(\.$phoneIndex == cipher.index(phone)).limit(limit).all()
+            result.how = "按手机号精确查找"
+        } else if q.count == 4, q.allSatisfy({ $0.isNumber || $0 == "X" }) {
+            result.people = try await people(user).group(.or) { $0.filter(\.$idTail == q).filter(\.$phoneTail == q) }
+                .sort(\.$name).limit(limit).all()
+            result.how = "按身份证号或手机号后四位查找"
+        } else {
+            let text = raw.trimmingCharacters(in: .whitespaces)
+            result.people = try await people(user).filter(\.$name =~ text).sort(\.$name).limit(limit).all()
+            result.buildings = try await buildings(user).group(.or) { $0.filter(\.$name ~~ text).filter(\.$address ~~ text) }.limit(limit).all()
+            result.households = try await households(user).filter(\.$number == text).limit(limit).all()
+            result.how = "按姓名、楼栋、地址、户号查找"
+        }
+        return result
+    }
+
+    // MARK: Buildings and houses
+
+    struct BuildingDraft: Content {
+        var gridID: Int
+        var name: String
+        var address: String
+        var latitude: Double?
+        var longitude: Double?
+        var floors: Int
+        var units: Int?
+    }
+
+    @discardableResult
+    func saveBuilding(_ d: BuildingDraft, existing: Building?, by user: CurrentUser) async throws -> Building {
+        try Self.requireEditor(user)
+        let name = d.name.trimmingCharacters(in: .whitespaces), address = d.address.trimmingCharacters(in: .whitespaces)
+        guard (1...40).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "楼栋名称必填，不超过 40 个字") }
+        guard (1...120).contains(address.count) else { throw Abort(.unprocessableEntity, reason: "地址必填，不超过 120 个字") }
+        guard (1...200).contains(d.floors) else { throw Abort(.unprocessableEntity, reason: "层数应为 1–200") }
+        let units = d.units ?? 1
+        guard (1...50).contains(units) else { throw Abort(.unprocessableEntity, reason: "单元数应为 1–50") }
+        if (d.latitude == nil) != (d.longitude == nil) { throw Abort(.unprocessableEntity, reason: "经纬度需同时填写") }
+        if let lat = d.latitude, let lon = d.longitude, !((3...54).contains(lat) && (73...136).contains(lon)) {
+            throw Abort(.unprocessableEntity, reason: "经纬度超出范围")
+        }
+        let grid = try await placeableArea(d.gridID, for: user, allowCommunity: true)
+        return try await db.transaction { tx in
+            let b = existing ?? Building()
+            let before = existing.map(buildingSnapshot) ?? [:]
+            if try await Building.query(on: tx).filter(\.$grid.$id == grid.id!).filter(\.$name == name).filter(\.$id != b.id ?? UUID()).count() > 0 {
+                throw Abort(.conflict, reason: "该网格已有名为“\(name)”的楼栋")
+            }
+            b.$grid.id = grid.id!; b.name = name; b.address = address; b.latitude = d.latitude; b.longitude = d.longitude
+            b.floors = d.floors; b.units = units; b.version = (existing?.version ?? 0) + 1; b.updatedAt = now
+            try await b.save(on: tx)
+            if existing != nil {
+                try await House.query(on: tx).filter(\.$building.$id == b.id!).set(\.$gridID, to: grid.id!).update()
+            }
+            let changes = FieldChange.diff(before, buildingSnapshot(b))
+            try await RegistryRevision(entity: .building, entityID: b.id!, gridID: grid.id!, version: b.version,
+                                       action: existing == nil ? .create : .update, actorID: user.id, actorName: user.displayName,
+                                       at: now, changes: changes).create(on: tx)
+            return b
+        }
+    }
+
+    func buildingSnapshot(_ b: Building) -> [String: String] {
+        ["楼栋名称": b.name, "地址": b.address, "层数": String(b.floors), "单元数": String(b.units),
+         "位置": b.location.map { String(format: "%.6f, %.6f", $0.lon, $0.lat) } ?? "", "所属区域": String(b.$grid.id)]
+    }
+
+    struct HouseDraft: Content {
+        var number: String
+        var areaSquareMetres: Double?
+        var use: String
+        var ownership: String?
+        var occupancy: String
+        var householdNumber: String?
+    }
+
+    @discardableResult
+    func saveHouse(_ d: HouseDraft, in building: Building, existing: House?, by user: CurrentUser) async throws -> House {
+        try Self.requireEditor(user)
+        let number = d.number.trimmingCharacters(in: .whitespaces)
+        guard (1...20).contains(number.count) else { throw Abort(.unprocessableEntity, reason: "房号必填，不超过 20 个字") }
+        guard let use = HouseUse(text: d.use) else { throw Abort(.unprocessableEntity, reason: "用途应为：\(HouseUse.choices)") }
+        guard let occupancy = Occupancy(text: d.occupancy) else { throw Abort(.unprocessableEntity, reason: "居住状态应为：\(Occupancy.choices)") }
+        let ownership = try d.ownership.flatMap(nonEmpty).map { o -> Ownership in
+            guard let v = Ownership(text: o) else { throw Abort(.unprocessableEntity, reason: "产权性质应为：\(Ownership.choices)") }
+            return v
+        }
+        if let a = d.areaSquareMetres, !(1...100_000).contains(a) { throw Abort(.unprocessableEntity, reason: "面积应为 1–100000 ㎡") }
+        return try await db.transaction { tx in
+            let h = existing ?? House()
+            if try await House.query(on: tx).filter(\.$building.$id == building.id!).filter(\.$number == number).filter(\.$id != h.id ?? UUID()).count() > 0 {
+                throw Abort(.conflict, reason: "该楼栋已有房号“\(number)”")
+            }
+            let before = existing.map(houseSnapshot) ?? [:]
+            h.$building.id = building.id!; h.gridID = building.$grid.id; h.number = number; h.areaSquareMetres = d.areaSquareMetres
+            h.use = use; h.ownership = ownership; h.occupancy = occupancy; h.version = (existing?.version ?? 0) + 1; h.updatedAt = now
+            try await h.save(on: tx)
+            if let n = d.householdNumber.flatMap(nonEmpty) {
+                let household = try await household(number: n, grid: building.$grid.id, on: tx)
+                household.$house.id = h.id; household.updatedAt = now
+                try await household.save(on: tx)
+            }
+            try await RegistryRevision(entity: .house, entityID: h.id!, gridID: h.gridID, version: h.version, action: existing == nil ? .create : .update,
+                                       actorID: user.id, actorName: user.displayName, at: now, changes: FieldChange.diff(before, houseSnapshot(h))).create(on: tx)
+            return h
+        }
+    }
+
+    func houseSnapshot(_ h: House) -> [String: String] {
+        ["房号": h.number, "面积": h.areaSquareMetres.map { String(format: "%.1f", $0) } ?? "", "用途": h.use.displayName,
+         "产权性质": h.ownership?.displayName ?? "", "居住状态": h.occupancy.displayName]
+    }
+
+    // MARK: Special groups and visits
+
+    func fileSpecialGroup(_ kind: SpecialGroupKind, person: Person, details: [String: String], responsibleID: UUID?, by user: CurrentUser) async throws -> SpecialGroupMember {
+        try Self.requireEditor(user)
+        guard RegistryRules.maySeeSpecialGroup(kind, roles: user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权登记\(kind.displayName)") }
+        var checked: [String: String] = [:]
+        for field in kind.fields {
+            guard let v = details[field.key].flatMap(nonEmpty) else { continue }
+            if !field.options.isEmpty && !field.options.contains(v) { throw Abort(.unprocessableEntity, reason: "“\(field.label)”应为：\(field.options.joined(separator: "、"))") }
+            guard v.count <= 100 else { throw Abort(.unprocessableEntity, reason: "“\(field.label)”不超过 100 个字") }
+            checked[field.key] = v
+        }
+        let clean = checked
+        return try await db.transaction { tx in
+            if try await SpecialGroupMember.query(on: tx).filter(\.$person.$id == person.id!).filter(\.$kind == kind).filter(\.$active == true).count() > 0 {
+                throw Abort(.conflict, reason: "该人员已登记为\(kind.displayName)")
+            }
+            let today = LocalDate(now)
+            let m = SpecialGroupMember()
+            m.$person.id = person.id!; m.gridID = person.gridID; m.kind = kind
+            m.details = String(decoding: try JSONEncoder.sorted.encode(clean), as: UTF8.self)
+            m.responsibleID = responsibleID ?? user.id; m.filedOn = today.description; m.lastVisitOn = nil
+            m.nextVisitDue = VisitSchedule.nextDue(lastVisit: nil, filedOn: today, everyDays: kind.visitEveryDays).description
+            m.active = true; m.version = 1; m.updatedAt = now
+            try await m.create(on: tx)
+            var after = ["类别": kind.displayName]
+            for f in kind.fields { after[f.label] = clean[f.key] ?? "" }
+            try await RegistryRevision(entity: .specialGroupMember, entityID: m.id!, gridID: m.gridID, version: 1, action: .create,
+                                       actorID: user.id, actorName: user.displayName, at: now, changes: FieldChange.diff([:], after)).create(on: tx)
+            return m
+        }
+    }
+
+    /// Records a visit (走访); for a special-group member it moves the next due date.
+    @discardableResult
+    func recordVisit(person: Person, member: SpecialGroupMember?, note: String, on date: LocalDate? = nil, by user: CurrentUser) async throws -> Visit {
+        try Self.requireEditor(user)
+        let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (2...1000).contains(text.count) else { throw Abort(.unprocessableEntity, reason: "请填写走访情况（2–1000 字）") }
+        let day = date ?? LocalDate(now)
+        guard day <= LocalDate(now) else { throw Abort(.unprocessableEntity, reason: "走访日期不能晚于今天") }
+        return try await db.transaction { tx in
+            let v = Visit()
+            v.gridID = person.gridID; v.personID = person.id; v.householdID = person.$household.id; v.memberID = member?.id
+            v.workerID = user.id; v.workerName = user.displayName; v.visitedOn = day.description; v.at = now; v.note = text
+            try await v.create(on: tx)
+            if let member {
+                let last = max(day, member.lastVisitOn.flatMap(LocalDate.init) ?? day)
+                member.lastVisitOn = last.description
+                member.nextVisitDue = VisitSchedule.nextDue(lastVisit: last, filedOn: LocalDate(member.filedOn) ?? last,
+                                                            everyDays: member.kind.visitEveryDays).description
+                member.updatedAt = now
+                try await member.save(on: tx)
+            }
+            return v
+        }
+    }
+
+    // MARK: History
+
+    func history(_ entity: RegistryRevision.Entity, _ id: UUID) async throws -> [RegistryRevision] {
+        try await RegistryRevision.query(on: db).filter(\.$entity == entity).filter(\.$entityID == id).sort(\.$version, .descending).sort(\.$at, .descending).all()
+    }
+}
+
+func nonEmpty(_ s: String) -> String? {
+    let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+    return t.isEmpty ? nil : t
+}
