@@ -34,3 +34,17 @@ document.querySelectorAll('[data-locate]').forEach(function (button) {
     }, function () { if (status) status.textContent = '定位失败，请手动选择网格或填写地址'; }, { enableHighAccuracy: true, timeout: 10000 });
   });
 });
+
+// Import progress: poll until the background import commits or fails, then reload the page.
+document.querySelectorAll('progress[data-url]').forEach(function (bar) {
+  function poll() {
+    fetch(bar.getAttribute('data-url'), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (r) { return r.json(); })
+      .then(function (p) {
+        bar.max = p.total || bar.max; bar.value = p.done; bar.textContent = p.done + ' / ' + p.total;
+        if (p.status === 'running') setTimeout(poll, 1000); else window.location.reload();
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 1000);
+});

@@ -27,6 +27,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
     }
     app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory)
+    _ = app.importProgress  // created once here, before requests run concurrently
     app.lifecycle.use(DatabaseStartup())
     app.lifecycle.use(SweeperLifecycle())
     let command = CommandLine.arguments.dropFirst().first

@@ -22,6 +22,12 @@ final class AuthorizationMatrixTests: XCTestCase {
         let department: UUID
         let photo: UUID
         let apiKey: UUID
+        let building: UUID     // in grid A, with a household and a person
+        let household: UUID
+        let person: UUID
+        let importJob: UUID    // uploaded by op-c1 for community 1
+        let crossCheck: UUID   // run by op-c1 on community 1
+        let crossCheckItem: UUID
     }
 
     struct Rule {
@@ -40,6 +46,12 @@ final class AuthorizationMatrixTests: XCTestCase {
     /// Those whose scope covers grid A.
     static let coversA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .leader, .communityAdmin, .admin]
     static let administrators: Set<Who> = [.communityAdmin, .admin]
+    static let registryReaders = staff.subtracting([.handler])
+    static let editors: Set<Who> = [.workerA, .workerB, .gridLeader, .communityAdmin, .admin]
+    static let editorsA: Set<Who> = [.workerA, .gridLeader, .communityAdmin, .admin]
+    static let revealersA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .communityAdmin, .admin]
+    static let listManagers: Set<Who> = [.gridLeader, .communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .communityAdmin, .admin]
+    static let listManagersA = listManagers.subtracting([.otherStreetOperator])
     static let operatorsOrLeaders: Set<Who> = [.communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .leader, .communityAdmin, .admin]
 
     static var rules: [Rule] {
@@ -118,6 +130,38 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .GET, pattern: "/admin/api-keys", path: { _ in "/admin/api-keys" }, allowed: [.admin]),
             Rule(method: .POST, pattern: "/admin/api-keys", path: { _ in "/admin/api-keys" }, allowed: [.admin], form: ["name": ""]),
             Rule(method: .POST, pattern: "/admin/api-keys/:id/revoke", path: { "/admin/api-keys/\($0.apiKey)/revoke" }, allowed: [.admin], form: [:]),
+            // Registry: readers by role, records by scope; changes by editors; lists by managers.
+            Rule(method: .GET, pattern: "/registry", path: { _ in "/registry?q=1234" }, allowed: registryReaders),
+            Rule(method: .GET, pattern: "/registry/grids/:id", path: { "/registry/grids/\($0.city.gridA.id!)" }, allowed: coversA),
+            Rule(method: .POST, pattern: "/registry/buildings", path: nil, allowed: editors),
+            Rule(method: .GET, pattern: "/registry/buildings/:id", path: { "/registry/buildings/\($0.building)" }, allowed: coversA),
+            Rule(method: .POST, pattern: "/registry/buildings/:id", path: { "/registry/buildings/\($0.building)" }, allowed: editorsA, form: [:]),
+            Rule(method: .POST, pattern: "/registry/buildings/:id/houses", path: { "/registry/buildings/\($0.building)/houses" }, allowed: editorsA, form: [:]),
+            Rule(method: .GET, pattern: "/registry/households/:id", path: { "/registry/households/\($0.household)" }, allowed: coversA),
+            Rule(method: .GET, pattern: "/registry/people/new", path: { _ in "/registry/people/new" }, allowed: editors),
+            Rule(method: .POST, pattern: "/registry/people", path: nil, allowed: editors),
+            Rule(method: .GET, pattern: "/registry/people/:id", path: { "/registry/people/\($0.person)" }, allowed: coversA),
+            Rule(method: .POST, pattern: "/registry/people/:id", path: { "/registry/people/\($0.person)" }, allowed: editorsA, form: [:]),
+            Rule(method: .POST, pattern: "/registry/people/:id/reveal", path: { "/registry/people/\($0.person)/reveal" }, allowed: revealersA,
+                 form: ["field": "idNumber", "reason": "矩阵测试"]),
+            Rule(method: .POST, pattern: "/registry/people/:id/special", path: { "/registry/people/\($0.person)/special" }, allowed: editorsA, form: [:]),
+            Rule(method: .POST, pattern: "/registry/people/:id/visits", path: { "/registry/people/\($0.person)/visits" }, allowed: editorsA, form: [:]),
+            Rule(method: .GET, pattern: "/registry/special", path: { _ in "/registry/special" }, allowed: registryReaders),
+            Rule(method: .GET, pattern: "/registry/coverage", path: { _ in "/registry/coverage" }, allowed: registryReaders),
+            Rule(method: .GET, pattern: "/registry/import", path: { _ in "/registry/import" }, allowed: listManagers),
+            Rule(method: .POST, pattern: "/registry/import", path: nil, allowed: listManagers),
+            Rule(method: .GET, pattern: "/registry/import/:id", path: { "/registry/import/\($0.importJob)" }, allowed: [.communityOperator, .communityAdmin, .admin]),
+            Rule(method: .POST, pattern: "/registry/import/:id/commit", path: nil, allowed: [.communityOperator, .communityAdmin, .admin]),
+            Rule(method: .GET, pattern: "/registry/import/:id/progress", path: { "/registry/import/\($0.importJob)/progress" }, allowed: [.communityOperator, .communityAdmin, .admin]),
+            Rule(method: .GET, pattern: "/registry/templates/:file", path: { _ in "/registry/templates/people.csv" }, allowed: listManagers),
+            Rule(method: .GET, pattern: "/registry/export/:file", path: { _ in "/registry/export/people.csv" }, allowed: listManagers),
+            Rule(method: .GET, pattern: "/registry/crosscheck", path: { _ in "/registry/crosscheck" }, allowed: listManagers),
+            Rule(method: .POST, pattern: "/registry/crosscheck", path: nil, allowed: listManagers),
+            Rule(method: .GET, pattern: "/registry/crosscheck/:id", path: { "/registry/crosscheck/\($0.crossCheck)" }, allowed: listManagersA),
+            Rule(method: .POST, pattern: "/registry/crosscheck/items/:id", path: { "/registry/crosscheck/items/\($0.crossCheckItem)" }, allowed: listManagersA,
+                 form: ["decision": "dismiss"]),
+            Rule(method: .GET, pattern: "/admin/access-log", path: { _ in "/admin/access-log" }, allowed: [.admin]),
+            Rule(method: .GET, pattern: "/api/v1/people", path: { _ in "/api/v1/people?q=1234" }, allowed: registryReaders),
             // Cases: grid A's case is seen by those covering grid A and by the department holding it.
             Rule(method: .GET, pattern: "/cases/new", path: { _ in "/cases/new" },
                  allowed: [.resident, .workerA, .workerB, .gridLeader, .communityOperator, .streetOperator, .otherStreetOperator, .districtOperator]),
@@ -157,8 +201,28 @@ final class AuthorizationMatrixTests: XCTestCase {
         try await key.create(on: app.db)
         let wgA = city.users["wg-a"]!
         let role = try await RoleAssignment.query(on: app.db).filter(\.$user.$id == wgA.id!).first()!
+        // Registry records in grid A, an import job and a cross-check by op-c1.
+        let worker = try await CurrentUser.load(wgA, via: .webSession, on: app.db)
+        let registry = RegistryService(db: app.db, app: app)
+        let building = try await registry.saveBuilding(.init(gridID: city.gridA.id!, name: "1栋", address: "清水路1号", latitude: nil, longitude: nil, floors: 6, units: 1),
+                                                       existing: nil, by: worker)
+        try await registry.saveHouse(.init(number: "1-101", areaSquareMetres: nil, use: "residential", ownership: nil, occupancy: "ownerOccupied", householdNumber: "A-1"),
+                                     in: building, existing: nil, by: worker)
+        let idNumber = IdentityNumber.make(region: "430204", birth: LocalDate(year: 1970, month: 1, day: 1), sequence: 5).value
+        let person = try await registry.savePerson(.init(name: "矩阵", idNumber: idNumber, kind: "registered", gridID: city.gridA.id!, householdNumber: "A-1"),
+                                                   existing: nil, by: worker)
+        let opC1 = try await CurrentUser.load(city.users["op-c1"]!, via: .webSession, on: app.db)
+        let job = ImportJob()
+        job.kind = .people; job.fileName = "x.csv"; job.areaID = city.community1.id!; job.uploadedBy = opC1.id; job.uploadedAt = testNow
+        job.status = .invalid; job.rowCount = 0; job.issues = "[]"; job.sealedPath = ""
+        try await job.create(on: app.db)
+        let other = IdentityNumber.make(region: "430204", birth: LocalDate(year: 1971, month: 1, day: 1), sequence: 6).value
+        let run = try await CrossCheckService(db: app.db, app: app).run(source: "矩阵", table: [["身份证号", "姓名"], [other, "外人"]], area: city.community1, by: opC1)
+        let item = try await CrossCheckItem.query(on: app.db).filter(\.$checkID == run.id!).first()!
         return Fixture(city: city, caseA: caseID, staffA: wgA.id!, roleA: role.id!, category: try await app.category("SZ01"),
-                       department: try await app.department("CG"), photo: photo.id!, apiKey: key.id!)
+                       department: try await app.department("CG"), photo: photo.id!, apiKey: key.id!,
+                       building: building.id!, household: try await Household.query(on: app.db).first()!.id!, person: person.id!,
+                       importJob: job.id!, crossCheck: run.id!, crossCheckItem: item.id!)
     }
 
     func testEveryRouteIsInTheMatrix() async throws {
@@ -218,6 +282,8 @@ final class AuthorizationMatrixTests: XCTestCase {
         [try await Area.query(on: app.db).count(), try await User.query(on: app.db).count(), try await RoleAssignment.query(on: app.db).count(),
          try await Department.query(on: app.db).count(), try await Case.query(on: app.db).count(), try await TimelineEntry.query(on: app.db).count(),
          try await CalendarDay.query(on: app.db).count(), try await ApiKey.query(on: app.db).filter(\.$revokedAt == nil).count(),
-         try await AccessLog.query(on: app.db).count()]
+         try await AccessLog.query(on: app.db).count(), try await Person.query(on: app.db).count(), try await Building.query(on: app.db).count(),
+         try await House.query(on: app.db).count(), try await SpecialGroupMember.query(on: app.db).count(), try await Visit.query(on: app.db).count(),
+         try await RegistryRevision.query(on: app.db).count(), try await CrossCheckItem.query(on: app.db).filter(\.$decision == .open).count()]
     }
 }

@@ -13,21 +13,6 @@ final class PhotoTests: XCTestCase {
         0x53, 0x27, 0x1C, 0x3B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ]
 
-    func multipart(_ fields: [String: String], files: [(name: String, filename: String, bytes: [UInt8])]) -> (String, ByteBuffer) {
-        let boundary = "----civicgrid\(UUID().uuidString)"
-        var body = ByteBuffer()
-        for (key, value) in fields {
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(key)\"\r\n\r\n\(value)\r\n")
-        }
-        for file in files {
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-            body.writeBytes(file.bytes)
-            body.writeString("\r\n")
-        }
-        body.writeString("--\(boundary)--\r\n")
-        return ("multipart/form-data; boundary=\(boundary)", body)
-    }
-
     func testPhotosAreCheckedByContentStoredAndServedOnlyInScope() async throws {
         try await withApp { app in
             let city = try await TestCity.build(app)

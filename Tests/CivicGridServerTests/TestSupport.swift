@@ -160,3 +160,32 @@ final class Browser: @unchecked Sendable {
         }
     }
 }
+
+extension XCTestCase {
+    /// A multipart/form-data body: the content type (with its boundary) and the bytes.
+    func multipart(_ fields: [String: String], files: [(name: String, filename: String, bytes: [UInt8])]) -> (String, ByteBuffer) {
+        let boundary = "----civicgrid\(UUID().uuidString)"
+        var body = ByteBuffer()
+        for (key, value) in fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(key)\"\r\n\r\n\(value)\r\n")
+        }
+        for file in files {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            body.writeBytes(file.bytes)
+            body.writeString("\r\n")
+        }
+        body.writeString("--\(boundary)--\r\n")
+        return ("multipart/form-data; boundary=\(boundary)", body)
+    }
+}
+
+// XCTest's assertions take autoclosures, which cannot `await`; these evaluate first.
+func expectEqual<T: Equatable>(_ a: T, _ b: T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a, b, message, file: file, line: line)
+}
+func expectTrue(_ value: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(value, message, file: file, line: line)
+}
+func expectFalse(_ value: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertFalse(value, message, file: file, line: line)
+}

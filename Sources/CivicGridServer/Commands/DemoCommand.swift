@@ -13,6 +13,8 @@ struct DemoCommand: AsyncCommand {
         var noServe: Bool
         @Option(name: "cases", help: "Cases in the demo history (default 2400, over the past 150 days)")
         var cases: Int?
+        @Option(name: "people-per-grid", help: "Registered people per grid on average (default 1700, as in Shifeng; 0 for none)")
+        var peoplePerGrid: Int?
     }
 
     var help: String { "Migrates the database, seeds the demo city if it is not there yet, prints the demo logins and serves." }
@@ -22,7 +24,7 @@ struct DemoCommand: AsyncCommand {
         app.storage[DemoModeKey.self] = true
         try await app.autoMigrate()
         let started = Date()
-        let seeded = try await DemoSeeder(app: app).seedIfEmpty(cases: max(0, signature.cases ?? 2400))
+        let seeded = try await DemoSeeder(app: app).seedIfEmpty(cases: max(0, signature.cases ?? 2400), peoplePerGrid: max(0, signature.peoplePerGrid ?? 1700))
         if seeded { context.console.info("Demo data ready in \(Int(Date().timeIntervalSince(started))) s.") }
         let hostname = signature.hostname ?? "127.0.0.1", port = signature.port ?? 8080
         var lines = [

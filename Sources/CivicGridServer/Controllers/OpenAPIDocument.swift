@@ -36,8 +36,8 @@ enum OpenAPIDocument {
         ["type": "string", "enum": E.allCases.map(\.rawValue)]
     }
     static func pathParam(_ name: String, _ schema: JSON) -> JSON { ["name": name, "in": "path", "required": true, "schema": schema] }
-    static func query(_ name: String, _ schema: JSON, _ description: String) -> JSON {
-        ["name": name, "in": "query", "required": false, "schema": schema, "description": description]
+    static func query(_ name: String, _ schema: JSON, _ description: String, required: Bool = false) -> JSON {
+        ["name": name, "in": "query", "required": required, "schema": schema, "description": description]
     }
 
     static var operations: [Operation] { [
@@ -71,6 +71,8 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/cases/{id}", summary: "事件详情：时限、流转记录、当前用户可执行的操作", tag: "cases", parameters: [pathParam("id", uuid)], response: ref("CaseDetail")),
         Operation(method: "post", path: "/api/v1/cases/{id}/actions", summary: "执行操作（由状态机判定是否允许）", tag: "cases", parameters: [pathParam("id", uuid)], body: "ActionInput", response: ref("CaseDetail")),
         Operation(method: "get", path: "/api/v1/categories", summary: "事件分类清单及时限", tag: "cases", response: array(ref("Category"))),
+        Operation(method: "get", path: "/api/v1/people", summary: "查找人口（姓名前缀、身份证号或后四位、手机号或后四位；证件号码和电话掩码返回）", tag: "registry",
+                  parameters: [query("q", string, "查询条件", required: true)], response: array(ref("Person"))),
         Operation(method: "get", path: "/api/v1/calendar/{year}", summary: "某年放假与调休安排", tag: "cases", parameters: [pathParam("year", int)], response: array(ref("CalendarDay"))),
     ] }
 
@@ -119,6 +121,8 @@ enum OpenAPIDocument {
             "CaseDetail": object(["case": ref("Case"), "deadlines": array(ref("Deadline")), "timeline": array(ref("TimelineEntry")),
                                   "allowedActions": array(enumeration(ActionKind.self))]),
             "Category": object(["id": uuid, "code": string, "name": string, "parentID": nullable(uuid), "policy": policy, "departmentID": nullable(uuid), "stabilityRisk": bool]),
+            "Person": object(["id": uuid, "name": string, "idNumberMasked": string, "phoneMasked": nullable(string), "gender": enumeration(Gender.self),
+                              "birthDate": ["type": "string", "format": "date"], "kind": enumeration(PersonKind.self), "gridID": int, "householdID": nullable(uuid)]),
             "CalendarDay": object(["date": ["type": "string", "format": "date"], "kind": enumeration(WorkCalendar.DayKind.self), "name": string]),
         ]
     }
@@ -165,8 +169,8 @@ enum OpenAPIDocument {
     }
 
     @Sendable static func page(req: Request) async throws -> View {
-        let tags = ["auth": "认证", "areas": "网格层级", "staff": "人员岗位", "departments": "职能部门", "cases": "事件"]
-        let groups = ["auth", "areas", "staff", "departments", "cases"].map { tag in
+        let tags = ["auth": "认证", "areas": "网格层级", "staff": "人员岗位", "departments": "职能部门", "cases": "事件", "registry": "基础信息"]
+        let groups = ["auth", "areas", "staff", "departments", "cases", "registry"].map { tag in
             DocsPage.Group(tag: tags[tag]!, operations: operations.filter { $0.tag == tag }.map {
                 DocsPage.Op(method: $0.method.uppercased(), path: $0.path, summary: $0.summary, body: $0.body, status: $0.status)
             })

@@ -228,6 +228,7 @@ enum RegistryController {
 
     @Sendable static func createBuilding(req: Request) async throws -> Response {
         let user = try req.currentUser
+        try RegistryService.requireEditor(user)
         let draft = try req.content.decode(RegistryService.BuildingDraft.self)
         let b = try await service(req).saveBuilding(draft, existing: nil, by: user)
         return req.redirect(to: "/registry/buildings/\(b.id!)?notice=created")
@@ -235,6 +236,7 @@ enum RegistryController {
 
     @Sendable static func updateBuilding(req: Request) async throws -> Response {
         let user = try req.currentUser
+        try RegistryService.requireEditor(user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)
@@ -248,6 +250,7 @@ enum RegistryController {
 
     @Sendable static func addHouse(req: Request) async throws -> Response {
         let user = try req.currentUser
+        try RegistryService.requireEditor(user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)
@@ -422,6 +425,7 @@ enum RegistryController {
 
     @Sendable static func createPerson(req: Request) async throws -> Response {
         let user = try req.currentUser
+        try RegistryService.requireEditor(user)
         let draft = try req.content.decode(RegistryService.PersonDraft.self)
         do {
             let p = try await service(req).savePerson(draft, existing: nil, by: user)
@@ -439,6 +443,7 @@ enum RegistryController {
 
     @Sendable static func updatePerson(req: Request) async throws -> Response {
         let user = try req.currentUser
+        try RegistryService.requireEditor(user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)
@@ -470,6 +475,7 @@ enum RegistryController {
 
     @Sendable static func fileSpecialGroup(req: Request) async throws -> Response {
         let user = try reader(req)
+        try RegistryService.requireEditor(user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)
@@ -488,6 +494,7 @@ enum RegistryController {
 
     @Sendable static func recordVisit(req: Request) async throws -> Response {
         let user = try reader(req)
+        try RegistryService.requireEditor(user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)

@@ -13,8 +13,14 @@ struct DemoSeeder {
     /// Seeds the city, then its case history (over the past `days`), each only if missing.
     /// Returns false when both were already there.
     @discardableResult
-    func seedIfEmpty(plan: DemoCityPlan = DemoCity.generate(), cases: Int = 2400, days: Int = 150, now: Date? = nil) async throws -> Bool {
-        let cityCreated = try await seedCity(plan: plan)
+    func seedIfEmpty(plan: DemoCityPlan = DemoCity.generate(), cases: Int = 2400, days: Int = 150, peoplePerGrid: Int = 0, now: Date? = nil) async throws -> Bool {
+        var cityCreated = try await seedCity(plan: plan)
+        if peoplePerGrid > 0, try await Person.query(on: app.db).count() == 0 {
+            let started = Date()
+            let people = try await DemoRegistrySeeder(app: app).seed(plan: plan, peoplePerGrid: peoplePerGrid, now: now ?? app.state.clock.now())
+            app.logger.info("demo registry", metadata: ["people": .stringConvertible(people), "seconds": .stringConvertible(Int(Date().timeIntervalSince(started)))])
+            cityCreated = true
+        }
         guard cases > 0, try await Case.query(on: app.db).count() == 0 else { return cityCreated }
         let history = DemoCaseHistory(app: app, plan: plan, caseCount: cases, days: days)
         let created = try await history.run(now: now ?? app.state.clock.now())

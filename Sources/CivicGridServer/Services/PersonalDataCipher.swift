@@ -26,6 +26,15 @@ struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
         return String(decoding: try AES.GCM.open(box, using: sealingKey), as: UTF8.self)
     }
 
+    /// Whole files (an uploaded import waiting for confirmation): nonce ‖ ciphertext ‖ tag.
+    func sealData(_ data: Data) throws -> Data {
+        try AES.GCM.seal(data, using: sealingKey).combined!
+    }
+
+    func openData(_ data: Data) throws -> Data {
+        try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: sealingKey)
+    }
+
     func index(_ value: String) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: indexKey)).hexString
     }
@@ -34,7 +43,15 @@ struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
 }
 
 extension Data {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: count * 2)
+        for (i, byte) in enumerated() {
+            out[2 * i] = digits[Int(byte >> 4)]
+            out[2 * i + 1] = digits[Int(byte & 0x0F)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 enum TokenMaker {

@@ -109,7 +109,8 @@ struct RegistryService {
     /// Creates (existing nil) or updates a person; a new household number in the grid creates the household.
     @discardableResult
     func savePerson(_ draft: PersonDraft, existing: Person?, by user: CurrentUser, action: RegistryRevision.Action? = nil) async throws -> Person {
-        try Self.requireEditor(user)
+        // A cross-check fix is authorized by the list manager who accepts it.
+        if action != .crossCheck { try Self.requireEditor(user) }
         let name = draft.name.trimmingCharacters(in: .whitespaces)
         guard (1...40).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "姓名必填，不超过 40 个字") }
         guard let kind = PersonKind(text: draft.kind) else { throw Abort(.unprocessableEntity, reason: "人口类型应为：\(PersonKind.choices)") }
@@ -268,6 +269,23 @@ struct RegistryService {
         var longitude: Double?
         var floors: Int
         var units: Int?
+
+        init(gridID: Int, name: String, address: String, latitude: Double?, longitude: Double?, floors: Int, units: Int?) {
+            self.gridID = gridID; self.name = name; self.address = address; self.latitude = latitude; self.longitude = longitude
+            self.floors = floors; self.units = units
+        }
+
+        /// Forms send empty strings for blank number fields: those are "not given"; text that is not a number is an error.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            gridID = try c.lenientInt(.gridID) ?? { throw Abort(.unprocessableEntity, reason: "请选择网格") }()
+            name = try c.decode(String.self, forKey: .name)
+            address = try c.decode(String.self, forKey: .address)
+            latitude = try c.lenientDouble(.latitude, label: "纬度")
+            longitude = try c.lenientDouble(.longitude, label: "经度")
+            floors = try c.lenientInt(.floors) ?? { throw Abort(.unprocessableEntity, reason: "请填写层数") }()
+            units = try c.lenientInt(.units)
+        }
     }
 
     @discardableResult
@@ -316,6 +334,21 @@ struct RegistryService {
         var ownership: String?
         var occupancy: String
         var householdNumber: String?
+
+        init(number: String, areaSquareMetres: Double?, use: String, ownership: String?, occupancy: String, householdNumber: String?) {
+            self.number = number; self.areaSquareMetres = areaSquareMetres; self.use = use; self.ownership = ownership
+            self.occupancy = occupancy; self.householdNumber = householdNumber
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            number = try c.decode(String.self, forKey: .number)
+            areaSquareMetres = try c.lenientDouble(.areaSquareMetres, label: "面积")
+            use = try c.decode(String.self, forKey: .use)
+            ownership = try c.decodeIfPresent(String.self, forKey: .ownership)
+            occupancy = try c.decode(String.self, forKey: .occupancy)
+            householdNumber = try c.decodeIfPresent(String.self, forKey: .householdNumber)
+        }
     }
 
     @discardableResult
@@ -417,6 +450,23 @@ struct RegistryService {
 
     func history(_ entity: RegistryRevision.Entity, _ id: UUID) async throws -> [RegistryRevision] {
         try await RegistryRevision.query(on: db).filter(\.$entity == entity).filter(\.$entityID == id).sort(\.$version, .descending).sort(\.$at, .descending).all()
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A number sent as a number (JSON) or as text (forms); blank means absent.
+    func lenientDouble(_ key: Key, label: String) throws -> Double? {
+        if let d = try? decodeIfPresent(Double.self, forKey: key) { return d }
+        guard let text = try decodeIfPresent(String.self, forKey: key).flatMap(nonEmpty) else { return nil }
+        guard let d = Double(text) else { throw Abort(.unprocessableEntity, reason: "“\(label)”应为数字") }
+        return d
+    }
+
+    func lenientInt(_ key: Key) throws -> Int? {
+        if let i = try? decodeIfPresent(Int.self, forKey: key) { return i }
+        guard let text = try decodeIfPresent(String.self, forKey: key).flatMap(nonEmpty) else { return nil }
+        guard let i = Int(text) else { throw Abort(.unprocessableEntity, reason: "“\(text)”不是整数") }
+        return i
     }
 }
 

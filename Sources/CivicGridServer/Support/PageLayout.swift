@@ -28,6 +28,7 @@ struct PageLayout: Encodable {
         var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", "/cases")]
         if current.kind == .staff {
             if !current.scope.areaPaths.isEmpty { items.append(("areas", "网格层级", SiteURL.areas.path)) }
+            if !current.scope.areaPaths.isEmpty && RegistryRules.mayRead(current.roles) { items.append(("registry", "基础信息", "/registry")) }
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
             // Lists and accountability pages for those who dispatch, supervise or administer.
@@ -38,7 +39,10 @@ struct PageLayout: Encodable {
             if !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .handler, .supervisor]) {
                 items.append(("negative", "负面清单", "/negative-list"))
             }
-            if current.isSystemAdministrator { items.append(("apikeys", "开放接口", "/admin/api-keys")) }
+            if current.isSystemAdministrator {
+                items.append(("apikeys", "开放接口", "/admin/api-keys"))
+                items.append(("accesslog", "访问日志", "/admin/access-log"))
+            }
         }
         nav = items.map { NavItem(label: $0.1, href: $0.2, active: $0.0 == section) }
     }
@@ -49,6 +53,7 @@ struct PageLayout: Encodable {
             "saved": "已保存", "created": "已创建", "moved": "已移动，下级区域的路径和编码已同步更新", "deleted": "已删除",
             "role-added": "已添加岗位", "role-removed": "已移除岗位", "password": "密码已重置", "registered": "注册成功，欢迎使用",
             "activated": "账号已启用", "deactivated": "账号已停用", "reported": "事件已上报", "done": "操作成功，已记入流转记录",
+            "imported": "导入完成",
         ][key]
     }
 }

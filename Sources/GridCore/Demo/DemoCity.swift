@@ -63,8 +63,8 @@ public enum DemoCity {
         "高家坪", "田心", "曲尺", "联诚", "樟树", "荷花", "竹园", "枫溪", "翠湖", "新桥",
     ]
 
-    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢")
-    static let givenChars = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国志文斌辉鹏飞宇浩然晨雪琳婷慧颖俊峰波海燕云凤佳")
+    public static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢")
+    public static let givenChars = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国志文斌辉鹏飞宇浩然晨雪琳婷慧颖俊峰波海燕云凤佳")
 
     public static let departments: [DemoCityPlan.PlannedDepartment] = [
         .init(code: "ZJ", name: "区住建局（建管委）", responsibilities: "房屋安全、危旧房改造、物业管理监督、建筑工地监管"),

@@ -168,10 +168,9 @@ struct CreateRegistry: AsyncMigration {
             .field("decided_by", .uuid)
             .field("decided_at", .datetime)
             .create()
-        try await database.schema(AccessLog.schema)
-            .field("reason", .string)
-            .field("subject_label", .string)
-            .update()
+        // One column per ALTER: SQLite adds a single column at a time.
+        try await database.schema(AccessLog.schema).field("reason", .string).update()
+        try await database.schema(AccessLog.schema).field("subject_label", .string).update()
         try await database.schema(Case.schema)
             .field("building_id", .uuid)
             .update()
@@ -207,7 +206,8 @@ struct CreateRegistry: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema(Case.schema).deleteField("building_id").update()
-        try await database.schema(AccessLog.schema).deleteField("reason").deleteField("subject_label").update()
+        try await database.schema(AccessLog.schema).deleteField("reason").update()
+        try await database.schema(AccessLog.schema).deleteField("subject_label").update()
         for schema in [CrossCheckItem.schema, CrossCheckRun.schema, ImportJob.schema, RegistryRevision.schema, Visit.schema,
                        SpecialGroupMember.schema, CityComponent.schema, Organization.schema, Person.schema, Household.schema,
                        House.schema, Building.schema] {
