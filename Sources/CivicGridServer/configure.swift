@@ -51,6 +51,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
     app.asyncCommands.use(VerifyTrailCommand(), as: "verify-trail")
+    app.asyncCommands.use(ImportCommand(), as: "import")
 }
 
 /// Runs the dialect's start-up statements (SQLite: WAL) once the app boots.

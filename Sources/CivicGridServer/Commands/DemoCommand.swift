@@ -24,6 +24,9 @@ struct DemoCommand: AsyncCommand {
         app.storage[DemoModeKey.self] = true
         try await app.autoMigrate()
         let started = Date()
+        if try await Area.query(on: app.db).count() == 0 {
+            context.console.info("Seeding the demo district the first time (232 grids, ~390,000 registered people, 2,400 cases): a few minutes in a debug build…")
+        }
         let seeded = try await DemoSeeder(app: app).seedIfEmpty(cases: max(0, signature.cases ?? 2400), peoplePerGrid: max(0, signature.peoplePerGrid ?? 1700))
         if seeded { context.console.info("Demo data ready in \(Int(Date().timeIntervalSince(started))) s.") }
         let hostname = signature.hostname ?? "127.0.0.1", port = signature.port ?? 8080

@@ -17,81 +17,93 @@ struct DemoRegistrySeeder {
         let ids = Dictionary(areaRows.map { ($0.code, $0.id!) }, uniquingKeysWith: { a, _ in a })
         let workers = Dictionary(try await RoleAssignment.query(on: db).filter(\.$role == .gridWorker).all().compactMap { r in r.$area.id.map { ($0, r.$user.id) } },
                                  uniquingKeysWith: { a, _ in a })
-        var usedIDs: Set<String> = []
         var total = 0
-        for (index, planned) in grids.enumerated() {
-            guard let gridID = ids[planned.code], let parentCode = planned.parentCode, let communityID = ids[parentCode] else { continue }
-            // Grids vary around the average (±35%), as real ones do.
-            let spread = Double((index * 7919) % 71) / 100.0 - 0.35
-            let target = max(5, Int(Double(peoplePerGrid) * (1 + spread)))
-            let t0 = Date()
-            let registry = DemoRegistry.generate(gridCode: planned.code, gridIndex: index, gridName: planned.name, boundary: planned.boundary,
-                                                 people: target, today: today, holes: index % 40 == 0)
-            let t1 = Date()
-            let v = RowInserter.value
-            var buildingIDs: [Int: UUID] = [:], buildingGrid: [Int: Int] = [:], houseIDs: [Int: UUID] = [:], householdIDs: [Int: UUID] = [:], personIDs: [Int: UUID] = [:]
-            var buildings: [[any SQLExpression]] = [], houses: [[any SQLExpression]] = [], households: [[any SQLExpression]] = []
-            var people: [[any SQLExpression]] = [], members: [[any SQLExpression]] = [], orgs: [[any SQLExpression]] = [], components: [[any SQLExpression]] = []
-            for b in registry.buildings {
-                let id = UUID(), grid = b.onCommunity ? communityID : gridID
-                buildingIDs[b.key] = id; buildingGrid[b.key] = grid
-                buildings.append([v(id), v(grid), v(b.name), v(b.address), v(b.location.lat), v(b.location.lon), v(b.floors), v(b.units), v(1), v(now)])
-            }
-            for h in registry.houses {
-                let id = UUID()
-                houseIDs[h.key] = id
-                houses.append([v(id), v(buildingIDs[h.building]!), v(buildingGrid[h.building]!), v(h.number), v(h.areaSquareMetres), v(h.use.rawValue),
-                               v(h.ownership.rawValue), v(h.occupancy.rawValue), v(1), v(now)])
-            }
-            for h in registry.households {
-                let id = UUID()
-                householdIDs[h.key] = id
-                households.append([v(id), v(gridID), v(h.house.flatMap { houseIDs[$0] }), v(h.number), v(1), v(now)])
-            }
-            let address = "湖南省株洲市石峰区" + (registry.buildings.first?.address ?? "")
-            for p in registry.people {
-                var identity = p.identity
-                var bump = 1
-                while usedIDs.contains(identity.value) {
-                    identity = IdentityNumber.make(region: identity.regionCode, birth: identity.birthDate, sequence: Int(identity.value.dropLast().suffix(3))! + bump)
-                    bump += 1
-                }
-                usedIDs.insert(identity.value)
-                let id = UUID()
-                personIDs[p.key] = id
-                people.append([v(id), v(gridID), v(p.household.flatMap { householdIDs[$0] }), v(p.name), v(try cipher.seal(identity.value)),
-                               v(cipher.index(identity.value)), v(identity.lastFour), v(identity.birthDate.description), v(identity.gender.rawValue),
-                               v(try p.phone.map(cipher.seal)), v(p.phone.map(cipher.index)), v(p.phone.map { String($0.suffix(4)) }),
-                               v(p.kind.rawValue), v(p.relation?.rawValue), v(p.employment), v(p.tags), v(p.kind == .registered ? address : nil), v(1), v(now)])
-            }
-            for m in registry.members {
-                members.append([v(UUID()), v(personIDs[m.person]!), v(gridID), v(m.kind.rawValue), v(String(decoding: try JSONEncoder.sorted.encode(m.details), as: UTF8.self)),
-                                v(workers[gridID]), v(m.filedOn.description), v(m.lastVisit?.description),
-                                v(VisitSchedule.nextDue(lastVisit: m.lastVisit, filedOn: m.filedOn, everyDays: m.kind.visitEveryDays).description), v(true), v(1), v(now)])
-            }
-            for o in registry.organizations {
-                orgs.append([v(UUID()), v(gridID), v(o.kind.rawValue), v(o.name), v(o.creditCode.value), v(o.address), v(o.contact), v(try cipher.seal(o.phone)),
-                             v(o.employees), v(1), v(now)])
-            }
-            for c in registry.components {
-                components.append([v(UUID()), v(gridID), v(c.kind.rawValue), v(c.code), v(c.location.lat), v(c.location.lon), v(c.state.rawValue), v(1), v(now)])
-            }
-            let t2 = Date()
-            let (b, h, hh, p, s, o, c) = (buildings, houses, households, people, members, orgs, components)
-            try await db.transaction { tx in
-                try await RowInserter(tx, table: Building.schema, columns: ["id", "grid_id", "name", "address", "latitude", "longitude", "floors", "units", "version", "updated_at"]).insert(b)
-                try await RowInserter(tx, table: House.schema, columns: ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"]).insert(h)
-                try await RowInserter(tx, table: Household.schema, columns: ["id", "grid_id", "house_id", "number", "version", "updated_at"]).insert(hh)
-                try await RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns).insert(p)
-                try await RowInserter(tx, table: SpecialGroupMember.schema, columns: ["id", "person_id", "grid_id", "kind", "details", "responsible_id", "filed_on",
-                                                                                      "last_visit_on", "next_visit_due", "active", "version", "updated_at"]).insert(s)
-                try await RowInserter(tx, table: Organization.schema, columns: ["id", "grid_id", "kind", "name", "credit_code", "address", "contact_name",
-                                                                                "contact_phone_sealed", "employees", "version", "updated_at"]).insert(o)
-                try await RowInserter(tx, table: CityComponent.schema, columns: ["id", "grid_id", "kind", "code", "latitude", "longitude", "state", "version", "updated_at"]).insert(c)
-            }
-            total += people.count
-            if index < 3 { print("TIMING gen \(t1.timeIntervalSince(t0)) models \(t2.timeIntervalSince(t1)) insert \(Date().timeIntervalSince(t2))") }
+        struct Work: Sendable { let index: Int; let gridID: Int; let communityID: Int; let planned: DemoCityPlan.PlannedArea }
+        let work = grids.enumerated().compactMap { index, planned -> Work? in
+            guard let gridID = ids[planned.code], let parentCode = planned.parentCode, let communityID = ids[parentCode] else { return nil }
+            return Work(index: index, gridID: gridID, communityID: communityID, planned: planned)
+        }
+        // The next grid is generated and encrypted on another core while this one is written.
+        func build(_ w: Work) -> Task<GridRows, any Error> {
+            Task.detached { try Self.rows(for: w.planned, index: w.index, gridID: w.gridID, communityID: w.communityID, worker: workers[w.gridID],
+                                          peoplePerGrid: peoplePerGrid, today: today, now: now, cipher: cipher) }
+        }
+        var pending = work.first.map(build)
+        for (i, _) in work.enumerated() {
+            let rows = try await pending!.value
+            pending = i + 1 < work.count ? build(work[i + 1]) : nil
+            try await db.transaction { tx in try await rows.insert(on: tx) }
+            total += rows.people.count
         }
         return total
+    }
+
+    struct GridRows: Sendable {
+        var buildings: [[any SQLExpression]] = [], houses: [[any SQLExpression]] = [], households: [[any SQLExpression]] = []
+        var people: [[any SQLExpression]] = [], members: [[any SQLExpression]] = [], orgs: [[any SQLExpression]] = [], components: [[any SQLExpression]] = []
+
+        func insert(on tx: any Database) async throws {
+            try await RowInserter(tx, table: Building.schema, columns: ["id", "grid_id", "name", "address", "latitude", "longitude", "floors", "units", "version", "updated_at"]).insert(buildings)
+            try await RowInserter(tx, table: House.schema, columns: ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"]).insert(houses)
+            try await RowInserter(tx, table: Household.schema, columns: ["id", "grid_id", "house_id", "number", "version", "updated_at"]).insert(households)
+            try await RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns).insert(people)
+            try await RowInserter(tx, table: SpecialGroupMember.schema, columns: ["id", "person_id", "grid_id", "kind", "details", "responsible_id", "filed_on",
+                                                                                  "last_visit_on", "next_visit_due", "active", "version", "updated_at"]).insert(members)
+            try await RowInserter(tx, table: Organization.schema, columns: ["id", "grid_id", "kind", "name", "credit_code", "address", "contact_name",
+                                                                            "contact_phone_sealed", "employees", "version", "updated_at"]).insert(orgs)
+            try await RowInserter(tx, table: CityComponent.schema, columns: ["id", "grid_id", "kind", "code", "latitude", "longitude", "state", "version", "updated_at"]).insert(components)
+        }
+    }
+
+    static func rows(for planned: DemoCityPlan.PlannedArea, index: Int, gridID: Int, communityID: Int, worker: UUID?, peoplePerGrid: Int,
+                     today: LocalDate, now: Date, cipher: PersonalDataCipher) throws -> GridRows {
+        // Grids vary around the average (±35%), as real ones do.
+        let spread = Double((index * 7919) % 71) / 100.0 - 0.35
+        let target = max(5, Int(Double(peoplePerGrid) * (1 + spread)))
+                    let registry = DemoRegistry.generate(gridCode: planned.code, gridIndex: index, gridName: planned.name, boundary: planned.boundary,
+                                             people: target, today: today, holes: index % 40 == 0)
+        let v = RowInserter.value
+        var buildingIDs: [Int: UUID] = [:], buildingGrid: [Int: Int] = [:], houseIDs: [Int: UUID] = [:], householdIDs: [Int: UUID] = [:], personIDs: [Int: UUID] = [:]
+        var buildings: [[any SQLExpression]] = [], houses: [[any SQLExpression]] = [], households: [[any SQLExpression]] = []
+        var people: [[any SQLExpression]] = [], members: [[any SQLExpression]] = [], orgs: [[any SQLExpression]] = [], components: [[any SQLExpression]] = []
+        for b in registry.buildings {
+            let id = UUID(), grid = b.onCommunity ? communityID : gridID
+            buildingIDs[b.key] = id; buildingGrid[b.key] = grid
+            buildings.append([v(id), v(grid), v(b.name), v(b.address), v(b.location.lat), v(b.location.lon), v(b.floors), v(b.units), v(1), v(now)])
+        }
+        for h in registry.houses {
+            let id = UUID()
+            houseIDs[h.key] = id
+            houses.append([v(id), v(buildingIDs[h.building]!), v(buildingGrid[h.building]!), v(h.number), v(h.areaSquareMetres), v(h.use.rawValue),
+                           v(h.ownership.rawValue), v(h.occupancy.rawValue), v(1), v(now)])
+        }
+        for h in registry.households {
+            let id = UUID()
+            householdIDs[h.key] = id
+            households.append([v(id), v(gridID), v(h.house.flatMap { houseIDs[$0] }), v(h.number), v(1), v(now)])
+        }
+        let address = "湖南省株洲市石峰区" + (registry.buildings.first?.address ?? "")
+        for p in registry.people {
+            let identity = p.identity
+            let id = UUID()
+            personIDs[p.key] = id
+            people.append([v(id), v(gridID), v(p.household.flatMap { householdIDs[$0] }), v(p.name), v(try cipher.seal(identity.value)),
+                           v(cipher.index(identity.value)), v(identity.lastFour), v(identity.birthDate.description), v(identity.gender.rawValue),
+                           v(try p.phone.map(cipher.seal)), v(p.phone.map(cipher.index)), v(p.phone.map { String($0.suffix(4)) }),
+                           v(p.kind.rawValue), v(p.relation?.rawValue), v(p.employment), v(p.tags), v(p.kind == .registered ? address : nil), v(1), v(now)])
+        }
+        for m in registry.members {
+            members.append([v(UUID()), v(personIDs[m.person]!), v(gridID), v(m.kind.rawValue), v(String(decoding: try JSONEncoder.sorted.encode(m.details), as: UTF8.self)),
+                            v(worker), v(m.filedOn.description), v(m.lastVisit?.description),
+                            v(VisitSchedule.nextDue(lastVisit: m.lastVisit, filedOn: m.filedOn, everyDays: m.kind.visitEveryDays).description), v(true), v(1), v(now)])
+        }
+        for o in registry.organizations {
+            orgs.append([v(UUID()), v(gridID), v(o.kind.rawValue), v(o.name), v(o.creditCode.value), v(o.address), v(o.contact), v(try cipher.seal(o.phone)),
+                         v(o.employees), v(1), v(now)])
+        }
+        for c in registry.components {
+            components.append([v(UUID()), v(gridID), v(c.kind.rawValue), v(c.code), v(c.location.lat), v(c.location.lon), v(c.state.rawValue), v(1), v(now)])
+        }
+        return GridRows(buildings: buildings, houses: houses, households: households, people: people, members: members, orgs: orgs, components: components)
     }
 }

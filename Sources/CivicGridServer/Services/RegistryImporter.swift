@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import GridCore
+import SQLKit
 import Vapor
 
 /// Imports a validated spreadsheet into the registry: GridCore checks every cell, this checks
@@ -108,10 +109,11 @@ struct RegistryImporter {
         let cipher = self.cipher
         return try await db.transaction { tx in
             let bulk = BulkWriter(db: tx, progress: progress)
-            var revisions: [RegistryRevision] = []
+            // One revision per created record: "imported by whom, when".
+            var revisions: [[any SQLExpression]] = []
+            let v = RowInserter.value
             func revise(_ entity: RegistryRevision.Entity, _ id: UUID, _ grid: Int) {
-                revisions.append(RegistryRevision(entity: entity, entityID: id, gridID: grid, version: 1, action: .import,
-                                                  actorID: actorID, actorName: actorName, at: now, changes: []))
+                revisions.append([v(UUID()), v(entity.rawValue), v(id), v(grid), v(1), v(RegistryRevision.Action.import.rawValue), v(actorID), v(actorName), v(now), v("[]")])
             }
             switch kind {
             case .people:
@@ -130,7 +132,8 @@ struct RegistryImporter {
                 var households: [String: Household] = [:]
                 for g in gridIDs { for h in try await Household.query(on: tx).filter(\.$gridID == g).all() { households["\(g)|\(h.number)"] = h } }
                 var newHouseholds: [Household] = []
-                var people: [Person] = []
+                // People are many: rows go straight to SQL (RowInserter), not through a model each.
+                var people: [[any SQLExpression]] = []
                 people.reserveCapacity(rows.count)
                 for r in rows {
                     let grid = grids[r.text("gridCode")!]!.id!
@@ -158,22 +161,22 @@ struct RegistryImporter {
                         }
                     }
                     guard case .identity(let identity)? = r["idNumber"] else { continue }
-                    let p = Person()
-                    p.id = UUID(); p.gridID = grid; p.$household.id = householdID; p.name = r.text("name")!
-                    p.idSealed = try cipher.seal(identity.value); p.idIndex = cipher.index(identity.value); p.idTail = identity.lastFour
-                    p.birthDate = identity.birthDate.description; p.gender = identity.gender
-                    if let phone = r.text("phone") {
-                        p.phoneSealed = try cipher.seal(phone); p.phoneIndex = cipher.index(phone); p.phoneTail = String(phone.suffix(4))
-                    }
-                    p.kind = PersonKind(rawValue: r.text("kind")!)!; p.relation = r.text("relation").flatMap(HouseholdRelation.init(rawValue:))
-                    p.employment = r.text("employment"); p.tags = RegistryService.normalizedTags(r.text("tags") ?? "")
-                    p.version = 1; p.updatedAt = now
-                    people.append(p)
-                    revise(.person, p.id!, grid)
+                    let id = UUID()
+                    let phone = r.text("phone")
+                    people.append([v(id), v(grid), v(householdID), v(r.text("name")!), v(try cipher.seal(identity.value)), v(cipher.index(identity.value)),
+                                   v(identity.lastFour), v(identity.birthDate.description), v(identity.gender.rawValue),
+                                   v(try phone.map(cipher.seal)), v(phone.map(cipher.index)), v(phone.map { String($0.suffix(4)) }),
+                                   v(r.text("kind")!), v(r.text("relation")), v(r.text("employment")), v(RegistryService.normalizedTags(r.text("tags") ?? "")),
+                                   v(nil as String?), v(1), v(now)])
+                    revise(.person, id, grid)
                 }
                 try await bulk.insert(newHouses, counts: false)
                 try await bulk.insert(newHouseholds, counts: false)
-                try await bulk.insert(people)
+                let inserter = RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns)
+                for start in stride(from: 0, to: people.count, by: 10_000) {
+                    try await inserter.insert(Array(people[start..<min(start + 10_000, people.count)]))
+                    progress(min(start + 10_000, people.count))
+                }
             case .buildings:
                 var items: [Building] = []
                 for r in rows {
@@ -226,7 +229,8 @@ struct RegistryImporter {
                 }
                 try await bulk.insert(items)
             }
-            try await bulk.insert(revisions, counts: false)
+            try await RowInserter(tx, table: RegistryRevision.schema, columns: ["id", "entity", "entity_id", "grid_id", "version", "action", "actor_id", "actor_name", "at", "changes"])
+                .insert(revisions)
             return rows.count
         }
     }

@@ -95,12 +95,19 @@ public enum DemoRegistry {
             }
         }
         // Households in occupied houses; people in households.
-        var seq = 0
+        // Unique across the district by construction: each grid owns four sequence numbers.
+        var usedIDs: Set<String> = []
         func identity(age: Int, local: Bool) -> IdentityNumber {
-            seq += 1
             let regions = local ? ["430204", "430202", "430203", "430211"] : ["430281", "430223", "431021", "360302", "440304", "421002"]
-            let birth = today.adding(days: -(age * 365 + Int.random(in: 0..<365, using: &rng)))
-            return IdentityNumber.make(region: regions.randomElement(using: &rng)!, birth: birth, sequence: (gridIndex * 131 + seq * 7) % 1000)
+            let region = regions.randomElement(using: &rng)!
+            var birth = today.adding(days: -(age * 365 + Int.random(in: 0..<365, using: &rng)))
+            while true {
+                for k in 0..<4 {
+                    let id = IdentityNumber.make(region: region, birth: birth, sequence: (gridIndex * 4 + k) % 1000)
+                    if usedIDs.insert(id.value).inserted { return id }
+                }
+                birth = birth.adding(days: 1)
+            }
         }
         func name(_ surname: Character? = nil) -> String {
             let s = surname ?? DemoCity.surnames.randomElement(using: &rng)!
