@@ -372,6 +372,17 @@ final class RegistryTests: XCTestCase {
             let grid = try await worker.get("/registry/grids/\(city.gridA.id!)").body.string
             XCTAssertTrue(grid.contains("5栋"))
             XCTAssertTrue(grid.contains("1 人"))
+            // 一口采集、多口使用: a case reported from the building carries it, and the case page shows its people.
+            let form = try await worker.get("/cases/new?building=\(building.id!)").body.string
+            XCTAssertTrue(form.contains("清水路5号 5栋"))
+            let category = try await app.category("SZ05")
+            response = try await worker.post("/cases/new", form: ["category": category.uuidString, "title": "5栋楼道灯不亮", "description": "", "grid": String(city.gridA.id!),
+                                                                 "address": "清水路5号 5栋", "building": building.id!.uuidString, "mode": "up"])
+            XCTAssertEqual(response.status, .seeOther, response.body.string)
+            let reported = try await Case.query(on: app.db).filter(\.$title == "5栋楼道灯不亮").first()!
+            XCTAssertEqual(reported.buildingID, building.id)
+            let casePage = try await worker.get("/cases/\(reported.id!)").body.string
+            XCTAssertTrue(casePage.contains("5栋：1 户 1 人"))
             // Duplicate building names in one grid are refused.
             response = try await worker.post("/registry/buildings", form: ["gridID": String(city.gridA.id!), "name": "5栋", "address": "另一处", "floors": "3"])
             XCTAssertEqual(response.status, .conflict)

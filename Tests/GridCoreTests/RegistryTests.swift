@@ -270,3 +270,30 @@ final class CrossCheckTests: XCTestCase {
         XCTAssertEqual(CrossCheck.compare(ours: ours, theirs: ours), [])
     }
 }
+
+final class DemoRegistryTests: XCTestCase {
+    func testDemoGridsAreRealisticUniqueAndDeterministic() {
+        let plan = DemoCity.generate()
+        let grids = plan.areas.filter { $0.level == .grid }
+        let today = LocalDate(year: 2026, month: 11, day: 18)
+        var ids: Set<String> = []
+        for (i, grid) in grids.prefix(3).enumerated() {
+            let g = DemoRegistry.generate(gridCode: grid.code, gridIndex: i, gridName: grid.name, boundary: grid.boundary, people: 1700, today: today, holes: i == 0)
+            XCTAssertEqual(g.people.count, i == 0 ? g.people.count : 1700)
+            for p in g.people { XCTAssertTrue(ids.insert(p.identity.value).inserted, "ID numbers are unique across grids") }
+            let men = g.people.filter { $0.identity.gender == .male }.count
+            XCTAssertEqual(Double(men) / Double(g.people.count), 0.5, accuracy: 0.05)
+            XCTAssertEqual(Double(g.people.count) / Double(g.households.count), 2.2, accuracy: 0.4, "about 2.2 people per household")
+            for b in g.buildings where !b.onCommunity && b.key != g.buildings.count - 2 || i != 0 { XCTAssertTrue(grid.boundary.contains(b.location)) }
+            let lived = Set(g.households.compactMap(\.house))
+            let emptyButOccupied = g.houses.filter { $0.occupancy != .vacant && !lived.contains($0.key) }.count
+            XCTAssertEqual(emptyButOccupied, i == 0 ? 3 : 0, "only the deliberate holes")
+            XCTAssertTrue(g.members.contains { $0.kind == .elderlyAlone })
+            XCTAssertTrue(g.members.contains { $0.kind == .disabled })
+            XCTAssertEqual(Set(g.organizations.map(\.creditCode.value)).count, g.organizations.count)
+        }
+        let again = DemoRegistry.generate(gridCode: grids[1].code, gridIndex: 1, gridName: grids[1].name, boundary: grids[1].boundary, people: 1700, today: today, holes: false)
+        XCTAssertEqual(again.people.first?.identity, DemoRegistry.generate(gridCode: grids[1].code, gridIndex: 1, gridName: grids[1].name, boundary: grids[1].boundary,
+                                                                          people: 1700, today: today, holes: false).people.first?.identity)
+    }
+}

@@ -133,11 +133,12 @@ enum CaseController {
         var externalRef: String? = nil
         var mode: String? = nil
         var onSiteNote: String? = nil
+        var building: String? = nil
         var photos: [File]? = nil
 
         enum CodingKeys: String, CodingKey {
             case category, title, description, channel, urgency, grid, address, latitude, longitude, reporterName, reporterPhone, externalRef, mode, onSiteNote
-            case photos
+            case building, photos
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -145,7 +146,7 @@ enum CaseController {
             for (key, value) in [(CodingKeys.category, category), (.title, title), (.description, description)] { try c.encode(value, forKey: key) }
             for (key, value) in [(CodingKeys.channel, channel), (.urgency, urgency), (.grid, grid), (.address, address), (.latitude, latitude),
                                  (.longitude, longitude), (.reporterName, reporterName), (.reporterPhone, reporterPhone),
-                                 (.externalRef, externalRef), (.mode, mode), (.onSiteNote, onSiteNote)] {
+                                 (.externalRef, externalRef), (.mode, mode), (.onSiteNote, onSiteNote), (.building, building)] {
                 try c.encode(value ?? "", forKey: key)
             }
         }
@@ -176,7 +177,20 @@ enum CaseController {
         return response
     }
 
-    @Sendable static func newForm(req: Request) async throws -> Response { try await renderNew(req, form: ReportForm(), error: nil) }
+    /// `?building=` pre-fills the grid, address and position from the registry (一口采集、多口使用).
+    @Sendable static func newForm(req: Request) async throws -> Response {
+        var form = ReportForm()
+        let user = try req.currentUser
+        if let id = req.query[String.self, at: "building"].flatMap(UUID.init(uuidString:)), user.kind == .staff, RegistryRules.mayRead(user.roles),
+           let b = try await RegistryService(db: req.db, app: req.application).buildings(user).filter(\.$id == id).first() {
+            form.building = id.uuidString
+            form.grid = String(b.$grid.id)
+            form.address = "\(b.address) \(b.name)"
+            form.latitude = b.latitude.map { String($0) }
+            form.longitude = b.longitude.map { String($0) }
+        }
+        return try await renderNew(req, form: form, error: nil)
+    }
 
     @Sendable static func create(req: Request) async throws -> Response {
         let user = try req.currentUser
@@ -196,7 +210,8 @@ enum CaseController {
                 urgency: form.urgency.flatMap(Urgency.init(rawValue:)) ?? .normal, gridID: form.grid.flatMap { Int($0) },
                 latitude: try number(form.latitude, "纬度"), longitude: try number(form.longitude, "经度"), address: form.address,
                 reporterName: form.reporterName, reporterPhone: form.reporterPhone, externalRef: form.externalRef,
-                onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: channel == .gridWorker)
+                onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: channel == .gridWorker,
+                buildingID: form.building.flatMap(UUID.init(uuidString:)))
             let photos = try await storePhotos(form.photos ?? [], req: req)
             let c = try await CaseService(db: req.db, app: req.application).report(input, by: user, photos: photos, now: req.now)
             return req.redirect(to: "/cases/\(c.id!)?notice=reported")

@@ -24,7 +24,7 @@ struct CaseDetail: Encodable {
     let actions: [ActionForm]
     let map: MapView?
 
-    struct Fact: Encodable { let label: String; let value: String }
+    struct Fact: Encodable { let label: String; let value: String; var href: String? = nil }
     struct DeadlineRow: Encodable { let kind: String; let due: String; let state: String; let stateClass: String; let holder: String }
     struct TimelineRow: Encodable {
         let seq: Int; let at: String; let actor: String; let role: String; let action: String; let change: String?
@@ -75,6 +75,14 @@ struct CaseDetail: Encodable {
             Fact(label: "上报时间", value: Formatting.dateTime(c.reportedAt)),
         ]
         if let address = c.address { facts.append(Fact(label: "地址", value: address)) }
+        if let buildingID = c.buildingID, let user = req.auth.get(CurrentUser.self), user.kind == .staff, RegistryRules.mayRead(user.roles),
+           let b = try await RegistryService(db: db, app: req.application).buildings(user).filter(\.$id == buildingID).first() {
+            // The people of the building, for whoever handles the case in the grid (看房知人).
+            let houses = try await House.query(on: db).filter(\.$building.$id == buildingID).all().compactMap(\.id)
+            let households = houses.isEmpty ? [] : try await Household.query(on: db).filter(\.$house.$id ~~ houses).all().compactMap(\.id)
+            let people = households.isEmpty ? 0 : try await Person.query(on: db).filter(\.$household.$id ~~ households).count()
+            facts.append(Fact(label: "楼栋", value: "\(b.name)：\(households.count) 户 \(people) 人", href: "/registry/buildings/\(buildingID)"))
+        }
         if let sealed = c.reporterPhoneSealed, let phone = try? req.state.cipher.open(sealed) { facts.append(Fact(label: "联系电话", value: PhoneNumber.mask(phone))) }
         let co = c.coHandlerIDs.compactMap(departmentName)
         if !co.isEmpty { facts.append(Fact(label: "协办部门", value: co.joined(separator: "、"))) }

@@ -24,7 +24,7 @@ enum RegistryController {
 
     // MARK: Hub
 
-    struct GridRow: Encodable { let name: String; let code: String; let href: String; let people: Int; let households: Int; let buildings: Int; let special: Int }
+    struct GridRow: Encodable { let name: String; let code: String; let href: String; let people: Int; let households: Int; let buildings: Int; let special: Int; let updates: Int }
     struct PersonRow: Encodable { let name: String; let href: String; let id: String; let gender: String; let age: Int; let phone: String; let kind: String; let grid: String; let tags: String }
     struct BuildingRow: Encodable { let name: String; let address: String; let href: String; let grid: String }
     struct IndexPage: Encodable {
@@ -57,7 +57,8 @@ enum RegistryController {
         }
         let grids = try await gridCounts(for: user, req: req)
         let totals = GridRow(name: "合计", code: "", href: "", people: grids.reduce(0) { $0 + $1.people }, households: grids.reduce(0) { $0 + $1.households },
-                             buildings: grids.reduce(0) { $0 + $1.buildings }, special: grids.reduce(0) { $0 + $1.special })
+                             buildings: grids.reduce(0) { $0 + $1.buildings }, special: grids.reduce(0) { $0 + $1.special },
+                             updates: grids.reduce(0) { $0 + $1.updates })
         return try await req.view.render("registry/index", IndexPage(
             layout: PageLayout(req, title: "基础信息", section: "registry"), q: q, how: how, searched: !q.isEmpty,
             people: people, buildings: buildings, households: households, grids: grids, totals: totals,
@@ -80,14 +81,16 @@ enum RegistryController {
             for (i, root) in user.scope.areaPaths.enumerated() { q += (i == 0 ? "" : " OR ") + "a.path LIKE \(bind: root.description + "%")" }
             q += ")"
             if table == SpecialGroupMember.schema { q += " AND t.active = \(bind: true)" }
+            if table == RegistryRevision.schema { q += " AND t.at >= \(bind: req.state.clock.now().addingTimeInterval(-7 * 86_400))" }
             q += " GROUP BY t.grid_id"
             return Dictionary(try await sql.raw(q).all(decoding: N.self).map { ($0.grid_id, $0.n) }, uniquingKeysWith: +)
         }
         let people = try await counts(Person.schema), households = try await counts(Household.schema)
         let buildings = try await counts(Building.schema), special = try await counts(SpecialGroupMember.schema)
+        let updates = try await counts(RegistryRevision.schema)
         return grids.map { g in
             GridRow(name: g.name, code: g.code, href: "/registry/grids/\(g.id!)", people: people[g.id!] ?? 0, households: households[g.id!] ?? 0,
-                    buildings: buildings[g.id!] ?? 0, special: special[g.id!] ?? 0)
+                    buildings: buildings[g.id!] ?? 0, special: special[g.id!] ?? 0, updates: updates[g.id!] ?? 0)
         }
     }
 
@@ -116,7 +119,8 @@ enum RegistryController {
         let registry = service(req)
         let grid = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
         let gid = grid.id!
-        let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == gid).sort(\.$name).all()
+        let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == gid).all()
+            .sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
         let houses = try await House.query(on: req.db).filter(\.$gridID == gid).all()
         let households = try await Household.query(on: req.db).filter(\.$gridID == gid).all()
         struct PC: Decodable { let household_id: UUID?; let n: Int }
@@ -187,7 +191,8 @@ enum RegistryController {
         let registry = service(req)
         let b = try await registry.building(id, for: user)
         let grid = try await Area.find(b.$grid.id, on: req.db)
-        let houses = try await House.query(on: req.db).filter(\.$building.$id == id).sort(\.$number).all()
+        let houses = try await House.query(on: req.db).filter(\.$building.$id == id).all()
+            .sorted { $0.number.localizedStandardCompare($1.number) == .orderedAscending }
         let households = houses.isEmpty ? [] : try await Household.query(on: req.db).filter(\.$house.$id ~~ houses.compactMap(\.id)).all()
         let members = households.isEmpty ? [] : try await Person.query(on: req.db).filter(\.$household.$id ~~ households.compactMap(\.id)).sort(\.$name).all()
         let today = LocalDate(req.state.clock.now())

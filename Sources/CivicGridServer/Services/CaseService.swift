@@ -93,6 +93,8 @@ struct CaseService {
         var onSiteNote: String?
         /// A grid worker's report that must leave the grid waits for the grid leader.
         var needsApproval = false
+        /// The registry building the case is at, when reported from its page.
+        var buildingID: UUID? = nil
     }
 
     func report(_ input: ReportInput, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date) async throws -> Case {
@@ -220,6 +222,7 @@ struct CaseService {
         c.latitude = input.latitude
         c.longitude = input.longitude
         c.address = input.address?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        c.buildingID = input.buildingID
         c.$reporter.id = user.id
         c.reporterName = input.reporterName?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? user.displayName
         c.reporterPhoneSealed = phoneSealed

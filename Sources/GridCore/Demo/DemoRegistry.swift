@@ -95,15 +95,19 @@ public enum DemoRegistry {
             }
         }
         // Households in occupied houses; people in households.
-        // Unique across the district by construction: each grid owns four sequence numbers.
+        // Unique across the district by construction: a grid owns one (region, first two sequence
+        // digits) pair; the last digit gives the gender (odd for men).
         var usedIDs: Set<String> = []
-        func identity(age: Int, local: Bool) -> IdentityNumber {
-            let regions = local ? ["430204", "430202", "430203", "430211"] : ["430281", "430223", "431021", "360302", "440304", "421002"]
-            let region = regions.randomElement(using: &rng)!
+        func identity(age: Int, local: Bool, gender: Gender) -> IdentityNumber {
+            let regions = local ? ["430204", "430202", "430203"] : ["430281", "430223", "431021"]
+            let region = regions[(gridIndex / 100) % regions.count]
+            let prefix = (gridIndex % 100) * 10
             var birth = today.adding(days: -(age * 365 + Int.random(in: 0..<365, using: &rng)))
             while true {
-                for k in 0..<4 {
-                    let id = IdentityNumber.make(region: region, birth: birth, sequence: (gridIndex * 4 + k) % 1000)
+                let start = Int.random(in: 0..<5, using: &rng)
+                for k in 0..<5 {
+                    let digit = ((start + k) % 5) * 2 + (gender == .male ? 1 : 0)
+                    let id = IdentityNumber.make(region: region, birth: birth, sequence: prefix + digit)
                     if usedIDs.insert(id.value).inserted { return id }
                 }
                 birth = birth.adding(days: 1)
@@ -126,9 +130,10 @@ public enum DemoRegistry {
             g.households.append(.init(key: hhKey, house: house.key, number: "\(gridCode.suffix(3))-\(String(format: "%04d", hhKey + 1))"))
             let migrant = house.occupancy == .rented
             let r = Int.random(in: 0..<100, using: &rng)
-            let size = min(peopleLeft, r < 14 ? 1 : r < 42 ? 2 : r < 72 ? 3 : r < 92 ? 4 : 5)
+            let size = min(peopleLeft, r < 30 ? 1 : r < 63 ? 2 : r < 85 ? 3 : r < 96 ? 4 : 5)
             let headAge = size == 1 ? Int.random(in: 25...88, using: &rng) : Int.random(in: 28...75, using: &rng)
             let surname = DemoCity.surnames.randomElement(using: &rng)!
+            let headGender: Gender = Bool.random(using: &rng) ? .male : .female
             for i in 0..<size {
                 let (age, relation): (Int, HouseholdRelation) = switch i {
                 case 0: (headAge, .head)
@@ -142,10 +147,17 @@ public enum DemoRegistry {
                 if age >= 18, age < 70, Int.random(in: 0..<20, using: &rng) == 0 { tags.append("志愿者") }
                 if age >= 60 { tags.append("老年人") }
                 g.people.append(.init(key: g.people.count, household: hhKey, name: i == 1 ? name() : name(surname),
-                                      identity: identity(age: age, local: !migrant), phone: age >= 16 && Int.random(in: 0..<10, using: &rng) < 8 ? phone() : nil,
+                                      identity: identity(age: age, local: !migrant,
+                                                         gender: i == 0 ? headGender : i == 1 ? (headGender == .male ? .female : .male) : (Bool.random(using: &rng) ? .male : .female)), phone: age >= 16 && Int.random(in: 0..<10, using: &rng) < 8 ? phone() : nil,
                                       kind: kind, relation: relation, employment: employment(age), tags: tags.joined(separator: "、")))
                 peopleLeft -= 1
             }
+        }
+        // Flats left over when the grid's people ran out stand empty.
+        let lived = Set(g.households.compactMap(\.house))
+        g.houses = g.houses.map { h in
+            h.occupancy == .vacant || lived.contains(h.key) ? h
+                : .init(key: h.key, building: h.building, number: h.number, areaSquareMetres: h.areaSquareMetres, use: h.use, ownership: h.ownership, occupancy: .vacant)
         }
         // Special groups, in proportions close to Shifeng's reports.
         let ages = g.people.map { $0.identity.age(on: today) }
