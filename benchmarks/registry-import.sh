@@ -45,6 +45,7 @@ python3 - "$WORK/people.csv" "$WORK/baseline.sqlite" >"$WORK/baseline" <<'PY'
 import csv, sqlite3, sys, time, uuid
 db = sqlite3.connect(sys.argv[2])
 db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA cache_size = -262144")  # the same page cache the importer gives its connection
 db.execute("""CREATE TABLE people (id BLOB PRIMARY KEY, grid TEXT, household TEXT, name TEXT, id_number TEXT UNIQUE, id_tail TEXT,
               phone TEXT, phone_tail TEXT, kind TEXT, relation TEXT, employment TEXT, tags TEXT)""")
 for c in ("grid", "household", "name", "id_tail", "phone", "phone_tail"):

@@ -388,4 +388,60 @@ final class RegistryTests: XCTestCase {
             XCTAssertEqual(response.status, .conflict)
         }
     }
+
+    func testOrganizationsComponentsBuildingPhotosAndEndingAFile() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let worker = app.browser()
+            _ = try await worker.login("wg-a")
+            // Organisations: the credit code is checked, and unique.
+            var response = try await worker.post("/registry/organizations", form: ["gridID": String(city.gridA.id!), "kind": "individualBusiness", "name": "清水粉店",
+                                                                                  "creditCode": "91350100M000100Y44", "address": "清水路3号"])
+            XCTAssertEqual(response.status, .unprocessableEntity)
+            XCTAssertTrue(response.body.string.contains("校验位"))
+            response = try await worker.post("/registry/organizations", form: ["gridID": String(city.gridA.id!), "kind": "individualBusiness", "name": "清水粉店",
+                                                                              "creditCode": "91350100M000100Y43", "address": "清水路3号", "contactPhone": "13907310009", "employees": "3"])
+            XCTAssertEqual(response.status, .seeOther, response.body.string)
+            expectEqual(try await worker.post("/registry/organizations", form: ["gridID": String(city.gridA.id!), "kind": "enterprise", "name": "另一家",
+                                                                                   "creditCode": "91350100M000100Y43", "address": "x"]).status, .conflict)
+            // Components: created, then found broken; the change is in the history.
+            response = try await worker.post("/registry/components", form: ["gridID": String(city.gridA.id!), "kind": "manholeCover", "code": "JG-A-001",
+                                                                           "longitude": "113.1", "latitude": "27.8", "state": "normal", "note": ""])
+            XCTAssertEqual(response.status, .seeOther, response.body.string)
+            let component = try await CityComponent.query(on: app.db).first()!
+            _ = try await worker.post("/registry/components/\(component.id!)/state", form: ["state": "damaged"])
+            expectEqual(try await CityComponent.find(component.id!, on: app.db)?.state, .damaged)
+            expectEqual(try await RegistryRevision.query(on: app.db).filter(\.$entityID == component.id!).count(), 2)
+            let b = app.browser()
+            _ = try await b.login("wg-b")
+            expectEqual(try await b.post("/registry/components/\(component.id!)/state", form: ["state": "normal"]).status, .notFound)
+            expectTrue(try await worker.get("/registry/grids/\(city.gridA.id!)").body.string.contains("清水粉店"))
+
+            // A building photo, checked by content, served only in scope.
+            _ = try await worker.post("/registry/buildings", form: ["gridID": String(city.gridA.id!), "name": "7栋", "address": "清水路7号", "floors": "6"])
+            let building = try await Building.query(on: app.db).first()!
+            var (type, body) = multipart(["_csrf": "test-csrf-token"], files: [("photo", "x.jpg", Array("not an image".utf8))])
+            response = try await app.testable().sendRequest(.POST, "/registry/buildings/\(building.id!)/photo", headers: ["Cookie": worker.cookieHeader, "Content-Type": type], body: body)
+            XCTAssertEqual(response.status, .unsupportedMediaType)
+            (type, body) = multipart(["_csrf": "test-csrf-token"], files: [("photo", "楼.png", PhotoTests.png)])
+            response = try await app.testable().sendRequest(.POST, "/registry/buildings/\(building.id!)/photo", headers: ["Cookie": worker.cookieHeader, "Content-Type": type], body: body)
+            XCTAssertEqual(response.status, .seeOther)
+            response = try await worker.get("/registry/buildings/\(building.id!)/photo")
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertEqual(Array(response.body.readableBytesView), PhotoTests.png)
+            expectEqual(try await b.get("/registry/buildings/\(building.id!)/photo").status, .notFound)
+
+            // Ending a special-group file needs a reason; the person stays, the file is kept but no longer due.
+            let pid = try personID(from: try await worker.post("/registry/people", form: personForm("郭低保", id: Self.id(71), grid: city.gridA)))
+            _ = try await worker.post("/registry/people/\(pid)/special", form: ["kind": "lowIncome"])
+            let member = try await SpecialGroupMember.query(on: app.db).first()!
+            expectEqual(try await worker.post("/registry/people/\(pid)/special/\(member.id!)/close", form: ["reason": ""]).status, .unprocessableEntity)
+            response = try await worker.post("/registry/people/\(pid)/special/\(member.id!)/close", form: ["reason": "收入超过低保标准，资格到期"])
+            XCTAssertEqual(response.status, .seeOther)
+            expectEqual(try await SpecialGroupMember.find(member.id!, on: app.db)?.active, false)
+            expectFalse(try await worker.get("/registry/special").body.string.contains("郭低保"))
+            let history = try await RegistryRevision.query(on: app.db).filter(\.$entityID == member.id!).filter(\.$action == .delete).first()
+            XCTAssertEqual(history?.fieldChanges.first?.new, "结束管理：收入超过低保标准，资格到期")
+        }
+    }
 }

@@ -27,12 +27,17 @@ struct ImportCommand: AsyncCommand {
         guard let code = signature.area, let area = try await Area.query(on: app.db).filter(\.$code == code).first() else {
             throw Abort(.badRequest, reason: "--area: no area with that code")
         }
-        guard let path = signature.file, let data = FileManager.default.contents(atPath: path) else { throw Abort(.badRequest, reason: "--file: cannot read the file") }
+        guard let path = signature.file, FileManager.default.isReadableFile(atPath: path) else { throw Abort(.badRequest, reason: "--file: cannot read the file") }
+        var data = FileManager.default.contents(atPath: path) ?? Data()
         let started = Date()
-        let table = try Spreadsheet.read(Array(data))
-        let parsed = Date()
         let importer = RegistryImporter(db: app.db, app: app)
-        let outcome = try await importer.validate(table, kind: kind, under: area)
+        // The file and its table are dropped once validated: only the typed rows are kept.
+        let (outcome, parsed) = try await { () async throws -> (RegistryImport.Outcome, Date) in
+            let table = try Spreadsheet.read(Array(data))
+            data = Data()
+            let parsed = Date()
+            return (try await importer.validate(table, kind: kind, under: area), parsed)
+        }()
         let validated = Date()
         guard outcome.isValid else {
             for issue in outcome.issues.prefix(50) { context.console.error(issue.description) }

@@ -98,7 +98,7 @@ enum RegistryController {
 
     struct BuildingSummary: Encodable { let name: String; let address: String; let href: String; let houses: Int; let households: Int; let people: Int; let floors: Int }
     struct SpecialCount: Encodable { let label: String; let count: Int; let href: String }
-    struct ThingRow: Encodable { let kind: String; let name: String; let detail: String; let state: String }
+    struct ThingRow: Encodable { let kind: String; let name: String; let detail: String; let state: String; var id: String = ""; var stateKey: String = "" }
     struct GridPage: Encodable {
         let layout: PageLayout
         let grid: Link
@@ -112,6 +112,9 @@ enum RegistryController {
         let canEdit: Bool
         let gridID: Int
         let exports: [Link]
+        let organizationKinds: [Option]
+        let componentKinds: [Option]
+        let componentStates: [Option]
     }
 
     @Sendable static func grid(req: Request) async throws -> View {
@@ -155,9 +158,11 @@ enum RegistryController {
                     Fact(label: "人口", value: "\(totalPeople) 人"), Fact(label: "单位组织", value: "\(orgs.count) 家"), Fact(label: "城市部件", value: "\(comps.count) 个")],
             buildings: summaries, special: special,
             organizations: orgs.map { ThingRow(kind: $0.kind.displayName, name: $0.name, detail: "\($0.address) · \($0.creditCode)", state: $0.employees.map { "\($0) 人" } ?? "") },
-            components: comps.map { ThingRow(kind: $0.kind.displayName, name: $0.code, detail: String(format: "%.5f, %.5f", $0.longitude, $0.latitude) + ($0.note.map { " · " + $0 } ?? ""), state: $0.state.displayName) },
+            components: comps.map { ThingRow(kind: $0.kind.displayName, name: $0.code, detail: String(format: "%.5f, %.5f", $0.longitude, $0.latitude) + ($0.note.map { " · " + $0 } ?? ""),
+                                             state: $0.state.displayName, id: $0.id!.uuidString, stateKey: $0.state.rawValue) },
             canEdit: RegistryRules.mayEdit(user.roles), gridID: gid,
-            exports: ImportKind.allCases.map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx?grid=\(gid)") }))
+            exports: ImportKind.allCases.map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx?grid=\(gid)") },
+            organizationKinds: options(OrganizationKind.self), componentKinds: options(ComponentKind.self), componentStates: options(ComponentState.self)))
     }
 
     // MARK: Buildings
@@ -179,6 +184,7 @@ enum RegistryController {
         let ownerships: [Option]
         let reportHref: String
         let error: String?
+        let photo: String?
     }
     struct BuildingForm: Encodable { let name: String; let address: String; let latitude: String; let longitude: String; let floors: Int; let units: Int; let gridID: Int; let grids: [Option] }
 
@@ -220,7 +226,7 @@ enum RegistryController {
                                floors: b.floors, units: b.units, gridID: b.$grid.id,
                                grids: grids.map { Option(value: String($0.id!), label: "\($0.name)（\($0.code)）", selected: $0.id == b.$grid.id) }),
             uses: options(HouseUse.self), occupancies: options(Occupancy.self), ownerships: options(Ownership.self),
-            reportHref: "/cases/new?building=\(id)", error: error))
+            reportHref: "/cases/new?building=\(id)", error: error, photo: b.photoPath == nil ? nil : "/registry/buildings/\(id)/photo"))
     }
 
     static func options<T: RegistryTerm>(_ type: T.Type, selected: T? = nil) -> [Option] {
@@ -316,6 +322,7 @@ enum RegistryController {
         let nextDue: String
         let status: String
         let overdue: Bool
+        let responsible: String
     }
     struct PersonPage: Encodable {
         let layout: PageLayout
@@ -370,13 +377,17 @@ enum RegistryController {
         if let h = hh { housemates = try await Person.query(on: req.db).filter(\.$household.$id == h.id!).filter(\.$id != id).all() }
         let members = try await SpecialGroupMember.query(on: req.db).filter(\.$person.$id == id).filter(\.$active == true).all()
         let visible = members.filter { RegistryRules.maySeeSpecialGroup($0.kind, roles: user.roles) }
+        let responsibleIDs = Array(Set(visible.compactMap(\.responsibleID)))
+        var responsibleNames: [UUID: String] = [:]
+        for u in try await User.query(on: req.db).filter(\.$id ~~ responsibleIDs).all() { responsibleNames[u.id!] = u.displayName }
         let memberships = visible.map { m -> Membership in
             let due = LocalDate(m.nextVisitDue) ?? today
             let status = VisitSchedule.status(nextDue: due, today: today)
             let values = m.detailValues
             return Membership(id: m.id!.uuidString, kind: m.kind.displayName, facts: m.kind.fields.map { Fact(label: $0.label, value: values[$0.key] ?? "—") },
                               frequency: m.kind.visitFrequencyText, lastVisit: m.lastVisitOn ?? "尚未走访", nextDue: m.nextVisitDue,
-                              status: status.displayName, overdue: status.isOverdue)
+                              status: status.displayName, overdue: status.isOverdue,
+                              responsible: m.responsibleID.flatMap { responsibleNames[$0] } ?? "未指定")
         }
         let age = LocalDate(p.birthDate).map { b in today.year - b.year - ((today.month, today.day) < (b.month, b.day) ? 1 : 0) } ?? 0
         let grids = try await registry.grids(for: user)
@@ -520,6 +531,85 @@ enum RegistryController {
             return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
         }
         return req.redirect(to: (req.query[String.self, at: "back"] == "special" ? "/registry/special" : "/registry/people/\(id)") + "?notice=saved")
+    }
+
+    @Sendable static func createOrganization(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let o = try await service(req).createOrganization(try req.content.decode(RegistryService.OrganizationDraft.self), by: user)
+        return req.redirect(to: "/registry/grids/\(o.gridID)?notice=created")
+    }
+
+    @Sendable static func createComponent(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let c = try await service(req).createComponent(try req.content.decode(RegistryService.ComponentDraft.self), by: user)
+        return req.redirect(to: "/registry/grids/\(c.gridID)?notice=created")
+    }
+
+    @Sendable static func componentState(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        guard let c = try await registry.components(user).filter(\.$id == (try req.parameters.require("id", as: UUID.self))).first() else {
+            throw Abort(.notFound, reason: "部件不存在或不在您的管辖范围内")
+        }
+        guard let state = ComponentState(text: try req.content.get(String.self, at: "state")) else { throw Abort(.unprocessableEntity, reason: "状态应为：\(ComponentState.choices)") }
+        try await registry.setState(state, of: c, by: user)
+        return req.redirect(to: "/registry/grids/\(c.gridID)?notice=saved")
+    }
+
+    @Sendable static func closeMembership(req: Request) async throws -> Response {
+        let user = try reader(req)
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let p = try await registry.person(id, for: user)
+        guard let m = try await SpecialGroupMember.query(on: req.db).filter(\.$id == (try req.parameters.require("member", as: UUID.self)))
+            .filter(\.$person.$id == id).first() else { throw Abort(.notFound) }
+        do {
+            try await registry.closeMembership(m, reason: (try? req.content.get(String.self, at: "reason")) ?? "", by: user)
+        } catch let error as AbortError where error.status == .unprocessableEntity {
+            return try await renderPerson(req, id: p.id!, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+    }
+
+    @Sendable static func uploadBuildingPhoto(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let b = try await registry.building(id, for: user)
+        guard let file = try? req.content.get(File.self, at: "photo"), file.data.readableBytes > 0 else {
+            return try await renderBuilding(req, id: id, error: "请选择照片").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        let store = PhotoStore(root: req.state.uploadDirectory)
+        let stored: [PhotoStore.Stored]
+        do { stored = try store.store([file], now: req.state.clock.now()) } catch let error as AbortError {
+            return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        PhotoStore.makeDerivatives(stored, root: req.state.uploadDirectory)
+        b.photoPath = stored[0].relativePath; b.photoType = stored[0].contentType; b.version += 1; b.updatedAt = req.state.clock.now()
+        try await req.db.transaction { tx in
+            try await b.save(on: tx)
+            try await RegistryRevision(entity: .building, entityID: id, gridID: b.$grid.id, version: b.version, action: .update, actorID: user.id,
+                                       actorName: user.displayName, at: req.state.clock.now(), changes: [FieldChange(field: "照片", old: nil, new: "已更新")]).create(on: tx)
+        }
+        return req.redirect(to: "/registry/buildings/\(id)?notice=saved")
+    }
+
+    @Sendable static func buildingPhoto(req: Request) async throws -> Response {
+        let user = try reader(req)
+        let b = try await service(req).building(try req.parameters.require("id", as: UUID.self), for: user)
+        guard let path = b.photoPath, let original = PhotoStore(root: req.state.uploadDirectory).absolutePath(path) else { throw Abort(.notFound) }
+        let wanted = req.query[String.self, at: "size"] == "thumb" ? "thumb" : (b.photoType == "image/heic" ? "view" : nil)
+        let derivative = wanted.map { PhotoStore.derivativePath(original, $0) }
+        let useDerivative = derivative.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        let response = try await req.fileio.asyncStreamFile(at: useDerivative ? derivative! : original)
+        response.headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : (b.photoType ?? "application/octet-stream"))
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
+        return response
     }
 
     // MARK: Special groups

@@ -20,7 +20,8 @@ final class Building: Model, @unchecked Sendable {
     @OptionalField(key: "longitude") var longitude: Double?
     @Field(key: "floors") var floors: Int
     @Field(key: "units") var units: Int
-    @OptionalField(key: "photo_id") var photoID: UUID?
+    @OptionalField(key: "photo_path") var photoPath: String?
+    @OptionalField(key: "photo_type") var photoType: String?
     @Field(key: "version") var version: Int
     @Field(key: "updated_at") var updatedAt: Date
 

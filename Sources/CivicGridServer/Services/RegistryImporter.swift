@@ -108,12 +108,22 @@ struct RegistryImporter {
         let now = app.state.clock.now()
         let cipher = self.cipher
         return try await db.transaction { tx in
+            // Large SQLite imports insert into several random-keyed indexes: give this connection a
+            // page cache big enough to hold them (the default 2 MB makes every insert a page miss).
+            if rows.count > 20_000, let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                try await sql.raw("PRAGMA cache_size = -262144").run()
+            }
             let bulk = BulkWriter(db: tx, progress: progress)
             // One revision per created record: "imported by whom, when".
             var revisions: [[any SQLExpression]] = []
             let v = RowInserter.value
             func revise(_ entity: RegistryRevision.Entity, _ id: UUID, _ grid: Int) {
                 revisions.append([v(UUID()), v(entity.rawValue), v(id), v(grid), v(1), v(RegistryRevision.Action.import.rawValue), v(actorID), v(actorName), v(now), v("[]")])
+            }
+            let revisionInserter = RowInserter(tx, table: RegistryRevision.schema, columns: ["id", "entity", "entity_id", "grid_id", "version", "action", "actor_id", "actor_name", "at", "changes"])
+            func flushRevisions() async throws {
+                try await revisionInserter.insert(revisions)
+                revisions.removeAll(keepingCapacity: true)
             }
             switch kind {
             case .people:
@@ -127,55 +137,62 @@ struct RegistryImporter {
                         houses["\(h.$building.id)|\(h.number)"] = h.id
                     }
                 }
-                var newHouses: [House] = []
-                // Households by grid + number: existing, or created now.
-                var households: [String: Household] = [:]
-                for g in gridIDs { for h in try await Household.query(on: tx).filter(\.$gridID == g).all() { households["\(g)|\(h.number)"] = h } }
-                var newHouseholds: [Household] = []
-                // People are many: rows go straight to SQL (RowInserter), not through a model each.
-                var people: [[any SQLExpression]] = []
-                people.reserveCapacity(rows.count)
-                for r in rows {
-                    let grid = grids[r.text("gridCode")!]!.id!
-                    var houseID: UUID?
-                    if let b = r.text("building"), let buildingID = buildings[BuildingKey(grid: grid, name: b)], let number = r.text("house") {
-                        if let id = houses["\(buildingID)|\(number)"] { houseID = id } else {
-                            let h = House()
-                            h.id = UUID(); h.$building.id = buildingID; h.gridID = grid; h.number = number; h.use = .residential
-                            h.occupancy = r.text("kind") == PersonKind.migrant.rawValue ? .rented : .ownerOccupied
-                            h.version = 1; h.updatedAt = now
-                            newHouses.append(h); houses["\(buildingID)|\(number)"] = h.id; houseID = h.id
-                            revise(.house, h.id!, grid)
-                        }
-                    }
-                    var householdID: UUID?
-                    if let number = r.text("householdNumber") {
-                        if let h = households["\(grid)|\(number)"] {
-                            householdID = h.id
-                            if h.$house.id == nil, let houseID { h.$house.id = houseID; try await h.save(on: tx) }
-                        } else {
-                            let h = Household()
-                            h.id = UUID(); h.gridID = grid; h.number = number; h.$house.id = houseID; h.version = 1; h.updatedAt = now
-                            newHouseholds.append(h); households["\(grid)|\(number)"] = h; householdID = h.id
-                            revise(.household, h.id!, grid)
-                        }
-                    }
-                    guard case .identity(let identity)? = r["idNumber"] else { continue }
-                    let id = UUID()
-                    let phone = r.text("phone")
-                    people.append([v(id), v(grid), v(householdID), v(r.text("name")!), v(try cipher.seal(identity.value)), v(cipher.index(identity.value)),
-                                   v(identity.lastFour), v(identity.birthDate.description), v(identity.gender.rawValue),
-                                   v(try phone.map(cipher.seal)), v(phone.map(cipher.index)), v(phone.map { String($0.suffix(4)) }),
-                                   v(r.text("kind")!), v(r.text("relation")), v(r.text("employment")), v(RegistryService.normalizedTags(r.text("tags") ?? "")),
-                                   v(nil as String?), v(1), v(now)])
-                    revise(.person, id, grid)
+                // Households by grid + number: existing (loaded), or created now. Kept as ids only.
+                var households: [String: (id: UUID, hasHouse: Bool)] = [:]
+                for g in gridIDs {
+                    for h in try await Household.query(on: tx).filter(\.$gridID == g).all() { households["\(g)|\(h.number)"] = (h.id!, h.$house.id != nil) }
                 }
-                try await bulk.insert(newHouses, counts: false)
-                try await bulk.insert(newHouseholds, counts: false)
-                let inserter = RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns)
-                for start in stride(from: 0, to: people.count, by: 10_000) {
-                    try await inserter.insert(Array(people[start..<min(start + 10_000, people.count)]))
-                    progress(min(start + 10_000, people.count))
+                // Rows are built and written a chunk at a time, so memory stays flat however long the file.
+                let houseInserter = RowInserter(tx, table: House.schema, columns: ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"])
+                let householdInserter = RowInserter(tx, table: Household.schema, columns: ["id", "grid_id", "house_id", "number", "version", "updated_at"])
+                let personInserter = RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns)
+                var written = 0
+                for chunkStart in stride(from: 0, to: rows.count, by: 5_000) {
+                    var newHouses: [[any SQLExpression]] = [], newHouseholds: [[any SQLExpression]] = [], people: [[any SQLExpression]] = []
+                    for r in rows[chunkStart..<min(chunkStart + 5_000, rows.count)] {
+                        let grid = grids[r.text("gridCode")!]!.id!
+                        var houseID: UUID?
+                        if let b = r.text("building"), let buildingID = buildings[BuildingKey(grid: grid, name: b)], let number = r.text("house") {
+                            if let id = houses["\(buildingID)|\(number)"] { houseID = id } else {
+                                let id = UUID()
+                                let occupancy: Occupancy = r.text("kind") == PersonKind.migrant.rawValue ? .rented : .ownerOccupied
+                                newHouses.append([v(id), v(buildingID), v(grid), v(number), v(nil as Double?), v(HouseUse.residential.rawValue), v(nil as String?),
+                                                  v(occupancy.rawValue), v(1), v(now)])
+                                houses["\(buildingID)|\(number)"] = id; houseID = id
+                                revise(.house, id, grid)
+                            }
+                        }
+                        var householdID: UUID?
+                        if let number = r.text("householdNumber") {
+                            if let h = households["\(grid)|\(number)"] {
+                                householdID = h.id
+                                if !h.hasHouse, let houseID {
+                                    try await Household.query(on: tx).filter(\.$id == h.id).set(\.$house.$id, to: houseID).update()
+                                    households["\(grid)|\(number)"] = (h.id, true)
+                                }
+                            } else {
+                                let id = UUID()
+                                newHouseholds.append([v(id), v(grid), v(houseID), v(number), v(1), v(now)])
+                                households["\(grid)|\(number)"] = (id, houseID != nil); householdID = id
+                                revise(.household, id, grid)
+                            }
+                        }
+                        guard case .identity(let identity)? = r["idNumber"] else { continue }
+                        let id = UUID()
+                        let phone = r.text("phone")
+                        people.append([v(id), v(grid), v(householdID), v(r.text("name")!), v(try cipher.seal(identity.value)), v(cipher.index(identity.value)),
+                                       v(identity.lastFour), v(identity.birthDate.description), v(identity.gender.rawValue),
+                                       v(try phone.map(cipher.seal)), v(phone.map(cipher.index)), v(phone.map { String($0.suffix(4)) }),
+                                       v(r.text("kind")!), v(r.text("relation")), v(r.text("employment")), v(RegistryService.normalizedTags(r.text("tags") ?? "")),
+                                       v(nil as String?), v(1), v(now)])
+                        revise(.person, id, grid)
+                    }
+                    try await houseInserter.insert(newHouses)
+                    try await householdInserter.insert(newHouseholds)
+                    try await personInserter.insert(people)
+                    try await flushRevisions()
+                    written += people.count
+                    progress(written)
                 }
             case .buildings:
                 var items: [Building] = []
@@ -229,8 +246,7 @@ struct RegistryImporter {
                 }
                 try await bulk.insert(items)
             }
-            try await RowInserter(tx, table: RegistryRevision.schema, columns: ["id", "entity", "entity_id", "grid_id", "version", "action", "actor_id", "actor_name", "at", "changes"])
-                .insert(revisions)
+            try await flushRevisions()
             return rows.count
         }
     }

@@ -388,6 +388,115 @@ struct RegistryService {
          "产权性质": h.ownership?.displayName ?? "", "居住状态": h.occupancy.displayName]
     }
 
+    // MARK: Organisations and components
+
+    struct OrganizationDraft: Content {
+        var gridID: Int
+        var kind: String
+        var name: String
+        var creditCode: String
+        var address: String
+        var contactName: String?
+        var contactPhone: String?
+        var employees: String?
+    }
+
+    @discardableResult
+    func createOrganization(_ d: OrganizationDraft, by user: CurrentUser) async throws -> Organization {
+        try Self.requireEditor(user)
+        guard let kind = OrganizationKind(text: d.kind) else { throw Abort(.unprocessableEntity, reason: "类型应为：\(OrganizationKind.choices)") }
+        let name = d.name.trimmingCharacters(in: .whitespaces), address = d.address.trimmingCharacters(in: .whitespaces)
+        guard (1...80).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "单位名称必填，不超过 80 个字") }
+        guard (1...120).contains(address.count) else { throw Abort(.unprocessableEntity, reason: "地址必填，不超过 120 个字") }
+        let code: CreditCode
+        do { code = try CreditCode(d.creditCode) } catch { throw Abort(.unprocessableEntity, reason: String(describing: error)) }
+        var phone: String?
+        if let raw = d.contactPhone.flatMap(nonEmpty) {
+            guard let p = PhoneNumber.normalize(raw) else { throw Abort(.unprocessableEntity, reason: "联系电话格式不正确") }
+            phone = p
+        }
+        var employees: Int?
+        if let raw = d.employees.flatMap(nonEmpty) {
+            guard let n = Int(raw), n >= 0 else { throw Abort(.unprocessableEntity, reason: "从业人数应为整数") }
+            employees = n
+        }
+        let grid = try await placeableArea(d.gridID, for: user)
+        let sealedPhone = try phone.map(cipher.seal)
+        let employeeCount = employees
+        return try await db.transaction { tx in
+            guard try await Organization.query(on: tx).filter(\.$creditCode == code.value).count() == 0 else {
+                throw Abort(.conflict, reason: "统一社会信用代码 \(code.value) 已登记")
+            }
+            let o = Organization()
+            o.gridID = grid.id!; o.kind = kind; o.name = name; o.creditCode = code.value; o.address = address
+            o.contactName = d.contactName.flatMap(nonEmpty); o.contactPhoneSealed = sealedPhone; o.employees = employeeCount
+            o.version = 1; o.updatedAt = now
+            try await o.create(on: tx)
+            try await RegistryRevision(entity: .organization, entityID: o.id!, gridID: o.gridID, version: 1, action: .create, actorID: user.id,
+                                       actorName: user.displayName, at: now,
+                                       changes: FieldChange.diff([:], ["单位名称": name, "类型": kind.displayName, "统一社会信用代码": code.value, "地址": address])).create(on: tx)
+            return o
+        }
+    }
+
+    struct ComponentDraft: Content {
+        var gridID: Int
+        var kind: String
+        var code: String
+        var longitude: Double
+        var latitude: Double
+        var state: String?
+        var note: String?
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            gridID = try c.lenientInt(.gridID) ?? { throw Abort(.unprocessableEntity, reason: "请选择网格") }()
+            kind = try c.decode(String.self, forKey: .kind)
+            code = try c.decode(String.self, forKey: .code)
+            longitude = try c.lenientDouble(.longitude, label: "经度") ?? { throw Abort(.unprocessableEntity, reason: "请填写经度") }()
+            latitude = try c.lenientDouble(.latitude, label: "纬度") ?? { throw Abort(.unprocessableEntity, reason: "请填写纬度") }()
+            state = try c.decodeIfPresent(String.self, forKey: .state)
+            note = try c.decodeIfPresent(String.self, forKey: .note)
+        }
+    }
+
+    @discardableResult
+    func createComponent(_ d: ComponentDraft, by user: CurrentUser) async throws -> CityComponent {
+        try Self.requireEditor(user)
+        guard let kind = ComponentKind(text: d.kind) else { throw Abort(.unprocessableEntity, reason: "部件类型应为：\(ComponentKind.choices)") }
+        let state = d.state.flatMap(nonEmpty).map { ComponentState(text: $0) } ?? .normal
+        guard let state else { throw Abort(.unprocessableEntity, reason: "状态应为：\(ComponentState.choices)") }
+        let code = d.code.trimmingCharacters(in: .whitespaces)
+        guard (1...40).contains(code.count) else { throw Abort(.unprocessableEntity, reason: "部件编号必填，不超过 40 个字") }
+        guard (3...54).contains(d.latitude), (73...136).contains(d.longitude) else { throw Abort(.unprocessableEntity, reason: "经纬度超出范围") }
+        let grid = try await placeableArea(d.gridID, for: user)
+        return try await db.transaction { tx in
+            guard try await CityComponent.query(on: tx).filter(\.$code == code).count() == 0 else { throw Abort(.conflict, reason: "部件编号 \(code) 已登记") }
+            let c = CityComponent()
+            c.gridID = grid.id!; c.kind = kind; c.code = code; c.longitude = d.longitude; c.latitude = d.latitude; c.state = state
+            c.note = d.note.flatMap(nonEmpty); c.version = 1; c.updatedAt = now
+            try await c.create(on: tx)
+            try await RegistryRevision(entity: .component, entityID: c.id!, gridID: c.gridID, version: 1, action: .create, actorID: user.id,
+                                       actorName: user.displayName, at: now,
+                                       changes: FieldChange.diff([:], ["类型": kind.displayName, "编号": code, "状态": state.displayName])).create(on: tx)
+            return c
+        }
+    }
+
+    /// A component's state changes (a manhole cover found broken, repaired), with a revision.
+    func setState(_ state: ComponentState, of c: CityComponent, by user: CurrentUser) async throws {
+        try Self.requireEditor(user)
+        guard c.state != state else { return }
+        let before = c.state
+        try await db.transaction { tx in
+            c.state = state; c.version += 1; c.updatedAt = now
+            try await c.save(on: tx)
+            try await RegistryRevision(entity: .component, entityID: c.id!, gridID: c.gridID, version: c.version, action: .update, actorID: user.id,
+                                       actorName: user.displayName, at: now,
+                                       changes: [FieldChange(field: "状态", old: before.displayName, new: state.displayName)]).create(on: tx)
+        }
+    }
+
     // MARK: Special groups and visits
 
     func fileSpecialGroup(_ kind: SpecialGroupKind, person: Person, details: [String: String], responsibleID: UUID?, by user: CurrentUser) async throws -> SpecialGroupMember {
@@ -443,6 +552,22 @@ struct RegistryService {
                 try await member.save(on: tx)
             }
             return v
+        }
+    }
+
+    /// Ends a special-group file (低保 ended, moved away, …): kept for the record, no longer visited.
+    func closeMembership(_ m: SpecialGroupMember, reason: String, by user: CurrentUser) async throws {
+        try Self.requireEditor(user)
+        guard RegistryRules.maySeeSpecialGroup(m.kind, roles: user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权处理\(m.kind.displayName)") }
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (2...200).contains(why.count) else { throw Abort(.unprocessableEntity, reason: "请填写结束管理的原因（2–200 字）") }
+        guard m.active else { throw Abort(.conflict, reason: "该登记已结束") }
+        try await db.transaction { tx in
+            m.active = false; m.version += 1; m.updatedAt = now
+            try await m.save(on: tx)
+            try await RegistryRevision(entity: .specialGroupMember, entityID: m.id!, gridID: m.gridID, version: m.version, action: .delete, actorID: user.id,
+                                       actorName: user.displayName, at: now,
+                                       changes: [FieldChange(field: m.kind.displayName, old: "在册", new: "结束管理：\(why)")]).create(on: tx)
         }
     }
 
