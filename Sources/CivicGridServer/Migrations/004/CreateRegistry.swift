@@ -183,7 +183,6 @@ struct CreateRegistry: AsyncMigration {
             ("households_house_idx", Household.schema, ["house_id"]),
             ("people_grid_idx", Person.schema, ["grid_id"]),
             ("people_household_idx", Person.schema, ["household_id"]),
-            ("people_name_idx", Person.schema, ["name"]),
             ("people_id_tail_idx", Person.schema, ["id_tail"]),
             ("people_phone_index_idx", Person.schema, ["phone_index"]),
             ("people_phone_tail_idx", Person.schema, ["phone_tail"]),
@@ -198,6 +197,8 @@ struct CreateRegistry: AsyncMigration {
             ("cross_check_items_check_idx", CrossCheckItem.schema, ["check_id", "kind"]),
             ("access_logs_at_idx", AccessLog.schema, ["at"]),
         ]
+        // Name search is `LIKE '张%'`: a prefix index (text_pattern_ops on PostgreSQL).
+        try await sql.raw(sql.dialectSQL.createPrefixIndex("people_name_idx", table: Person.schema, column: "name")).run()
         for (name, table, columns) in indexes {
             var index = sql.create(index: SQLIdentifier(name)).on(table)
             for column in columns { index = index.column(column) }
