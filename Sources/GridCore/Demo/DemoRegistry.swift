@@ -201,7 +201,13 @@ public enum DemoRegistry {
         for i in 0..<(8 + gridIndex % 9) {
             let shop = i % 3 != 0
             let kind: OrganizationKind = shop ? .individualBusiness : (i % 6 == 0 ? .enterprise : [.socialOrganization, .institution, .enterprise][i % 3])
-            let title = shop ? "\(name().prefix(1))记\(shopKinds.randomElement(using: &rng)!)" : "株洲\(["湘", "石", "峰", "田", "铜", "清"].randomElement(using: &rng)!)\(["华", "达", "兴", "盛", "源"].randomElement(using: &rng)!)\(firmKinds.randomElement(using: &rng)!)"
+            let place = ["湘", "石", "峰", "田", "铜", "清"].randomElement(using: &rng)!
+            let title: String = switch kind {
+            case .individualBusiness: "\(name().prefix(1))记\(shopKinds.randomElement(using: &rng)!)"
+            case .enterprise: "株洲\(place)\(["华", "达", "兴", "盛", "源"].randomElement(using: &rng)!)\(firmKinds.randomElement(using: &rng)!)"
+            case .socialOrganization: "\(gridName.prefix(4))\(["志愿者协会", "老年人协会", "文体队", "调解委员会"].randomElement(using: &rng)!)"
+            case .institution: "\(gridName.prefix(4))\(["卫生服务站", "幼儿园", "警务室", "党群服务站"].randomElement(using: &rng)!)"
+            }
             let body = "92" + "430204" + String(format: "MA%07d", (gridIndex * 100 + i) % 10_000_000)
             g.organizations.append(.init(kind: kind, name: title, creditCode: CreditCode.make(String(body.prefix(17))), address: "\(road)\(number + i * 2)号",
                                          contact: name(), phone: phone(), employees: shop ? Int.random(in: 1...6, using: &rng) : Int.random(in: 8...300, using: &rng)))
