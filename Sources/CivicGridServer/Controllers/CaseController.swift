@@ -326,14 +326,6 @@ enum CaseController {
         let user = try req.currentUser
         guard let photo = try await CasePhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
         _ = try await CaseService(db: req.db, app: req.application).require(photo.$case.id, for: user)
-        guard let original = PhotoStore(root: req.state.uploadDirectory).absolutePath(photo.storedPath) else { throw Abort(.notFound) }
-        // ?size=thumb for lists; HEIC is shown through its JPEG copy; the original when no copy exists.
-        let wanted = req.query[String.self, at: "size"] == "thumb" ? "thumb" : (photo.contentType == "image/heic" ? "view" : nil)
-        let derivative = wanted.map { PhotoStore.derivativePath(original, $0) }
-        let useDerivative = derivative.map { FileManager.default.fileExists(atPath: $0) } ?? false
-        let response = try await req.fileio.asyncStreamFile(at: useDerivative ? derivative! : original)
-        response.headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : photo.contentType)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
-        return response
+        return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
     }
 }

@@ -602,14 +602,8 @@ enum RegistryController {
     @Sendable static func buildingPhoto(req: Request) async throws -> Response {
         let user = try reader(req)
         let b = try await service(req).building(try req.parameters.require("id", as: UUID.self), for: user)
-        guard let path = b.photoPath, let original = PhotoStore(root: req.state.uploadDirectory).absolutePath(path) else { throw Abort(.notFound) }
-        let wanted = req.query[String.self, at: "size"] == "thumb" ? "thumb" : (b.photoType == "image/heic" ? "view" : nil)
-        let derivative = wanted.map { PhotoStore.derivativePath(original, $0) }
-        let useDerivative = derivative.map { FileManager.default.fileExists(atPath: $0) } ?? false
-        let response = try await req.fileio.asyncStreamFile(at: useDerivative ? derivative! : original)
-        response.headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : (b.photoType ?? "application/octet-stream"))
-        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
-        return response
+        guard let path = b.photoPath else { throw Abort(.notFound) }
+        return try await PhotoStore(root: req.state.uploadDirectory).response(for: path, contentType: b.photoType ?? "application/octet-stream", req: req)
     }
 
     // MARK: Special groups

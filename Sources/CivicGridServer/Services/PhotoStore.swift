@@ -68,6 +68,19 @@ struct PhotoStore {
         (original as NSString).deletingPathExtension + ".\(kind).jpg"
     }
 
+    /// Streams a stored photo: `?size=thumb` for lists, HEIC through its JPEG copy, the original
+    /// when no copy exists. The caller has checked that the user may see it.
+    func response(for relative: String, contentType: String, req: Request) async throws -> Response {
+        guard let original = absolutePath(relative) else { throw Abort(.notFound) }
+        let wanted = req.query[String.self, at: "size"] == "thumb" ? "thumb" : (contentType == "image/heic" ? "view" : nil)
+        let derivative = wanted.map { Self.derivativePath(original, $0) }
+        let useDerivative = derivative.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        let response = try await req.fileio.asyncStreamFile(at: useDerivative ? derivative! : original)
+        response.headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : contentType)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
+        return response
+    }
+
     func absolutePath(_ relative: String) -> String? {
         // Stored paths are ours (yyyy/MM/uuid.ext); refuse anything else.
         guard relative.range(of: #"^\d{4}/\d{2}/[0-9a-f-]{36}\.(jpg|png|heic)$"#, options: .regularExpression) != nil else { return nil }
