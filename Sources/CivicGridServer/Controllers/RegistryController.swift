@@ -66,7 +66,7 @@ enum RegistryController {
     }
 
     static func personRow(_ p: Person, registry: RegistryService, gridName: String, today: LocalDate) -> PersonRow {
-        let age = LocalDate(p.birthDate).map { b in today.year - b.year - ((today.month, today.day) < (b.month, b.day) ? 1 : 0) } ?? 0
+        let age = LocalDate(p.birthDate).map { $0.yearsUntil(today) } ?? 0
         return PersonRow(name: p.name, href: "/registry/people/\(p.id!)", id: registry.maskedID(p), gender: p.gender.displayName, age: age,
                          phone: registry.maskedPhone(p) ?? "—", kind: p.kind.displayName, grid: gridName, tags: p.tags)
     }
@@ -389,7 +389,7 @@ enum RegistryController {
                               status: status.displayName, overdue: status.isOverdue,
                               responsible: m.responsibleID.flatMap { responsibleNames[$0] } ?? "未指定")
         }
-        let age = LocalDate(p.birthDate).map { b in today.year - b.year - ((today.month, today.day) < (b.month, b.day) ? 1 : 0) } ?? 0
+        let age = LocalDate(p.birthDate).map { $0.yearsUntil(today) } ?? 0
         let grids = try await registry.grids(for: user)
         let canEdit = RegistryRules.mayEdit(user.roles)
         let filed = Set(members.map(\.kind))

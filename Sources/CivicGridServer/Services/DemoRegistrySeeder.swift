@@ -44,8 +44,8 @@ struct DemoRegistrySeeder {
 
         func insert(on tx: any Database) async throws {
             try await RowInserter(tx, table: Building.schema, columns: ["id", "grid_id", "name", "address", "latitude", "longitude", "floors", "units", "version", "updated_at"]).insert(buildings)
-            try await RowInserter(tx, table: House.schema, columns: ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"]).insert(houses)
-            try await RowInserter(tx, table: Household.schema, columns: ["id", "grid_id", "house_id", "number", "version", "updated_at"]).insert(households)
+            try await RowInserter(tx, table: House.schema, columns: RowInserter.houseColumns).insert(houses)
+            try await RowInserter(tx, table: Household.schema, columns: RowInserter.householdColumns).insert(households)
             try await RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns).insert(people)
             try await RowInserter(tx, table: SpecialGroupMember.schema, columns: ["id", "person_id", "grid_id", "kind", "details", "responsible_id", "filed_on",
                                                                                   "last_visit_on", "next_visit_due", "active", "version", "updated_at"]).insert(members)

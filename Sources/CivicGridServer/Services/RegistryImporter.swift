@@ -57,18 +57,12 @@ struct RegistryImporter {
             }
         case .houses:
             let buildings = try await buildingMap(gridIDs: Set(good.compactMap { grids[$0.text("gridCode")!]?.id }))
-            var houseKeys: Set<String> = []
-            let ids = Array(Set(buildings.values))
-            for chunk in stride(from: 0, to: ids.count, by: 500) {
-                for h in try await House.query(on: db).filter(\.$building.$id ~~ Array(ids[chunk..<min(chunk + 500, ids.count)])).all() {
-                    houseKeys.insert("\(h.$building.id)|\(h.number)")
-                }
-            }
+            let houseKeys = try await houseMap(buildingIDs: Set(buildings.values))
             for r in good {
                 guard let b = buildings[BuildingKey(grid: grids[r.text("gridCode")!]!.id!, name: r.text("building")!)] else {
                     issues.append(ImportIssue(row: r.row, column: "楼栋", reason: "本网格没有名为“\(r.text("building")!)”的楼栋")); continue
                 }
-                if houseKeys.contains("\(b)|\(r.text("number")!)") { issues.append(ImportIssue(row: r.row, column: "房号", reason: "该楼栋已有此房号")) }
+                if houseKeys["\(b)|\(r.text("number")!)"] != nil { issues.append(ImportIssue(row: r.row, column: "房号", reason: "该楼栋已有此房号")) }
             }
         case .organizations:
             let taken = try await existing(Organization.self, \.$creditCode, in: good.compactMap { $0.text("creditCode") })
@@ -89,6 +83,18 @@ struct RegistryImporter {
         guard !gridIDs.isEmpty else { return [:] }
         let rows = try await Building.query(on: db).filter(\.$grid.$id ~~ Array(gridIDs)).all()
         return Dictionary(rows.map { (BuildingKey(grid: $0.$grid.id, name: $0.name), $0.id!) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Houses of these buildings by "building id|number".
+    func houseMap(buildingIDs: Set<UUID>) async throws -> [String: UUID] {
+        let ids = Array(buildingIDs)
+        var houses: [String: UUID] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            for h in try await House.query(on: db).filter(\.$building.$id ~~ Array(ids[chunk..<min(chunk + 500, ids.count)])).all() {
+                houses["\(h.$building.id)|\(h.number)"] = h.id
+            }
+        }
+        return houses
     }
 
     func existing<M: Model>(_ type: M.Type, _ key: KeyPath<M, FieldProperty<M, String>>, in values: [String]) async throws -> Set<String> {
@@ -120,7 +126,7 @@ struct RegistryImporter {
             func revise(_ entity: RegistryRevision.Entity, _ id: UUID, _ grid: Int) {
                 revisions.append([v(UUID()), v(entity.rawValue), v(id), v(grid), v(1), v(RegistryRevision.Action.import.rawValue), v(actorID), v(actorName), v(now), v("[]")])
             }
-            let revisionInserter = RowInserter(tx, table: RegistryRevision.schema, columns: ["id", "entity", "entity_id", "grid_id", "version", "action", "actor_id", "actor_name", "at", "changes"])
+            let revisionInserter = RowInserter(tx, table: RegistryRevision.schema, columns: RowInserter.revisionColumns)
             func flushRevisions() async throws {
                 try await revisionInserter.insert(revisions)
                 revisions.removeAll(keepingCapacity: true)
@@ -130,21 +136,15 @@ struct RegistryImporter {
                 let gridIDs = Set(rows.map { grids[$0.text("gridCode")!]!.id! })
                 let buildings = try await RegistryImporter(db: tx, app: app).buildingMap(gridIDs: gridIDs)
                 // Houses named by building + number: existing, or created now.
-                var houses: [String: UUID] = [:]
-                let buildingIDs = Array(Set(buildings.values))
-                for chunk in stride(from: 0, to: buildingIDs.count, by: 500) {
-                    for h in try await House.query(on: tx).filter(\.$building.$id ~~ Array(buildingIDs[chunk..<min(chunk + 500, buildingIDs.count)])).all() {
-                        houses["\(h.$building.id)|\(h.number)"] = h.id
-                    }
-                }
+                var houses = try await RegistryImporter(db: tx, app: app).houseMap(buildingIDs: Set(buildings.values))
                 // Households by grid + number: existing (loaded), or created now. Kept as ids only.
                 var households: [String: (id: UUID, hasHouse: Bool)] = [:]
                 for g in gridIDs {
                     for h in try await Household.query(on: tx).filter(\.$gridID == g).all() { households["\(g)|\(h.number)"] = (h.id!, h.$house.id != nil) }
                 }
                 // Rows are built and written a chunk at a time, so memory stays flat however long the file.
-                let houseInserter = RowInserter(tx, table: House.schema, columns: ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"])
-                let householdInserter = RowInserter(tx, table: Household.schema, columns: ["id", "grid_id", "house_id", "number", "version", "updated_at"])
+                let houseInserter = RowInserter(tx, table: House.schema, columns: RowInserter.houseColumns)
+                let householdInserter = RowInserter(tx, table: Household.schema, columns: RowInserter.householdColumns)
                 let personInserter = RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns)
                 var written = 0
                 for chunkStart in stride(from: 0, to: rows.count, by: 5_000) {

@@ -19,6 +19,10 @@ struct RowInserter: Sendable {
     static let personColumns = ["id", "grid_id", "household_id", "name", "id_sealed", "id_index", "id_tail", "birth_date", "gender", "phone_sealed",
                                 "phone_index", "phone_tail", "kind", "relation", "employment", "tags", "registered_address", "version", "updated_at"]
 
+    static let houseColumns = ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"]
+    static let householdColumns = ["id", "grid_id", "house_id", "number", "version", "updated_at"]
+    static let revisionColumns = ["id", "entity", "entity_id", "grid_id", "version", "action", "actor_id", "actor_name", "at", "changes"]
+
     /// A bound value, or NULL for nil.
     static func value(_ v: (any Encodable & Sendable)?) -> any SQLExpression {
         guard let v else { return SQLLiteral.null }

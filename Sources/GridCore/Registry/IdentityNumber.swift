@@ -1,3 +1,10 @@
+extension LocalDate {
+    /// Whole years from this date to `date` (an age, for a birth date).
+    public func yearsUntil(_ date: LocalDate) -> Int {
+        date.year - year - ((date.month, date.day) < (month, day) ? 1 : 0)
+    }
+}
+
 /// A resident identity number (公民身份号码, GB 11643-1999): 6 digits of region, 8 of birth date,
 /// 3 of sequence (odd for men, even for women) and a check character over the first 17.
 public struct IdentityNumber: Hashable, Sendable, CustomStringConvertible {
@@ -76,10 +83,7 @@ public struct IdentityNumber: Hashable, Sendable, CustomStringConvertible {
     public var lastFour: String { String(value.suffix(4)) }
 
     /// Whole years of age on `date`.
-    public func age(on date: LocalDate) -> Int {
-        let b = birthDate
-        return date.year - b.year - ((date.month, date.day) < (b.month, b.day) ? 1 : 0)
-    }
+    public func age(on date: LocalDate) -> Int { birthDate.yearsUntil(date) }
 
     /// `430204199001011234` → `4302**********1234`.
     public var masked: String { Self.mask(value) }
