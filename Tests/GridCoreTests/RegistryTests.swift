@@ -209,7 +209,7 @@ final class CoverageTests: XCTestCase {
     }
 
     func testBuildingPlacement() {
-        let grid = square(113, 27, 0.01)
+        let grid = GeoMultiPolygon(square(113, 27, 0.01))
         XCTAssertNil(Coverage.placement(of: GeoPoint(lon: 113.005, lat: 27.005), gridBoundary: grid, hasGrid: true))
         XCTAssertNil(Coverage.placement(of: GeoPoint(lon: 113.01, lat: 27.005), gridBoundary: grid, hasGrid: true), "on the edge counts as inside")
         XCTAssertEqual(Coverage.placement(of: GeoPoint(lon: 113.02, lat: 27.005), gridBoundary: grid, hasGrid: true), .outsideGrid)

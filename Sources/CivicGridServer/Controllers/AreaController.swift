@@ -230,13 +230,33 @@ enum AreaController {
         let boundary: PolygonDTO?
     }
 
+    /// A GeoJSON Polygon or MultiPolygon, as the API reads and writes boundaries.
     struct PolygonDTO: Codable, Sendable {
         var type: String
-        var coordinates: [[[Double]]]
+        var polygon: [[[Double]]]?
+        var multi: [[[[Double]]]]?
 
-        init(_ polygon: GeoPolygon) {
-            type = "Polygon"
-            coordinates = polygon.rings.map { $0.map { [$0.lon, $0.lat] } }
+        init(_ shape: GeoMultiPolygon) {
+            let parts = shape.polygons.map { $0.rings.map { $0.map { [$0.lon, $0.lat] } } }
+            if parts.count == 1 { type = "Polygon"; polygon = parts[0] } else { type = "MultiPolygon"; multi = parts }
+        }
+
+        enum CodingKeys: String, CodingKey { case type, coordinates }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            type = try c.decode(String.self, forKey: .type)
+            switch type {
+            case "Polygon": polygon = try c.decode([[[Double]]].self, forKey: .coordinates)
+            case "MultiPolygon": multi = try c.decode([[[[Double]]]].self, forKey: .coordinates)
+            default: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "boundary.type 必须是 Polygon 或 MultiPolygon")
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(type, forKey: .type)
+            if let multi { try c.encode(multi, forKey: .coordinates) } else { try c.encode(polygon ?? [], forKey: .coordinates) }
         }
 
         var geoJSON: String? { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } }

@@ -78,7 +78,8 @@ enum OpenAPIDocument {
 
     static var schemas: [String: JSON] {
         let policy = object(["acceptHours": int, "onSiteHours": nullable(int), "resolveWorkingDays": int, "inquiryAfterWorkingDays": int, "inquiryAnswerWorkingDays": int])
-        let polygon = object(["type": ["type": "string", "const": "Polygon"], "coordinates": array(array(array(number)))], required: ["type", "coordinates"])
+        let polygon = object(["type": ["type": "string", "enum": ["Polygon", "MultiPolygon"]],
+                              "coordinates": ["oneOf": [array(array(array(number))), array(array(array(array(number))))]]], required: ["type", "coordinates"])
         let role = object(["id": uuid, "role": enumeration(Role.self), "areaID": nullable(int), "departmentID": nullable(uuid), "employment": nullable(enumeration(Employment.self))])
         let caseSchema = object([
             "id": uuid, "code": string, "title": string, "description": string, "status": enumeration(CaseStatus.self), "statusName": string,

@@ -30,7 +30,7 @@ final class Area: Model, @unchecked Sendable {
     }
 
     var areaPath: AreaPath { AreaPath(path) ?? AreaPath(ids: []) }
-    var boundary: GeoPolygon? { boundaryGeoJSON.flatMap { try? GeoPolygon(geoJSON: $0) } }
+    var boundary: GeoMultiPolygon? { boundaryGeoJSON.flatMap { try? GeoMultiPolygon(geoJSON: $0) } }
 }
 
 extension QueryBuilder where Model == Area {

@@ -81,7 +81,7 @@ struct AreaService {
         let level = parent.map { levels.childLevel(of: $0.level) } ?? levels.root
         guard let level else { throw AreaRuleViolation.wrongLevelUnderParent(child: parent!.level, parent: parent!.level, expected: nil) }
         try AreaRules.checkPlacement(level: level, parentLevel: parent?.level, scheme: levels)
-        let boundary = try normalizedBoundary(draft.boundaryGeoJSON)
+        let boundary = try normalizedBoundary(draft.boundaryGeoJSON, parent: parent)
         return try await db.transaction { tx in
             let code: String
             if let typed = draft.code?.trimmingCharacters(in: .whitespaces), !typed.isEmpty {
@@ -104,7 +104,7 @@ struct AreaService {
     /// Renames, re-codes (the subtree's codes follow), re-draws the boundary, changes the responsible person.
     func update(_ area: Area, with draft: Draft) async throws {
         let name = try AreaRules.validName(draft.name)
-        let boundary = try normalizedBoundary(draft.boundaryGeoJSON)
+        let boundary = try normalizedBoundary(draft.boundaryGeoJSON, parent: try await area.$parent.get(on: db))
         try await db.transaction { tx in
             if let typed = draft.code?.trimmingCharacters(in: .whitespaces), !typed.isEmpty, typed != area.code {
                 let parentCode = try await area.$parent.get(on: tx)?.code
@@ -177,8 +177,11 @@ struct AreaService {
         return user.id
     }
 
-    private func normalizedBoundary(_ text: String?) throws -> String? {
+    /// The boundary as stored (6 decimals), after the same checks as a GeoJSON import.
+    private func normalizedBoundary(_ text: String?, parent: Area?) throws -> String? {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-        return try GeoPolygon(geoJSON: text).geoJSON
+        let shape = try GeoMultiPolygon(geoJSON: text)
+        try shape.validate(inside: parent?.boundary)
+        return shape.geoJSON
     }
 }

@@ -32,9 +32,9 @@ struct CoverageService {
         var boundaryLines: [Line] = []
         for (parentID, children) in byParent.sorted(by: { $0.key < $1.key }) {
             guard let parent = byID[parentID] else { continue }
-            let drawn = children.compactMap { c in c.boundaryGeoJSON.flatMap { try? GeoPolygon(geoJSON: $0) }.map { Coverage.Boundary(id: c.id!, name: c.name, polygon: $0) } }
-            let missing = children.filter { c in c.boundaryGeoJSON.flatMap { try? GeoPolygon(geoJSON: $0) } == nil }.map { $0.id! }
-            let parentBoundary = parent.boundaryGeoJSON.flatMap { try? GeoPolygon(geoJSON: $0) }.map { Coverage.Boundary(id: parent.id!, name: parent.name, polygon: $0) }
+            let drawn = children.compactMap { c in c.boundary.map { Coverage.Boundary(id: c.id!, name: c.name, polygon: $0) } }
+            let missing = children.filter { c in c.boundary == nil }.map { $0.id! }
+            let parentBoundary = parent.boundary.map { Coverage.Boundary(id: parent.id!, name: parent.name, polygon: $0) }
             for finding in Coverage.boundaryFindings(parent: parentBoundary, children: drawn, childrenWithoutBoundary: missing) {
                 switch finding {
                 case .overlap(let a, let b):
@@ -57,11 +57,11 @@ struct CoverageService {
             SELECT b.id, b.name, b.address, b.latitude, b.longitude, a.level, a.boundary_geojson
             FROM buildings b JOIN areas a ON a.id = b.grid_id WHERE a.path LIKE \(bind: prefix)
             """).all(decoding: BuildingRow.self)
-        var polygons: [String: GeoPolygon] = [:]
+        var polygons: [String: GeoMultiPolygon] = [:]
         var buildingLines: [Line] = []
         for b in buildings {
             let isGrid = b.level == AreaLevel.grid.rawValue || b.level == AreaLevel.microGrid.rawValue
-            let polygon = b.boundary_geojson.flatMap { text in polygons[text] ?? (try? GeoPolygon(geoJSON: text)).map { polygons[text] = $0; return $0 } }
+            let polygon = b.boundary_geojson.flatMap { text in polygons[text] ?? (try? GeoMultiPolygon(geoJSON: text)).map { polygons[text] = $0; return $0 } }
             let point = b.latitude.flatMap { lat in b.longitude.map { GeoPoint(lon: $0, lat: lat) } }
             guard let problem = Coverage.placement(of: point, gridBoundary: polygon, hasGrid: isGrid) else { continue }
             let why = switch problem { case .noGrid: "未划入网格"; case .noLocation: "没有位置坐标"; case .outsideGrid: "坐标在所属网格边界之外" }

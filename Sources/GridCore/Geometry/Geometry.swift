@@ -40,13 +40,23 @@ public enum GeometryError: Error, Equatable, Sendable, CustomStringConvertible {
     case ringTooShort
     case ringNotClosed
     case coordinateOutOfRange
+    case degenerate
+    case selfIntersecting
+    case holeOutside
+    case partsOverlap
+    case outsideParent
 
     public var description: String {
         switch self {
-        case .notAPolygon: "边界必须是 GeoJSON Polygon（type 为 \"Polygon\"）"
+        case .notAPolygon: "边界必须是 GeoJSON Polygon 或 MultiPolygon"
         case .ringTooShort: "边界的每个环至少需要 4 个坐标点"
         case .ringNotClosed: "边界环必须闭合（首尾坐标相同）"
         case .coordinateOutOfRange: "坐标超出经纬度范围"
+        case .degenerate: "边界面积为零（各点共线或重合）"
+        case .selfIntersecting: "边界自相交（边与边交叉），请检查绘制顺序"
+        case .holeOutside: "内环（挖空部分）超出了外环"
+        case .partsOverlap: "多边形的各部分相互重叠"
+        case .outsideParent: "边界超出了上级区域的边界"
         }
     }
 }
@@ -171,6 +181,9 @@ public struct SVGProjection: Sendable {
     public func project(_ p: GeoPoint) -> (x: Double, y: Double) {
         ((p.lon - box.minLon) * kx * scale + offsetX, (box.maxLat - p.lat) * scale + offsetY)
     }
+
+    /// SVG path data for every part of a boundary.
+    public func pathData(_ shape: GeoMultiPolygon) -> String { shape.polygons.map(pathData).joined() }
 
     /// SVG path data for a polygon, holes included (draw with `fill-rule="evenodd"`).
     public func pathData(_ polygon: GeoPolygon) -> String {

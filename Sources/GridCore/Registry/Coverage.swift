@@ -3,8 +3,9 @@ public enum Coverage {
     public struct Boundary: Sendable {
         public let id: Int
         public let name: String
-        public let polygon: GeoPolygon
-        public init(id: Int, name: String, polygon: GeoPolygon) { self.id = id; self.name = name; self.polygon = polygon }
+        public let polygon: GeoMultiPolygon
+        public init(id: Int, name: String, polygon: GeoMultiPolygon) { self.id = id; self.name = name; self.polygon = polygon }
+        public init(id: Int, name: String, polygon: GeoPolygon) { self.init(id: id, name: name, polygon: GeoMultiPolygon(polygon)) }
     }
 
     public enum BoundaryFinding: Equatable, Sendable {
@@ -34,7 +35,7 @@ public enum Coverage {
             }
         }
         guard let parent else { return findings }
-        for child in children where child.polygon.outer.contains(where: { parent.polygon.strictlyOutside($0) }) {
+        for child in children where child.polygon.vertices.contains(where: { parent.polygon.strictlyOutside($0) }) {
             findings.append(.outsideParent(child.id))
         }
         if !overlapping && childrenWithoutBoundary.isEmpty {
@@ -50,11 +51,11 @@ public enum Coverage {
     /// A building's position against its grid: nil when fine.
     public enum PlacementProblem: Equatable, Sendable { case noGrid, noLocation, outsideGrid }
 
-    public static func placement(of location: GeoPoint?, gridBoundary: GeoPolygon?, hasGrid: Bool) -> PlacementProblem? {
+    public static func placement(of location: GeoPoint?, gridBoundary: GeoMultiPolygon?, hasGrid: Bool) -> PlacementProblem? {
         guard hasGrid else { return .noGrid }
         guard let location else { return .noLocation }
         guard let gridBoundary else { return nil }
-        return gridBoundary.contains(location) || gridBoundary.onBoundary(location) ? nil : .outsideGrid
+        return gridBoundary.covers(location) ? nil : .outsideGrid
     }
 }
 
@@ -73,7 +74,10 @@ extension GeoPolygon {
 
     /// True if `p` lies on an edge (within a hair).
     public func onBoundary(_ p: GeoPoint) -> Bool {
-        edges.contains { a, b in Self.onSegment(p, a, b) }
+        for ring in rings {
+            for i in 1..<ring.count where Self.onSegment(p, ring[i - 1], ring[i]) { return true }
+        }
+        return false
     }
 
     func strictlyInside(_ p: GeoPoint) -> Bool { !onBoundary(p) && contains(p) }
