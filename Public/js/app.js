@@ -48,3 +48,29 @@ document.querySelectorAll('progress[data-url]').forEach(function (bar) {
   }
   setTimeout(poll, 1000);
 });
+
+// Map: wheel to zoom, drag to pan, by moving the SVG view box (links still work on click).
+document.querySelectorAll('svg#gridmap').forEach(function (svg) {
+  var vb = svg.viewBox.baseVal, full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+  var drag = null, moved = false;
+  function point(ev) {
+    var r = svg.getBoundingClientRect();
+    return { x: vb.x + (ev.clientX - r.left) / r.width * vb.width, y: vb.y + (ev.clientY - r.top) / r.height * vb.height };
+  }
+  svg.addEventListener('wheel', function (ev) {
+    ev.preventDefault();
+    var p = point(ev), k = ev.deltaY < 0 ? 0.8 : 1.25;
+    var w = Math.min(full.w, Math.max(full.w / 40, vb.width * k)), h = w * full.h / full.w;
+    vb.x = p.x - (p.x - vb.x) * w / vb.width; vb.y = p.y - (p.y - vb.y) * h / vb.height;
+    vb.width = w; vb.height = h;
+  }, { passive: false });
+  svg.addEventListener('pointerdown', function (ev) { drag = { x: ev.clientX, y: ev.clientY, vx: vb.x, vy: vb.y }; moved = false; });
+  svg.addEventListener('pointermove', function (ev) {
+    if (!drag) return;
+    var r = svg.getBoundingClientRect(), dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 4) moved = true;
+    vb.x = drag.vx - dx / r.width * vb.width; vb.y = drag.vy - dy / r.height * vb.height;
+  });
+  window.addEventListener('pointerup', function () { drag = null; });
+  svg.addEventListener('click', function (ev) { if (moved) { ev.preventDefault(); moved = false; } }, true);
+});

@@ -27,8 +27,11 @@ enum CaseAPIController {
         let reportedAt: Date
         let acceptedAt: Date?
         let closedAt: Date?
+        /// Set when this case was merged into another as a duplicate.
+        let mergedIntoID: UUID?
 
         init(_ c: Case) {
+            mergedIntoID = c.mergedIntoID
             id = c.id!
             code = c.code
             title = c.title
@@ -81,17 +84,20 @@ enum CaseAPIController {
         var externalRef: String?
         var onSiteNote: String?
         var needsApproval: Bool?
+        /// "wgs84" (default) or "gcj02" for positions taken from a Chinese map app.
+        var datum: String?
     }
 
     @Sendable static func create(req: Request) async throws -> Response {
         let user = try req.currentUser
         let body = try req.content.decode(ReportBody.self)
         guard let channel = CaseChannel(rawValue: body.channel) else { throw Abort(.unprocessableEntity, reason: "未知的来源渠道 \(body.channel)") }
+        guard let datum = Datum(rawValue: body.datum ?? "wgs84") else { throw Abort(.unprocessableEntity, reason: "datum 应为 wgs84 或 gcj02") }
         let c = try await CaseService(db: req.db, app: req.application).report(.init(
             categoryID: body.categoryID, title: body.title, description: body.description ?? "", channel: channel, urgency: body.urgency ?? .normal,
             gridID: body.gridID, latitude: body.latitude, longitude: body.longitude, address: body.address, reporterName: body.reporterName,
             reporterPhone: body.reporterPhone, externalRef: body.externalRef, onSiteNote: body.onSiteNote,
-            needsApproval: body.needsApproval ?? (channel == .gridWorker)), by: user, now: req.now)
+            needsApproval: body.needsApproval ?? (channel == .gridWorker), datum: datum), by: user, now: req.now)
         return try await CaseDTO(c).encodeResponse(status: .created, for: req)
     }
 
@@ -121,6 +127,29 @@ enum CaseAPIController {
             timeline: entries.map { EntryDTO(seq: $0.seq, at: $0.at, actorName: $0.actorName, role: $0.role, level: $0.level, action: $0.action,
                                              fromStatus: $0.fromStatus, toStatus: $0.toStatus, comment: $0.comment, hash: $0.hash, prevHash: $0.prevHash) },
             allowedActions: allowed)
+    }
+
+    struct DuplicateDTO: Content { let case_: CaseDTO; let distanceMetres: Double; let hoursApart: Double
+        enum CodingKeys: String, CodingKey { case case_ = "case", distanceMetres, hoursApart } }
+
+    /// Open cases of the same category near this one (any channel), nearest first.
+    @Sendable static func duplicates(req: Request) async throws -> [DuplicateDTO] {
+        let user = try req.currentUser
+        let c = try await CaseService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), for: user)
+        return try await DuplicateService(db: req.db, app: req.application).candidates(for: c, user: user).map {
+            DuplicateDTO(case_: CaseDTO($0.record), distanceMetres: ($0.match.distanceMetres * 10).rounded() / 10, hoursApart: ($0.match.hoursApart * 10).rounded() / 10)
+        }
+    }
+
+    struct MergeBody: Content { var masterID: UUID }
+
+    /// Closes this case as a duplicate of `masterID` (不予受理·重复诉求) and links it.
+    @Sendable static func merge(req: Request) async throws -> CaseDTO {
+        let user = try req.currentUser
+        let body = try req.content.decode(MergeBody.self)
+        let merged = try await DuplicateService(db: req.db, app: req.application)
+            .merge(try req.parameters.require("id", as: UUID.self), into: body.masterID, by: user, now: req.now)
+        return CaseDTO(merged)
     }
 
     @Sendable static func show(req: Request) async throws -> DetailDTO { try await detail(try req.parameters.require("id", as: UUID.self), req: req) }

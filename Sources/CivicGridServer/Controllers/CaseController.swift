@@ -312,6 +312,22 @@ enum CaseController {
         }
     }
 
+    /// 合并重复事件: closes this case as a duplicate of `master` (a form field).
+    @Sendable static func merge(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        let id = try req.parameters.require("id", as: UUID.self)
+        struct Form: Content { var master: String }
+        do {
+            guard let master = UUID(uuidString: try req.content.decode(Form.self).master) else { throw Abort(.unprocessableEntity, reason: "请选择主事件") }
+            try await DuplicateService(db: req.db, app: req.application).merge(id, into: master, by: user, now: req.now)
+            return req.redirect(to: "/cases/\(id)?notice=merged")
+        } catch let violation as CaseRuleViolation {
+            return try await renderShow(req, id: id, error: violation.description)
+        } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {
+            return try await renderShow(req, id: id, error: abort.reason)
+        }
+    }
+
     // MARK: Photos
 
     /// Checks and stores uploaded photos, then makes their thumbnails off the event loop.

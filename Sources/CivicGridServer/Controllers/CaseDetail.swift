@@ -23,6 +23,18 @@ struct CaseDetail: Encodable {
     let inquiries: [InquiryRow]
     let actions: [ActionForm]
     let map: MapView?
+    /// 疑似重复: open cases of the same kind nearby, offered for merging when the user may reject.
+    let duplicates: [DuplicateRow]
+    let canMerge: Bool
+    let duplicateRule: String
+    /// For a merged duplicate: the case it follows.
+    let master: MasterRow?
+    /// For a master: the duplicates merged into it.
+    let mergedHere: [LinkRow]
+
+    struct DuplicateRow: Encodable { let id: String; let code: String; let title: String; let channel: String; let status: String; let distance: String; let reported: String }
+    struct MasterRow: Encodable { let code: String; let href: String?; let status: String; let steps: [String] }
+    struct LinkRow: Encodable { let code: String; let href: String; let channel: String }
 
     struct Fact: Encodable { let label: String; let value: String; var href: String? = nil }
     struct DeadlineRow: Encodable { let kind: String; let due: String; let state: String; let stateClass: String; let holder: String }
@@ -124,12 +136,33 @@ struct CaseDetail: Encodable {
         // The grid among its neighbours, so an operator sees where in the community it is.
         let siblings = try await Area.query(on: db).filter(\.$parent.$id == grid.$parent.id).sort(\.$code).all()
         let pin = c.latitude.flatMap { lat in c.longitude.map { GeoPoint(lon: $0, lat: lat) } }
+
+        let duplicateService = DuplicateService(db: db, app: req.application)
+        let duplicates = c.status.isOpen && c.mergedIntoID == nil ? try await duplicateService.candidates(for: c, user: user) : []
+        var master: MasterRow?
+        if let masterID = c.mergedIntoID, let m = try await Case.find(masterID, on: db) {
+            // The duplicate's reporter follows the master's progress: its status and public steps, no personal data.
+            let visible = try await CaseService.visible(to: user, on: db).filter(\Case.$id == masterID).count() > 0
+            let steps = try await TimelineEntry.query(on: db).filter(\.$case.$id == masterID).sort(\.$seq).all().map { e in
+                "\(Formatting.dateTime(e.at)) \(ActionKind(rawValue: e.action)?.displayName ?? e.action)"
+            }
+            master = MasterRow(code: m.code, href: visible ? "/cases/\(masterID)" : nil, status: m.status.publicStatus(overdue: m.overdue), steps: steps)
+        }
+        let mergedHere = try await duplicateService.merged(into: id).map { LinkRow(code: $0.code, href: "/cases/\($0.id!)", channel: $0.channel.displayName) }
+        let rule = duplicateService.settings
         return CaseDetail(
             id: id.uuidString, code: c.code, title: c.title, description: c.description, status: c.status.displayName, statusClass: c.status.rawValue,
             publicStatus: c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
             supervised: c.supervised, inquiryOpen: c.inquiryOpen, facts: facts, deadlines: deadlines, timeline: timeline,
             photos: photos.map { PhotoRow(href: "/photos/\($0.id!)", stage: ActionKind(rawValue: $0.stage)?.displayName ?? $0.stage) },
-            inquiries: inquiries, actions: actions, map: MapView(areas: siblings.map { ($0, nil) }, highlight: grid.id, width: 480, height: 320, pin: pin))
+            inquiries: inquiries, actions: actions, map: MapView(areas: siblings.map { ($0, nil) }, highlight: grid.id, width: 480, height: 320, pin: pin),
+            duplicates: duplicates.map { d in
+                DuplicateRow(id: d.record.id!.uuidString, code: d.record.code, title: d.record.title, channel: d.record.channel.displayName,
+                             status: d.record.status.displayName, distance: "\(Int(d.match.distanceMetres.rounded())) 米",
+                             reported: Formatting.dateTime(d.record.reportedAt))
+            },
+            canMerge: allowed.contains(.reject), duplicateRule: "同类别、\(Int(rule.radiusMetres)) 米内、前后 \(Int(rule.windowHours)) 小时内、尚未办结",
+            master: master, mergedHere: mergedHere)
     }
 
     static func roleLabel(_ role: String, _ level: String) -> String {

@@ -70,6 +70,19 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/cases", summary: "上报事件", tag: "cases", body: "ReportInput", response: ref("Case"), status: "201"),
         Operation(method: "get", path: "/api/v1/cases/{id}", summary: "事件详情：时限、流转记录、当前用户可执行的操作", tag: "cases", parameters: [pathParam("id", uuid)], response: ref("CaseDetail")),
         Operation(method: "post", path: "/api/v1/cases/{id}/actions", summary: "执行操作（由状态机判定是否允许）", tag: "cases", parameters: [pathParam("id", uuid)], body: "ActionInput", response: ref("CaseDetail")),
+        Operation(method: "get", path: "/api/v1/cases/{id}/duplicates", summary: "疑似重复事件：同类别、附近、时间窗口内、未办结（任何渠道），近者在前", tag: "map",
+                  parameters: [pathParam("id", uuid)], response: array(ref("DuplicateMatch"))),
+        Operation(method: "post", path: "/api/v1/cases/{id}/merge", summary: "将本事件作为重复诉求并入主事件（不予受理·重复诉求，进度随主事件）", tag: "map",
+                  parameters: [pathParam("id", uuid)], body: "MergeInput", response: ref("Case")),
+        Operation(method: "get", path: "/api/v1/map/layers/{layer}", summary: "地图图层 GeoJSON：areas（含事件数）、cases、buildings、components", tag: "map",
+                  parameters: [pathParam("layer", ["type": "string", "enum": ["areas", "cases", "buildings", "components"]]), query("area", int, "区域（默认管辖范围的顶层）"),
+                               query("days", int, "事件统计的天数（默认 30）")],
+                  response: ref("FeatureCollection")),
+        Operation(method: "get", path: "/api/v1/map/locate", summary: "坐标所在的网格（自动落格）", tag: "map",
+                  parameters: [query("lat", number, "纬度", required: true), query("lon", number, "经度", required: true),
+                               query("datum", ["type": "string", "enum": ["wgs84", "gcj02"]], "坐标系（默认 wgs84）")], response: ref("Located")),
+        Operation(method: "get", path: "/api/v1/boundaries", summary: "导出区域树边界（GeoJSON FeatureCollection，含编码、名称、层级、上级编码）", tag: "map",
+                  parameters: [query("area", int, "区域（默认管辖范围的顶层）")], response: ref("FeatureCollection")),
         Operation(method: "get", path: "/api/v1/categories", summary: "事件分类清单及时限", tag: "cases", response: array(ref("Category"))),
         Operation(method: "get", path: "/api/v1/people", summary: "查找人口（姓名前缀、身份证号或后四位、手机号或后四位；证件号码和电话掩码返回）", tag: "registry",
                   parameters: [query("q", string, "查询条件", required: true)], response: array(ref("Person"))),
@@ -86,6 +99,7 @@ enum OpenAPIDocument {
             "publicStatus": string, "overdue": bool, "channel": enumeration(CaseChannel.self), "categoryID": uuid, "gridID": int, "holderAreaID": nullable(int),
             "holderDepartmentID": nullable(uuid), "coHandlerIDs": array(uuid), "resolution": nullable(["type": "string"]), "satisfaction": nullable(enumeration(Satisfaction.self)),
             "latitude": nullable(number), "longitude": nullable(number), "address": nullable(string), "reportedAt": dateTime, "acceptedAt": nullable(dateTime), "closedAt": nullable(dateTime),
+            "mergedIntoID": nullable(uuid),
         ])
         return [
             "Error": object(["error": bool, "reason": string], required: ["error", "reason"]),
@@ -111,7 +125,8 @@ enum OpenAPIDocument {
             "CasePage": object(["items": array(ref("Case")), "total": int, "page": int, "pageSize": int]),
             "ReportInput": object(["categoryID": uuid, "title": string, "description": string, "channel": enumeration(CaseChannel.self),
                                    "urgency": enumeration(Urgency.self), "gridID": int, "latitude": number, "longitude": number, "address": string,
-                                   "reporterName": string, "reporterPhone": string, "externalRef": string, "onSiteNote": string, "needsApproval": bool],
+                                   "reporterName": string, "reporterPhone": string, "externalRef": string, "onSiteNote": string, "needsApproval": bool,
+                                   "datum": ["type": "string", "enum": ["wgs84", "gcj02"]]],
                                   required: ["categoryID", "title", "channel"]),
             "ActionInput": object(["action": enumeration(ActionKind.self), "comment": string, "reason": enumeration(RejectReason.self), "department": uuid,
                                    "coHandlers": array(uuid), "workingDays": int, "passed": bool, "satisfaction": enumeration(Satisfaction.self)], required: ["action"]),
@@ -124,6 +139,10 @@ enum OpenAPIDocument {
             "Category": object(["id": uuid, "code": string, "name": string, "parentID": nullable(uuid), "policy": policy, "departmentID": nullable(uuid), "stabilityRisk": bool]),
             "Person": object(["id": uuid, "name": string, "idNumberMasked": string, "phoneMasked": nullable(string), "gender": enumeration(Gender.self),
                               "birthDate": ["type": "string", "format": "date"], "kind": enumeration(PersonKind.self), "gridID": int, "householdID": nullable(uuid)]),
+            "DuplicateMatch": object(["case": ref("Case"), "distanceMetres": number, "hoursApart": number]),
+            "MergeInput": object(["masterID": uuid], required: ["masterID"]),
+            "FeatureCollection": object(["type": ["type": "string", "const": "FeatureCollection"], "features": array(["type": "object"])], required: ["type", "features"]),
+            "Located": object(["gridID": int, "code": string, "name": string, "latitude": number, "longitude": number]),
             "CalendarDay": object(["date": ["type": "string", "format": "date"], "kind": enumeration(WorkCalendar.DayKind.self), "name": string]),
         ]
     }
@@ -170,8 +189,8 @@ enum OpenAPIDocument {
     }
 
     @Sendable static func page(req: Request) async throws -> View {
-        let tags = ["auth": "认证", "areas": "网格层级", "staff": "人员岗位", "departments": "职能部门", "cases": "事件", "registry": "基础信息"]
-        let groups = ["auth", "areas", "staff", "departments", "cases", "registry"].map { tag in
+        let tags = ["auth": "认证", "areas": "网格层级", "staff": "人员岗位", "departments": "职能部门", "cases": "事件", "registry": "基础信息", "map": "地图与重复事件"]
+        let groups = ["auth", "areas", "staff", "departments", "cases", "map", "registry"].map { tag in
             DocsPage.Group(tag: tags[tag]!, operations: operations.filter { $0.tag == tag }.map {
                 DocsPage.Op(method: $0.method.uppercased(), path: $0.path, summary: $0.summary, body: $0.body, status: $0.status)
             })

@@ -27,5 +27,7 @@ extension Migrations {
         add(CreateApiKey())
         // 004: the base-data registry.
         add(CreateRegistry())
+        // 005: the map — duplicate merging.
+        add(AddCaseMerging())
     }
 }

@@ -87,6 +87,8 @@ final class Case: Model, @unchecked Sendable {
     @OptionalField(key: "reporter_phone_sealed") var reporterPhoneSealed: String?
     @OptionalField(key: "external_ref") var externalRef: String?
     @OptionalField(key: "building_id") var buildingID: UUID?
+    /// Set on a duplicate (重复诉求) merged into the case that is being worked.
+    @OptionalField(key: "merged_into_id") var mergedIntoID: UUID?
     @OptionalParent(key: "holder_area_id") var holderArea: Area?
     @OptionalParent(key: "holder_department_id") var holderDepartment: Department?
     /// Co-handling departments (集体会商), comma-separated ids.

@@ -144,12 +144,15 @@ enum Open311Controller {
 
     // MARK: Requests
 
-    static func requestValue(_ c: Case, category: CaseCategory, holder: String, expected: Date?, notes: [TimelineEntry]?) -> Open311Value {
+    static func requestValue(_ c: Case, category: CaseCategory, holder: String, expected: Date?, notes: [TimelineEntry]?, master: Case? = nil) -> Open311Value {
         let closed = c.status == .closed || c.status == .rejected
+        // A merged duplicate reports the progress of the case that is being worked for it.
+        let statusNotes = master.map { m in "重复诉求，已并入 \(m.code) 办理；主事件进度：\(m.status.publicStatus(overdue: m.overdue))" }
+            ?? c.status.publicStatus(overdue: c.overdue) + "（\(c.status.displayName)）"
         var fields: [(String, Open311Value)] = [
             ("service_request_id", .string(c.code)),
             ("status", .string(closed ? "closed" : "open")),
-            ("status_notes", .string(c.status.publicStatus(overdue: c.overdue) + "（\(c.status.displayName)）")),
+            ("status_notes", .string(statusNotes)),
             ("service_name", .string(category.name)), ("service_code", .string(category.code)),
             ("description", .string(c.title + (c.description.isEmpty || c.description == c.title ? "" : "：" + c.description))),
             ("agency_responsible", .string(holder)),
@@ -187,12 +190,15 @@ enum Open311Controller {
         let departments = try await Department.query(on: req.db).all()
         let areas = try await Area.query(on: req.db).filter(\.$id ~~ Array(Set(cases.compactMap { $0.$holderArea.id }))).all()
         let notes = extensions && !ids.isEmpty ? try await TimelineEntry.query(on: req.db).filter(\.$case.$id ~~ ids).sort(\.$seq).all() : []
+        let masterIDs = Array(Set(cases.compactMap(\.mergedIntoID)))
+        let masters = masterIDs.isEmpty ? [] : try await Case.query(on: req.db).filter(\.$id ~~ masterIDs).all()
         return .list(item: "request", cases.map { c in
             let holder = c.$holderDepartment.id.flatMap { id in departments.first { $0.id == id }?.name }
                 ?? c.$holderArea.id.flatMap { id in areas.first { $0.id == id }.map { "\($0.name)网格化管理中心" } } ?? "网格化管理中心"
             let expected = open.filter { $0.$case.id == c.id && ($0.kind == .resolve || $0.kind == .accept) }.map(\.dueAt).max()
             return requestValue(c, category: categories[c.$category.id]!, holder: holder, expected: expected,
-                                notes: extensions ? notes.filter { $0.$case.id == c.id } : nil)
+                                notes: extensions ? notes.filter { $0.$case.id == c.id } : nil,
+                                master: c.mergedIntoID.flatMap { id in masters.first { $0.id == id } })
         })
     }
 

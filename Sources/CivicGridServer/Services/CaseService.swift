@@ -95,9 +95,17 @@ struct CaseService {
         var needsApproval = false
         /// The registry building the case is at, when reported from its page.
         var buildingID: UUID? = nil
+        /// The datum of `latitude`/`longitude`; GCJ-02 (Chinese phone maps) is converted to WGS-84.
+        var datum: Datum = .wgs84
     }
 
-    func report(_ input: ReportInput, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date) async throws -> Case {
+    func report(_ given: ReportInput, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date) async throws -> Case {
+        var converted = given
+        if given.datum == .gcj02, let lat = given.latitude, let lon = given.longitude {
+            let wgs = ChinaDatum.gcj02ToWGS84(GeoPoint(lon: lon, lat: lat))
+            (converted.latitude, converted.longitude, converted.datum) = (wgs.lat, wgs.lon, .wgs84)
+        }
+        let input = converted
         let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
         let description = input.description.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (2...100).contains(title.count) else { throw Abort(.unprocessableEntity, reason: "标题需 2–100 个字") }
@@ -162,8 +170,7 @@ struct CaseService {
         }
         if let lat = input.latitude, let lon = input.longitude {
             let point = GeoPoint(lon: lon, lat: lat)
-            let candidates = try await Area.query(on: db).filter(\.$level ~~ gridLevels).filter(\.$boundaryGeoJSON != nil).all()
-            if let grid = candidates.first(where: { $0.boundary?.contains(point) ?? false }) {
+            if let id = try await app.state.gridLocator.locate(point, on: db), let grid = try await Area.find(id, on: db) {
                 guard user.kind == .resident || user.scope.covers(grid.areaPath) else {
                     throw Abort(.unprocessableEntity, reason: "该位置所在的“\(grid.name)”不在您的管辖范围内")
                 }
@@ -187,10 +194,13 @@ struct CaseService {
 
     // MARK: Actions
 
-    func perform(_ action: CaseAction, on id: UUID, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date) async throws -> Case {
+    /// `amend` changes the case row inside the same transaction (e.g. the merge link of a duplicate).
+    func perform(_ action: CaseAction, on id: UUID, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date,
+                 amend: @escaping @Sendable (Case) -> Void = { _ in }) async throws -> Case {
         let machine = try await machine()
         return try await db.transaction { tx in
             let aggregate = try await load(id, for: user, on: tx)
+            amend(aggregate.record)
             if case .dispatch(let department, let co, _, _) = action {
                 let ids = ([department] + co).compactMap(UUID.init(uuidString:))
                 let found = try await Department.query(on: tx).filter(\.$id ~~ ids).filter(\.$active == true).count()

@@ -39,6 +39,8 @@ struct DemoCaseHistory {
         let departmentIDs: [String: UUID]
         let categories: [(category: CaseCategory, departmentCode: String?, weight: Int)]
         let residents: [String]
+        /// Grid code → boundary, to place each report inside its grid.
+        let shapes: [String: GeoMultiPolygon]
     }
 
     /// Runs the history; returns the number of cases created.
@@ -162,7 +164,8 @@ struct DemoCaseHistory {
             communityOperator: communityOperator, streetOperator: streetOperator, handler: handler,
             departmentIDs: Dictionary(uniqueKeysWithValues: departments.map { ($0.code, $0.id!) }),
             categories: categories.map { ($0, $0.department?.code, weights[String($0.code.prefix(2))] ?? 1) },
-            residents: try await demoResidents())
+            residents: try await demoResidents(),
+            shapes: Dictionary(uniqueKeysWithValues: grids.compactMap { g in g.boundary.map { (g.code, $0) } }))
     }
 
     /// A few resident accounts who report through 随手拍 (phone numbers are sealed like any other).
@@ -182,6 +185,20 @@ struct DemoCaseHistory {
             usernames.append(username)
         }
         return usernames
+    }
+
+    /// A point inside the grid: anywhere, or within ~25 m of the grid's recurring-problem spot.
+    static func place(in shape: GeoMultiPolygon, hot: Bool, rng: inout SplitMix64) -> GeoPoint {
+        let box = shape.boundingBox
+        if hot {
+            let c = shape.labelPoint, m = 25.0 / 111_320
+            return GeoPoint(lon: c.lon + Double.random(in: -m...m, using: &rng), lat: c.lat + Double.random(in: -m...m, using: &rng))
+        }
+        for _ in 0..<40 {
+            let p = GeoPoint(lon: Double.random(in: box.minLon...box.maxLon, using: &rng), lat: Double.random(in: box.minLat...box.maxLat, using: &rng))
+            if shape.contains(p) { return p }
+        }
+        return shape.labelPoint
     }
 
     static let roads = ["建设路", "红旗路", "湘江路", "人民路", "清水路", "响石岭路", "田心大道", "铜塘湾路", "井墩街", "北站路", "先锋路", "桂花路"]
@@ -205,8 +222,12 @@ struct DemoCaseHistory {
         let communityCode = String(gridCode.prefix(12)), streetCode = String(gridCode.prefix(9))
         let total = cast.categories.map(\.weight).reduce(0, +)
         var pick = Int.random(in: 0..<total, using: &rng)
-        let chosen = cast.categories.first { pick -= $0.weight; return pick < 0 }!
+        // One report in six is the grid's recurring problem at its recurring place (a hotspot).
+        let hot = chance(0.16)
+        let gridNumber = Int(gridCode.suffix(3)) ?? 0
+        let chosen = hot ? cast.categories[(gridNumber * 7) % cast.categories.count] : cast.categories.first { pick -= $0.weight; return pick < 0 }!
         let category = chosen.category
+        let position = cast.shapes[gridCode].map { Self.place(in: $0, hot: hot, rng: &rng) }
         let road = Self.roads.randomElement(using: &rng)!
         let title = "\(road)\(Int.random(in: 1...180, using: &rng))号附近\(category.name)"
         let description = "\(road)一带\(category.name)，居民反映已有\(Int.random(in: 1...7, using: &rng))天，请尽快处理。"
@@ -226,7 +247,7 @@ struct DemoCaseHistory {
         let onSite = channel == .gridWorker && chance(0.35) && !category.stabilityRisk
         let input = CaseService.ReportInput(
             categoryID: category.id!, title: title, description: description, channel: channel,
-            urgency: chance(0.06) ? .urgent : .normal, gridID: cast.gridIDs[gridCode], address: "\(road)\(Int.random(in: 1...180, using: &rng))号",
+            urgency: chance(0.06) ? .urgent : .normal, gridID: cast.gridIDs[gridCode], latitude: position?.lat, longitude: position?.lon, address: "\(road)\(Int.random(in: 1...180, using: &rng))号",
             reporterName: [.hotline12345, .mayorHotline, .serviceHotline96361, .onlinePetition].contains(channel) ? "来电群众" : nil,
             reporterPhone: [.hotline12345, .mayorHotline, .serviceHotline96361].contains(channel) ? "1380731" + String(format: "%04d", n % 10_000) : nil,
             externalRef: channel == .hotline12345 ? "12345-" + String(format: "%07d", 3_000_000 + n) : nil,

@@ -65,6 +65,16 @@ struct RegistryService {
         return area
     }
 
+    /// The grid chosen, or when none was chosen the grid holding `point` (自动落格).
+    func placeableArea(_ id: Int?, at point: GeoPoint?, for user: CurrentUser, allowCommunity: Bool = false) async throws -> Area {
+        if let id { return try await placeableArea(id, for: user, allowCommunity: allowCommunity) }
+        guard let point else { throw Abort(.unprocessableEntity, reason: "请选择网格，或填写坐标由系统自动落格") }
+        guard let found = try await app.state.gridLocator.locate(point, on: db) else {
+            throw Abort(.unprocessableEntity, reason: "该坐标不在任何网格内，请手动选择网格")
+        }
+        return try await placeableArea(found, for: user)
+    }
+
     /// Grids (and micro-grids) in scope, for pickers.
     func grids(for user: CurrentUser) async throws -> [Area] {
         let areas = AreaService(db: db, levels: app.state.levels)
@@ -262,7 +272,8 @@ struct RegistryService {
     // MARK: Buildings and houses
 
     struct BuildingDraft: Content {
-        var gridID: Int
+        /// nil: placed in the grid holding its coordinates.
+        var gridID: Int?
         var name: String
         var address: String
         var latitude: Double?
@@ -270,7 +281,7 @@ struct RegistryService {
         var floors: Int
         var units: Int?
 
-        init(gridID: Int, name: String, address: String, latitude: Double?, longitude: Double?, floors: Int, units: Int?) {
+        init(gridID: Int?, name: String, address: String, latitude: Double?, longitude: Double?, floors: Int, units: Int?) {
             self.gridID = gridID; self.name = name; self.address = address; self.latitude = latitude; self.longitude = longitude
             self.floors = floors; self.units = units
         }
@@ -278,7 +289,7 @@ struct RegistryService {
         /// Forms send empty strings for blank number fields: those are "not given"; text that is not a number is an error.
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            gridID = try c.lenientInt(.gridID) ?? { throw Abort(.unprocessableEntity, reason: "请选择网格") }()
+            gridID = try c.lenientInt(.gridID)
             name = try c.decode(String.self, forKey: .name)
             address = try c.decode(String.self, forKey: .address)
             latitude = try c.lenientDouble(.latitude, label: "纬度")
@@ -301,7 +312,8 @@ struct RegistryService {
         if let lat = d.latitude, let lon = d.longitude, !((3...54).contains(lat) && (73...136).contains(lon)) {
             throw Abort(.unprocessableEntity, reason: "经纬度超出范围")
         }
-        let grid = try await placeableArea(d.gridID, for: user, allowCommunity: true)
+        let grid = try await placeableArea(d.gridID, at: d.latitude.flatMap { lat in d.longitude.map { GeoPoint(lon: $0, lat: lat) } },
+                                           for: user, allowCommunity: true)
         return try await db.transaction { tx in
             let b = existing ?? Building()
             let before = existing.map(buildingSnapshot) ?? [:]
@@ -440,7 +452,8 @@ struct RegistryService {
     }
 
     struct ComponentDraft: Content {
-        var gridID: Int
+        /// nil: placed in the grid holding its coordinates.
+        var gridID: Int?
         var kind: String
         var code: String
         var longitude: Double
@@ -450,7 +463,7 @@ struct RegistryService {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            gridID = try c.lenientInt(.gridID) ?? { throw Abort(.unprocessableEntity, reason: "请选择网格") }()
+            gridID = try c.lenientInt(.gridID)
             kind = try c.decode(String.self, forKey: .kind)
             code = try c.decode(String.self, forKey: .code)
             longitude = try c.lenientDouble(.longitude, label: "经度") ?? { throw Abort(.unprocessableEntity, reason: "请填写经度") }()
@@ -469,7 +482,7 @@ struct RegistryService {
         let code = d.code.trimmingCharacters(in: .whitespaces)
         guard (1...40).contains(code.count) else { throw Abort(.unprocessableEntity, reason: "部件编号必填，不超过 40 个字") }
         guard (3...54).contains(d.latitude), (73...136).contains(d.longitude) else { throw Abort(.unprocessableEntity, reason: "经纬度超出范围") }
-        let grid = try await placeableArea(d.gridID, for: user)
+        let grid = try await placeableArea(d.gridID, at: GeoPoint(lon: d.longitude, lat: d.latitude), for: user)
         return try await db.transaction { tx in
             guard try await CityComponent.query(on: tx).filter(\.$code == code).count() == 0 else { throw Abort(.conflict, reason: "部件编号 \(code) 已登记") }
             let c = CityComponent()

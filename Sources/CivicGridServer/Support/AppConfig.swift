@@ -21,6 +21,8 @@ public struct AppConfig: Sendable {
     public var clock: any GridClock
     /// Where case photos are stored; relative paths are under the package root.
     public var uploadDirectory: String = "data/uploads"
+    /// 重复事件: open cases of the same category this close in space and time are offered for merging.
+    public var duplicates = DuplicateRule.Settings()
 
     public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
 
@@ -69,6 +71,14 @@ public struct AppConfig: Sendable {
             config.sessionLifetime = value * 3600
         }
         if let uploads = env["UPLOAD_DIR"], !uploads.isEmpty { config.uploadDirectory = uploads }
+        if let metres = env["DUPLICATE_RADIUS_M"] {
+            guard let value = Double(metres), (1...5_000).contains(value) else { throw ConfigError.invalid("DUPLICATE_RADIUS_M", "应为 1–5000 米") }
+            config.duplicates.radiusMetres = value
+        }
+        if let hours = env["DUPLICATE_WINDOW_H"] {
+            guard let value = Double(hours), (1...24 * 90).contains(value) else { throw ConfigError.invalid("DUPLICATE_WINDOW_H", "应为 1–2160 小时") }
+            config.duplicates.windowHours = value
+        }
         if let levels = env["CIVICGRID_LEVELS"], !levels.isEmpty {
             do { config.levelScheme = try LevelScheme.parse(levels) } catch { throw ConfigError.invalid("CIVICGRID_LEVELS", error.description) }
         }

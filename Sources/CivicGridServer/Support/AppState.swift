@@ -10,6 +10,8 @@ struct AppState: Sendable {
     var levels: LevelScheme { config.levelScheme }
     /// Where case photos are stored (absolute, ends with "/").
     let uploadDirectory: String
+    /// Point → grid, shared by every request; rebuilt when grid boundaries change.
+    let gridLocator = GridLocator()
 }
 
 extension Application {

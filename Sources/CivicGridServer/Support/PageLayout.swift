@@ -28,6 +28,7 @@ struct PageLayout: Encodable {
         var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", "/cases")]
         if current.kind == .staff {
             if !current.scope.areaPaths.isEmpty { items.append(("areas", "网格层级", SiteURL.areas.path)) }
+            if !current.scope.areaPaths.isEmpty { items.append(("map", "地图", "/map")) }
             if !current.scope.areaPaths.isEmpty && RegistryRules.mayRead(current.roles) { items.append(("registry", "基础信息", "/registry")) }
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
@@ -53,7 +54,8 @@ struct PageLayout: Encodable {
             "saved": "已保存", "created": "已创建", "moved": "已移动，下级区域的路径和编码已同步更新", "deleted": "已删除",
             "role-added": "已添加岗位", "role-removed": "已移除岗位", "password": "密码已重置", "registered": "注册成功，欢迎使用",
             "activated": "账号已启用", "deactivated": "账号已停用", "reported": "事件已上报", "done": "操作成功，已记入流转记录",
-            "imported": "导入完成",
+            "imported": "导入完成", "merged": "已并入主事件，本事件以“重复诉求”结束，进度随主事件更新",
+            "boundaries": "边界已导入，新上报的事件、楼栋和部件将按新边界自动落格",
         ][key]
     }
 }
