@@ -97,11 +97,10 @@ enum BoundaryController {
         }
         guard problems.isEmpty else { return try await fail(problems, "文件中有 \(problems.count) 处问题，未导入任何边界。请修正后重新上传。") }
 
-        let now = req.now
         try await req.db.transaction { tx in
             for f in features {
                 guard let code = f.code, let area = byCode[code], let shape = f.shape else { continue }
-                try await Area.query(on: tx).set(\.$boundaryGeoJSON, to: shape.geoJSON).set(\.$updatedAt, to: now).filter(\.$id == area.id!).update()
+                try await Area.query(on: tx).set(\.$boundaryGeoJSON, to: shape.geoJSON).set(\.$updatedAt, to: Date()).filter(\.$id == area.id!).update()
             }
         }
         req.state.gridLocator.invalidate()

@@ -46,6 +46,7 @@ enum MapController {
         let height: Int
         let fontSize: String
         let markSize: String
+        let markHalf: String
         let shapes: [Shape]
         let showLabels: Bool
         let pins: [Mark]
@@ -179,7 +180,7 @@ enum MapController {
                     return Mark(x: x, y: y, cls: "cmp " + (state == .normal ? "ok" : "bad"), title: "\(kind) \(c.code)（\(state?.displayName ?? c.state)）", href: nil, focus: false)
                 }
             }
-            markSize = String(format: "%.1f", max(2.5, min(7, projection.width / 180)))
+            markSize = String(format: "%.1f", max(4, min(9, projection.width / 110)))
         } else {
             notes.append("“\(area.name)”及其下级尚未绘制边界，无法显示地图")
         }
@@ -219,7 +220,8 @@ enum MapController {
         return try await req.view.render("map/index", Page(
             layout: PageLayout(req, title: "地图 · \(area.name)", section: "map"),
             areaID: area.id!, areaName: area.name, levelName: area.level.defaultName, crumbs: crumbs,
-            width: width, height: height, fontSize: fontSize, markSize: markSize, shapes: shapes, showLabels: shapes.count <= 80,
+            width: width, height: height, fontSize: fontSize, markSize: markSize,
+            markHalf: String(format: "%.1f", (Double(markSize) ?? 4) / 2), shapes: shapes, showLabels: shapes.count <= 80,
             pins: pins, buildings: buildingMarks, components: componentMarks,
             layers: Layer.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: layers.contains($0)) },
             periods: periods.map { Option(value: String($0.days), label: $0.label, selected: $0.days == days) },

@@ -222,9 +222,9 @@ struct DemoCaseHistory {
         let communityCode = String(gridCode.prefix(12)), streetCode = String(gridCode.prefix(9))
         let total = cast.categories.map(\.weight).reduce(0, +)
         var pick = Int.random(in: 0..<total, using: &rng)
-        // One report in six is the grid's recurring problem at its recurring place (a hotspot).
-        let hot = chance(0.16)
+        // Some grids have a recurring problem at a recurring place (a hotspot): a third of their reports.
         let gridNumber = Int(gridCode.suffix(3)) ?? 0
+        let hot = (gridCode.hasPrefix("430204001001") || gridNumber % 3 == 0) && chance(0.35)
         let chosen = hot ? cast.categories[(gridNumber * 7) % cast.categories.count] : cast.categories.first { pick -= $0.weight; return pick < 0 }!
         let category = chosen.category
         let position = cast.shapes[gridCode].map { Self.place(in: $0, hot: hot, rng: &rng) }
