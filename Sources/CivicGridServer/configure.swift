@@ -52,6 +52,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
     app.asyncCommands.use(VerifyTrailCommand(), as: "verify-trail")
     app.asyncCommands.use(ImportCommand(), as: "import")
+    app.asyncCommands.use(BenchLocateCommand(), as: "bench-locate")
 }
 
 /// Runs the dialect's start-up statements (SQLite: WAL) once the app boots.
