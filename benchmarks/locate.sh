@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Point → grid lookups over 10,000 grid polygons (an irregular tiling, 8 vertices each): the R-tree
-# in GridCore against testing every polygon (the baseline), in the same run, same process, same
+# Point → grid lookups over 10,000 grid polygons (an irregular tiling, 8 vertices each): the spatial index
+# (uniform grid of buckets) in GridCore against testing every polygon (the baseline), in the same run, same process, same
 # points; both must give identical answers. Needs a release build (built when missing).
 #   benchmarks/locate.sh [POLYGONS] [POINTS]      (defaults 10000 and 2000000)
 set -euo pipefail
@@ -13,4 +13,4 @@ DATABASE_PATH="$WORK/bench.sqlite" UPLOAD_DIR="$WORK/uploads" "$BIN" bench-locat
   | tee "$WORK/out"
 index=$(sed -n 's/.*index_per_s=\([0-9]*\).*/\1/p' "$WORK/out"); brute=$(sed -n 's/.*brute_per_s=\([0-9]*\).*/\1/p' "$WORK/out")
 echo
-echo "| point → grid over ${1:-10000} polygons | ours (R-tree) $index lookups/s | baseline (every polygon) $brute lookups/s | ratio $(python3 -c "print(round($index/$brute))")× |"
+echo "| point → grid over ${1:-10000} polygons | ours (grid index) $index lookups/s | baseline (every polygon) $brute lookups/s | ratio $(python3 -c "print(round($index/$brute))")× |"

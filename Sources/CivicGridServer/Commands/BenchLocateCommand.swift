@@ -3,7 +3,7 @@ import GridCore
 import Vapor
 
 /// `civicgrid bench-locate`: point → grid lookups per second over a synthetic city of N grid
-/// polygons (an irregular tiling: shared, jittered vertices, 8 per grid), through the R-tree and by
+/// polygons (an irregular tiling: shared, jittered vertices, 8 per grid), through the index and by
 /// testing every polygon, in the same run. Both must give the same answers. Needs no database.
 struct BenchLocateCommand: AsyncCommand {
     struct Signature: CommandSignature {
@@ -15,7 +15,7 @@ struct BenchLocateCommand: AsyncCommand {
         var brutePoints: Int?
     }
 
-    var help: String { "Benchmarks point-to-grid lookups: the spatial index against brute force." }
+    var help: String { "Benchmarks point-to-grid lookups: the spatial index against testing every polygon." }
 
     static func tiling(side: Int, seed: UInt64) -> [(id: Int, shape: GeoMultiPolygon)] {
         var rng = SplitMix64(seed: seed)
