@@ -152,7 +152,7 @@ struct CaseDetail: Encodable {
         let rule = duplicateService.settings
         return CaseDetail(
             id: id.uuidString, code: c.code, title: c.title, description: c.description, status: c.status.displayName, statusClass: c.status.rawValue,
-            publicStatus: c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
+            publicStatus: master.map { "重复诉求，已并入 \($0.code) 办理，主事件\($0.status)" } ?? c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
             supervised: c.supervised, inquiryOpen: c.inquiryOpen, facts: facts, deadlines: deadlines, timeline: timeline,
             photos: photos.map { PhotoRow(href: "/photos/\($0.id!)", stage: ActionKind(rawValue: $0.stage)?.displayName ?? $0.stage) },
             inquiries: inquiries, actions: actions, map: MapView(areas: siblings.map { ($0, nil) }, highlight: grid.id, width: 480, height: 320, pin: pin),

@@ -47,6 +47,7 @@ enum MapController {
         let fontSize: String
         let markSize: String
         let markHalf: String
+        let pinRadius: String
         let shapes: [Shape]
         let showLabels: Bool
         let pins: [Mark]
@@ -127,7 +128,7 @@ enum MapController {
         let layerQuery = "layers=set" + layers.map { "&layer=\($0.rawValue)" }.sorted().joined() + "&days=\(days)"
         var shapes: [Shape] = [], pins: [Mark] = [], buildingMarks: [Mark] = [], componentMarks: [Mark] = []
         var legend: [Legend] = []
-        var width = 900, height = 600, fontSize = "12", markSize = "4"
+        var width = 900, height = 600, fontSize = "12", markSize = "4", pinRadius = "4"
         var notes: [String] = []
         if let box {
             let projection = SVGProjection(box: box, width: 900, maxHeight: 640, padding: 12)
@@ -157,6 +158,9 @@ enum MapController {
                     let state = p.mapState == "late" ? "超时" : p.mapState == "done" ? "已办结" : "办理中"
                     return Mark(x: x, y: y, cls: p.mapState, title: "\(p.code) \(p.title)（\(state)）", href: "/cases/\(p.id)", focus: false)
                 }
+                // Overdue on top, then open, then closed: the ones that need attention stay visible.
+                let rank = ["done": 0, "open": 1, "late": 2]
+                pins.sort { rank[$0.cls, default: 0] < rank[$1.cls, default: 0] }
                 for (cls, label) in [("open", "办理中"), ("late", "超时"), ("done", "已办结")] {
                     legend.append(Legend(cls: cls, label: label, count: pins.filter { $0.cls == cls }.count))
                 }
@@ -181,6 +185,7 @@ enum MapController {
                 }
             }
             markSize = String(format: "%.1f", max(4, min(9, projection.width / 110)))
+            pinRadius = String(format: "%.1f", zoomable ? max(2.5, min(5, projection.width / 200)) : max(4, min(7, projection.width / 130)))
         } else {
             notes.append("“\(area.name)”及其下级尚未绘制边界，无法显示地图")
         }
@@ -221,7 +226,7 @@ enum MapController {
             layout: PageLayout(req, title: "地图 · \(area.name)", section: "map"),
             areaID: area.id!, areaName: area.name, levelName: area.level.defaultName, crumbs: crumbs,
             width: width, height: height, fontSize: fontSize, markSize: markSize,
-            markHalf: String(format: "%.1f", (Double(markSize) ?? 4) / 2), shapes: shapes, showLabels: shapes.count <= 80,
+            markHalf: String(format: "%.1f", (Double(markSize) ?? 4) / 2), pinRadius: pinRadius, shapes: shapes, showLabels: shapes.count <= 80,
             pins: pins, buildings: buildingMarks, components: componentMarks,
             layers: Layer.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: layers.contains($0)) },
             periods: periods.map { Option(value: String($0.days), label: $0.label, selected: $0.days == days) },

@@ -72,9 +72,25 @@ struct DemoCaseHistory {
         let calendar = try await CalendarService.load(on: db)
         let ordered = steps
         // One transaction: the history appears whole or not at all, and SQLite does not sync per row.
-        return try await db.transaction { tx in
+        let count = try await db.transaction { tx in
             try await replay(ordered, calendar: calendar, now: now, on: tx)
         }
+        return count + (try await reportAgainOnTheHotline(now: now) ? 1 : 0)
+    }
+
+    /// The same problem called in on 12345 half an hour ago, 15 m from a case being worked: the
+    /// district operator's 待受理 queue shows it with 疑似重复事件 and the merge button.
+    private func reportAgainOnTheHotline(now: Date) async throws -> Bool {
+        guard let master = try await Case.query(on: app.db).filter(\.$status ~~ [.accepted, .dispatched, .inProgress])
+                .filter(\.$latitude != nil).filter(\.$reportedAt >= now.addingTimeInterval(-60 * 3600)).sort(\.$reportedAt, .descending).first(),
+              let lat = master.latitude, let lon = master.longitude,
+              let row = try await User.query(on: app.db).filter(\.$username == "qu-zx").first() else { return false }
+        let op = try await CurrentUser.load(row, via: .webSession, on: app.db)
+        _ = try await CaseService(db: app.db, app: app).report(.init(
+            categoryID: master.$category.id, title: master.title + "（热线再次反映）", description: "来电群众反映：" + master.description,
+            channel: .hotline12345, gridID: master.$grid.id, latitude: lat + 15 / 111_195, longitude: lon, address: master.address,
+            reporterName: "来电群众", reporterPhone: "13807319999", externalRef: "12345-9000001"), by: op, now: now.addingTimeInterval(-1800))
+        return true
     }
 
     /// Plays the steps through the case engine in memory (the same `newCase` and `apply` the web
