@@ -22,10 +22,7 @@ enum BoundaryController {
     }
 
     static func area(_ req: Request, user: CurrentUser) async throws -> Area {
-        let areas = AreaService(db: req.db, levels: req.state.levels)
-        if let id = req.query[Int.self, at: "area"] { return try await areas.require(id, in: user.scope) }
-        if let root = try await areas.scopeRoots(user.scope).first { return root }
-        throw Abort(.forbidden, reason: "您没有管辖区域")
+        try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
     }
 
     @Sendable static func page(req: Request) async throws -> View {

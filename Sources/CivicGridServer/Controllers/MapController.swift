@@ -79,10 +79,7 @@ enum MapController {
         let user = try req.currentUser
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "地图按管辖区域显示，您的岗位没有管辖区域") }
         let areas = AreaService(db: req.db, levels: req.state.levels)
-        let area: Area
-        if let id = req.query[Int.self, at: "area"] { area = try await areas.require(id, in: user.scope) }
-        else if let root = try await areas.scopeRoots(user.scope).first { area = root }
-        else { throw Abort(.forbidden, reason: "您没有管辖区域") }
+        let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
 
         let chosen = Set((req.query[[String].self, at: "layer"] ?? []).compactMap(Layer.init(rawValue:)))
         let isGrid = area.level == .grid || area.level == .microGrid
@@ -286,10 +283,7 @@ extension MapController {
         let user = try req.currentUser
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "热点分析按管辖区域显示，您的岗位没有管辖区域") }
         let areas = AreaService(db: req.db, levels: req.state.levels)
-        let area: Area
-        if let id = req.query[Int.self, at: "area"] { area = try await areas.require(id, in: user.scope) }
-        else if let root = try await areas.scopeRoots(user.scope).first { area = root }
-        else { throw Abort(.forbidden, reason: "您没有管辖区域") }
+        let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let weekChoices = [4, 8, 12, 26], minChoices = [2, 3, 5, 10], radiusChoices = [50, 100, 200, 500]
         let weeks = weekChoices.contains(req.query[Int.self, at: "weeks"] ?? 0) ? req.query[Int.self, at: "weeks"]! : 8
         let minimum = minChoices.contains(req.query[Int.self, at: "min"] ?? 0) ? req.query[Int.self, at: "min"]! : 3
@@ -332,17 +326,17 @@ extension MapController {
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "地图按管辖区域提供，您的岗位没有管辖区域") }
         let layer = try req.parameters.require("layer")
         let areas = AreaService(db: req.db, levels: req.state.levels)
-        let area: Area
-        if let id = req.query[Int.self, at: "area"] { area = try await areas.require(id, in: user.scope) }
-        else if let root = try await areas.scopeRoots(user.scope).first { area = root }
-        else { throw Abort(.forbidden, reason: "您没有管辖区域") }
+        let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let days = min(max(req.query[Int.self, at: "days"] ?? 30, 1), 3_660)
         let since = req.now.addingTimeInterval(-Double(days) * 86_400)
         let service = MapService(db: req.db)
         var features: [String] = []
-        func point(_ lon: Double, _ lat: Double, _ props: [String: Any]) -> String {
+        func feature(_ geometry: String, _ props: [String: Any]) -> String {
             let p = (try? JSONSerialization.data(withJSONObject: props, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return #"{"type":"Feature","geometry":{"type":"Point","coordinates":["# + String(format: "%.6f,%.6f", lon, lat) + #"]},"properties":"# + p + "}"
+            return #"{"type":"Feature","geometry":"# + geometry + #","properties":"# + p + "}"
+        }
+        func point(_ lon: Double, _ lat: Double, _ props: [String: Any]) -> String {
+            feature(#"{"type":"Point","coordinates":["# + String(format: "%.6f,%.6f", lon, lat) + "]}", props)
         }
         switch layer {
         case "areas":
@@ -359,10 +353,8 @@ extension MapController {
             features = drawn.compactMap { a in
                 guard let shape = a.boundary else { return nil }
                 let c = per[a.id!] ?? .init()
-                let props: [String: Any] = ["id": a.id!, "code": a.code, "name": a.name, "level": a.level.rawValue,
-                                            "cases": c.total, "open": c.open, "overdue": c.overdue, "closed": c.closed]
-                let p = (try? JSONSerialization.data(withJSONObject: props, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                return #"{"type":"Feature","geometry":"# + shape.geoJSON + #","properties":"# + p + "}"
+                return feature(shape.geoJSON, ["id": a.id!, "code": a.code, "name": a.name, "level": a.level.rawValue,
+                                               "cases": c.total, "open": c.open, "overdue": c.overdue, "closed": c.closed])
             }
         case "cases":
             features = try await service.casePins(under: area, since: since, limit: pinLimit).map { p in

@@ -119,7 +119,6 @@ enum RegistryController {
 
     @Sendable static func grid(req: Request) async throws -> View {
         let user = try reader(req)
-        let registry = service(req)
         let grid = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
         let gid = grid.id!
         let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == gid).all()

@@ -402,10 +402,7 @@ enum RegistryListController {
     @Sendable static func coverage(req: Request) async throws -> View {
         let user = try RegistryController.reader(req)
         let areas = AreaService(db: req.db, levels: req.state.levels)
-        let area: Area
-        if let id = req.query[Int.self, at: "area"] { area = try await areas.require(id, in: user.scope) }
-        else if let root = try await areas.scopeRoots(user.scope).first { area = root }
-        else { throw Abort(.forbidden, reason: "您没有管辖区域") }
+        let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let sections = try await CoverageService(db: req.db, app: req.application).report(for: area, today: LocalDate(req.state.clock.now()))
         return try await req.view.render("registry/coverage", CoveragePage(
             layout: PageLayout(req, title: "覆盖检查", section: "registry"), areas: try await areaOptions(req, user: user, selected: area.id),

@@ -22,6 +22,14 @@ struct AreaService {
         return area
     }
 
+    /// The area a page asked for (`?area=`), checked against the scope; without one, the user's
+    /// topmost area. Users with no area at all are refused.
+    func chosen(_ id: Int?, in scope: AccessScope) async throws -> Area {
+        if let id { return try await require(id, in: scope) }
+        if let root = try await scopeRoots(scope).first { return root }
+        throw Abort(.forbidden, reason: "您没有管辖区域")
+    }
+
     /// The topmost areas the user may see.
     func scopeRoots(_ scope: AccessScope) async throws -> [Area] {
         let ids = scope.areaPaths.compactMap(\.leafID)
