@@ -74,3 +74,30 @@ document.querySelectorAll('svg#gridmap').forEach(function (svg) {
   window.addEventListener('pointerup', function () { drag = null; });
   svg.addEventListener('click', function (ev) { if (moved) { ev.preventDefault(); moved = false; } }, true);
 });
+
+// Live: new, changed and overdue cases this user may see arrive by server-sent events and show
+// at the top of the page (newest first, a few at a time) without reloading.
+(function () {
+  var bar = document.getElementById('livebar');
+  if (!bar || !window.EventSource) return;
+  var words = { created: '新事件', changed: '事件更新', overdue: '已超时' };
+  var source = new EventSource('/events');
+  function show(kind, e) {
+    var ev; try { ev = JSON.parse(e.data); } catch (x) { return; }
+    var item = document.createElement('a');
+    item.href = '/cases/' + ev.caseID;
+    item.className = 'liveitem ' + kind;
+    var tag = document.createElement('strong'); tag.textContent = words[kind] || '事件';
+    var text = document.createElement('span'); text.textContent = ' ' + ev.code + ' ' + ev.title + '（' + ev.statusName + '）';
+    item.appendChild(tag); item.appendChild(text);
+    bar.insertBefore(item, bar.firstChild);
+    while (bar.children.length > 4) bar.removeChild(bar.lastChild);
+    bar.hidden = false;
+    var count = document.querySelector('[data-live-count]');
+    if (count) count.textContent = String((parseInt(count.textContent, 10) || 0) + (kind === 'created' ? 1 : 0));
+  }
+  ['created', 'changed', 'overdue'].forEach(function (kind) {
+    source.addEventListener(kind, function (e) { show(kind, e); });
+  });
+  window.addEventListener('beforeunload', function () { source.close(); });
+})();

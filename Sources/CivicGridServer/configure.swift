@@ -30,6 +30,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     _ = app.importProgress  // created once here, before requests run concurrently
     app.lifecycle.use(DatabaseStartup())
     app.lifecycle.use(SweeperLifecycle())
+    app.lifecycle.use(CaseEventsLifecycle())
     let command = CommandLine.arguments.dropFirst().first
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 

@@ -13,6 +13,7 @@ func routes(_ app: Application) throws {
     app.get("register", use: AuthController.registerPage)
     app.post("register", use: AuthController.register)
     app.get("home", use: HomeController.home)
+    app.get("events", use: EventsController.stream)
 
     let areas = app.grouped("areas")
     areas.get(use: AreaController.index)

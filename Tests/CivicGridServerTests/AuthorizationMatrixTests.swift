@@ -75,6 +75,8 @@ final class AuthorizationMatrixTests: XCTestCase {
             // Signed in
             Rule(method: .POST, pattern: "/logout", path: nil, allowed: signedIn),
             Rule(method: .GET, pattern: "/home", path: { _ in "/home" }, allowed: signedIn),
+            // A never-ending stream: exercised over real HTTP in LiveEventsTests.
+            Rule(method: .GET, pattern: "/events", path: nil, allowed: signedIn),
             Rule(method: .GET, pattern: "/api-docs", path: { _ in "/api-docs" }, allowed: everyone),
             Rule(method: .GET, pattern: "/api/v1/me", path: { _ in "/api/v1/me" }, allowed: signedIn),
             Rule(method: .DELETE, pattern: "/api/v1/auth/token", path: nil, allowed: signedIn),

@@ -128,6 +128,7 @@ struct CaseService {
             try await persist(aggregate, on: tx)
             return aggregate.record
         }
+        await app.state.caseEvents.publish([CaseEvent(.created, created, gridPath: grid.path, at: now)], app: app)
         if let note = input.onSiteNote {
             return try await perform(.resolveOnSite(note), on: created.requireID(), by: user, now: now)
         }
@@ -198,7 +199,7 @@ struct CaseService {
     func perform(_ action: CaseAction, on id: UUID, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date,
                  amend: @escaping @Sendable (Case) -> Void = { _ in }) async throws -> Case {
         let machine = try await machine()
-        return try await db.transaction { tx in
+        let (record, gridPath) = try await db.transaction { tx in
             let aggregate = try await load(id, for: user, on: tx)
             amend(aggregate.record)
             if case .dispatch(let department, let co, _, _) = action {
@@ -208,8 +209,10 @@ struct CaseService {
             }
             try apply(action, to: aggregate, by: user, photos: photos, machine: machine, now: now)
             try await persist(aggregate, on: tx)
-            return aggregate.record
+            return (aggregate.record, aggregate.grid.path)
         }
+        await app.state.caseEvents.publish([CaseEvent(.changed, record, gridPath: gridPath, at: now)], app: app)
+        return record
     }
 
     /// A new case as the machine's intake decides: status, holder, first deadlines, first trace entry.

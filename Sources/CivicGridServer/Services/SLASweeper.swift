@@ -10,7 +10,12 @@ import Vapor
 struct SLASweeper {
     let db: any Database
 
-    struct Result: Equatable { var marked = 0; var skipped = false }
+    struct Result: Equatable {
+        var marked = 0
+        var skipped = false
+        /// The cases that went overdue in this sweep, with their grid's path, for the live views.
+        var events: [CaseEvent] = []
+    }
 
     @discardableResult
     func sweep(now: Date) async throws -> Result {
@@ -26,6 +31,8 @@ struct SLASweeper {
             // The rule lives on the aggregate, shared with the demo history's in-memory sweep.
             let byCase = Dictionary(grouping: missed, by: { $0.$case.id })
             var aggregates: [CaseAggregate] = []
+            let gridIDs = Array(Set(missed.map { $0.case.$grid.id }))
+            let paths = Dictionary(uniqueKeysWithValues: try await Area.query(on: tx).filter(\.$id ~~ gridIDs).all().map { ($0.id!, $0.path) })
             for (_, deadlines) in byCase {
                 let record = deadlines[0].case
                 let a = CaseAggregate(record: record, chain: [], policy: .general, deadlines: deadlines, openInquiry: nil,
@@ -35,7 +42,7 @@ struct SLASweeper {
                 aggregates.append(a)
             }
             try await CaseService.persistRows(of: aggregates, on: tx)
-            return Result(marked: missed.count)
+            return Result(marked: missed.count, events: aggregates.map { CaseEvent(.overdue, $0.record, gridPath: paths[$0.record.$grid.id] ?? "", at: now) })
         }
     }
 }
@@ -55,6 +62,7 @@ struct SweeperLifecycle: LifecycleHandler {
                 do {
                     let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
                     app.metrics.sweep(marked: result.marked)
+                    await app.state.caseEvents.publish(result.events, app: app)
                     if result.marked > 0 { app.logger.info("SLA sweep", metadata: ["overdue": .stringConvertible(result.marked)]) }
                 } catch {
                     app.logger.error("SLA sweep failed", metadata: ["error": .string(String(reflecting: error))])

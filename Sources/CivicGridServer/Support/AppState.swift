@@ -12,6 +12,8 @@ struct AppState: Sendable {
     let uploadDirectory: String
     /// Point → grid, shared by every request; rebuilt when grid boundaries change.
     let gridLocator = GridLocator()
+    /// New, changed and overdue cases, to every connected browser (`GET /events`).
+    let caseEvents = CaseEventHub()
 }
 
 extension Application {
