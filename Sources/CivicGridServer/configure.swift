@@ -31,6 +31,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.lifecycle.use(DatabaseStartup())
     app.lifecycle.use(SweeperLifecycle())
     app.lifecycle.use(CaseEventsLifecycle())
+    app.lifecycle.use(OutboxLifecycle())
     let command = CommandLine.arguments.dropFirst().first
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 

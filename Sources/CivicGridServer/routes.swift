@@ -98,6 +98,9 @@ func routes(_ app: Application) throws {
     app.get("departments", ":id", use: DepartmentController.edit)
     app.post("departments", ":id", use: DepartmentController.update)
 
+    app.get("admin", "hotline", use: HotlineController.page)
+    app.post("admin", "hotline", "categories", use: HotlineController.map)
+    app.post("admin", "hotline", "outbox", ":id", "retry", use: HotlineController.retry)
     app.get("admin", "api-keys", use: ApiKeyController.index)
     app.post("admin", "api-keys", use: ApiKeyController.create)
     app.post("admin", "api-keys", ":id", "revoke", use: ApiKeyController.revoke)
@@ -129,6 +132,7 @@ func routes(_ app: Application) throws {
     api.get("map", "locate", use: MapController.apiLocate)
     api.get("boundaries", use: BoundaryController.export)
     api.get("cases", ":id", "duplicates", use: CaseAPIController.duplicates)
+    api.post("hotline", "orders", use: HotlineController.receive)
     api.post("cases", ":id", "merge", use: CaseAPIController.merge)
     api.get("users", use: StaffController.apiList)
     api.post("users", use: StaffController.apiCreate)

@@ -182,6 +182,12 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .GET, pattern: "/api/v1/cases/:id/duplicates", path: { "/api/v1/cases/\($0.caseA)/duplicates" }, allowed: coversA.union([.handler])),
             Rule(method: .POST, pattern: "/api/v1/cases/:id/merge", path: { "/api/v1/cases/\($0.caseA)/merge" }, allowed: coversA.union([.handler]),
                  body: #"{"masterID":"00000000-0000-0000-0000-000000000000"}"#),
+            // Hotline: orders in with an API key (not a session); the mapping and outbox for system administrators.
+            Rule(method: .POST, pattern: "/api/v1/hotline/orders", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/admin/hotline", path: { _ in "/admin/hotline" }, allowed: [.admin]),
+            Rule(method: .POST, pattern: "/admin/hotline/categories", path: { _ in "/admin/hotline/categories" }, allowed: [.admin],
+                 form: ["source": "12345", "text": "矩阵", "category": UUID().uuidString]),
+            Rule(method: .POST, pattern: "/admin/hotline/outbox/:id/retry", path: { _ in "/admin/hotline/outbox/\(UUID())/retry" }, allowed: [.admin]),
             // Map: area staff, for areas in their scope; boundaries in by administrators.
             Rule(method: .GET, pattern: "/map", path: { "/map?area=\($0.city.gridA.id!)" }, allowed: coversA),
             Rule(method: .GET, pattern: "/map/hotspots", path: { "/map/hotspots?area=\($0.city.gridA.id!)" }, allowed: coversA),

@@ -6,15 +6,7 @@ import XCTVapor
 
 /// GeoReport v2 as an Open311 client sees it, in JSON and XML, with its error format.
 final class Open311Tests: XCTestCase {
-    func issueKey(_ app: Application, name: String = "市民通") async throws -> String {
-        let admin = app.browser()
-        _ = try await admin.login("admin")
-        let page = try await admin.post("/admin/api-keys", form: ["name": name])
-        XCTAssertEqual(page.status, .ok)
-        let html = page.body.string
-        guard let range = html.range(of: #"cg_[A-Za-z0-9_-]+"#, options: .regularExpression) else { XCTFail("no key shown"); return "" }
-        return String(html[range])
-    }
+    func issueKey(_ app: Application, name: String = "市民通") async throws -> String { try await app.issueApiKey(name: name) }
 
     func post(_ app: Application, _ fields: [String: String], format: String = "json") async throws -> XCTHTTPResponse {
         let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")

@@ -26,11 +26,14 @@ var usingPostgres: Bool {
 }
 
 /// Boots the real `configure` against a fresh database, runs `body`, and tears it down.
-func withApp(clock: FixedClock = FixedClock(testNow), _ body: (Application) async throws -> Void) async throws {
+func withApp(clock: FixedClock = FixedClock(testNow), adjust: (inout AppConfig) -> Void = { _ in },
+             _ body: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
     do {
-        try await configure(app, config: .testing(clock: clock))
+        var config = AppConfig.testing(clock: clock)
+        adjust(&config)
+        try await configure(app, config: config)
         try await app.autoRevert()
         try await app.autoMigrate()
         try await body(app)
@@ -101,6 +104,17 @@ extension Application {
                                                         body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#))
         XCTAssertEqual(response.status, .ok, response.body.string)
         return try response.content.decode(AuthController.TokenResponse.self).token
+    }
+
+    /// An API key made by the administrator on 开放接口, as shown once on the page.
+    func issueApiKey(name: String) async throws -> String {
+        let admin = browser()
+        _ = try await admin.login("admin")
+        let page = try await admin.post("/admin/api-keys", form: ["name": name])
+        XCTAssertEqual(page.status, .ok)
+        let html = page.body.string
+        guard let range = html.range(of: #"cg_[A-Za-z0-9_-]+"#, options: .regularExpression) else { XCTFail("no key shown"); return "" }
+        return String(html[range])
     }
 
     func category(_ code: String) async throws -> UUID {

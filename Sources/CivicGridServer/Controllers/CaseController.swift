@@ -134,11 +134,13 @@ enum CaseController {
         var mode: String? = nil
         var onSiteNote: String? = nil
         var building: String? = nil
+        /// A message pasted from a WeChat group or a video-patrol alert (operators).
+        var pasted: String? = nil
         var photos: [File]? = nil
 
         enum CodingKeys: String, CodingKey {
             case category, title, description, channel, urgency, grid, address, latitude, longitude, reporterName, reporterPhone, externalRef, mode, onSiteNote
-            case building, photos
+            case building, pasted, photos
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -146,7 +148,7 @@ enum CaseController {
             for (key, value) in [(CodingKeys.category, category), (.title, title), (.description, description)] { try c.encode(value, forKey: key) }
             for (key, value) in [(CodingKeys.channel, channel), (.urgency, urgency), (.grid, grid), (.address, address), (.latitude, latitude),
                                  (.longitude, longitude), (.reporterName, reporterName), (.reporterPhone, reporterPhone),
-                                 (.externalRef, externalRef), (.mode, mode), (.onSiteNote, onSiteNote), (.building, building)] {
+                                 (.externalRef, externalRef), (.mode, mode), (.onSiteNote, onSiteNote), (.building, building), (.pasted, pasted)] {
                 try c.encode(value ?? "", forKey: key)
             }
         }
@@ -201,6 +203,12 @@ enum CaseController {
             if user.kind == .resident { channel = .resident }
             else if user.roles.contains(.operator), let chosen = form.channel.flatMap(CaseChannel.init(rawValue:)) { channel = chosen }
             else { channel = .gridWorker }
+            // 微信群 / 视频巡查: a pasted message fills what the operator left empty.
+            if user.roles.contains(.operator), let pasted = form.pasted.flatMap(PastedMessage.init) {
+                if form.title.trimmingCharacters(in: .whitespaces).isEmpty { form.title = pasted.title }
+                if form.description.trimmingCharacters(in: .whitespaces).isEmpty { form.description = pasted.body }
+                if (form.reporterName ?? "").trimmingCharacters(in: .whitespaces).isEmpty { form.reporterName = pasted.sender }
+            }
             let onSite = form.mode == "onsite"
             if onSite, (form.onSiteNote ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
                 throw Abort(.unprocessableEntity, reason: "现场处置请填写处置情况")

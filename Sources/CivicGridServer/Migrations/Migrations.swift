@@ -29,5 +29,7 @@ extension Migrations {
         add(CreateRegistry())
         // 005: the map — duplicate merging.
         add(AddCaseMerging())
+        // 006: hotline intake and the callback outbox.
+        add(CreateHotlineIntake())
     }
 }

@@ -152,6 +152,8 @@ struct CaseService {
             guard user.username.hasPrefix(ApiKeyController.serviceAccountPrefix) else {
                 throw Abort(.forbidden, reason: "Open311 渠道只能通过 Open311 接口上报")
             }
+        case .hotline12345, .mayorHotline, .serviceHotline96361 where user.username.hasPrefix(ApiKeyController.serviceAccountPrefix):
+            break  // a hotline system's work order through the webhook
         default:
             guard roles.contains(.operator) || roles.contains(.administrator) else {
                 throw Abort(.forbidden, reason: "热线、微信群、视频巡查等渠道由指挥中心坐席登记")
@@ -209,6 +211,7 @@ struct CaseService {
             }
             try apply(action, to: aggregate, by: user, photos: photos, machine: machine, now: now)
             try await persist(aggregate, on: tx)
+            try await HotlineService.enqueue(aggregate.record, action: action.kind, comment: action.comment, app: app, at: now, on: tx)
             return (aggregate.record, aggregate.grid.path)
         }
         await app.state.caseEvents.publish([CaseEvent(.changed, record, gridPath: gridPath, at: now)], app: app)

@@ -23,6 +23,8 @@ public struct AppConfig: Sendable {
     public var uploadDirectory: String = "data/uploads"
     /// 重复事件: open cases of the same category this close in space and time are offered for merging.
     public var duplicates = DuplicateRule.Settings()
+    /// Where status changes of hotline cases are posted back (HOTLINE_CALLBACK_URL); none: no callbacks.
+    public var hotlineCallbackURL: String?
 
     public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
 
@@ -78,6 +80,12 @@ public struct AppConfig: Sendable {
         if let hours = env["DUPLICATE_WINDOW_H"] {
             guard let value = Double(hours), (1...24 * 90).contains(value) else { throw ConfigError.invalid("DUPLICATE_WINDOW_H", "应为 1–2160 小时") }
             config.duplicates.windowHours = value
+        }
+        if let url = env["HOTLINE_CALLBACK_URL"], !url.isEmpty {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ConfigError.invalid("HOTLINE_CALLBACK_URL", "需要 http(s)://host/path 形式")
+            }
+            config.hotlineCallbackURL = url
         }
         if let levels = env["CIVICGRID_LEVELS"], !levels.isEmpty {
             do { config.levelScheme = try LevelScheme.parse(levels) } catch { throw ConfigError.invalid("CIVICGRID_LEVELS", error.description) }

@@ -39,6 +39,9 @@ final class AppMetrics: Sendable {
         let overdue = try await Case.query(on: db).filter(\.$overdue == true).filter(\.$status !~ [.closed, .rejected]).count()
         registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "civicgrid_cases_open_overdue", helpText: "Open cases with a missed deadline"))
             .set(Double(overdue))
+        let backlog = try await OutboxMessage.query(on: db).filter(\.$status == .pending).count()
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "civicgrid_outbox_backlog", helpText: "Hotline callbacks not yet delivered"))
+            .set(Double(backlog))
     }
 }
 

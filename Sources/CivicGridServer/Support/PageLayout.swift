@@ -42,6 +42,7 @@ struct PageLayout: Encodable {
             }
             if current.isSystemAdministrator {
                 items.append(("apikeys", "开放接口", "/admin/api-keys"))
+                items.append(("hotline", "热线对接", "/admin/hotline"))
                 items.append(("accesslog", "访问日志", "/admin/access-log"))
             }
         }
