@@ -75,7 +75,34 @@ struct DemoCaseHistory {
         let count = try await db.transaction { tx in
             try await replay(ordered, calendar: calendar, now: now, on: tx)
         }
-        return count + (try await reportAgainOnTheHotline(now: now) ? 1 : 0)
+        return count + (try await reportAgainOnTheHotline(now: now) ? 1 : 0) + (try await hotlineOrders(now: now))
+    }
+
+    /// The 12345 category mapping the district starts with, and two work orders through the
+    /// webhook's service: one mapped, one whose category text is not mapped yet (热线对接 shows it).
+    private func hotlineOrders(now: Date) async throws -> Int {
+        let mapping = ["噪音扰民": "HJ03", "占道经营": "SR01", "路灯不亮": "SZ02", "停水": "SD01", "井盖缺失": "SZ01", "垃圾清运": "HJ01"]
+        let categories = try await CaseCategory.query(on: app.db).filter(\.$code ~~ Array(mapping.values)).all()
+        for (text, code) in mapping.sorted(by: { $0.key < $1.key }) {
+            guard let category = categories.first(where: { $0.code == code }) else { continue }
+            let m = HotlineCategory()
+            m.source = HotlineSource.hotline12345.rawValue; m.text = text; m.categoryID = try category.requireID(); m.updatedAt = now
+            try await m.create(on: app.db)
+        }
+        guard let row = try await User.query(on: app.db).filter(\.$username == "qu-zx").first(),
+              let grid = try await Area.query(on: app.db).filter(\.$code == "430204001002001").first() else { return 0 }
+        let op = try await CurrentUser.load(row, via: .webSession, on: app.db)
+        let service = HotlineService(db: app.db, app: app)
+        let orders = [
+            ("12345-2026112200017", "王女士", "清水路38号门前路灯连续三晚不亮，晚上走路看不见。", "路灯不亮"),
+            ("12345-2026112200023", "李先生", "小区里有人饲养家禽，异味大，早上打鸣扰民。", "饲养家禽"),
+        ]
+        for (no, caller, content, text) in orders {
+            let order = try HotlineOrder(source: "12345", orderNo: no, caller: caller, phone: "1380731" + no.suffix(4), content: content,
+                                         address: "清水路38号", categoryText: text, receivedAt: now.addingTimeInterval(-3600))
+            _ = try await service.receive(order, latitude: nil, longitude: nil, gridCode: grid.code, by: op, now: now.addingTimeInterval(-3000))
+        }
+        return orders.count
     }
 
     /// The same problem called in on 12345 half an hour ago, 15 m from a case being worked: the
