@@ -29,9 +29,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory)
     _ = app.importProgress  // created once here, before requests run concurrently
     app.lifecycle.use(DatabaseStartup())
-    app.lifecycle.use(SweeperLifecycle())
+    app.lifecycle.use(PeriodicWork.sweeper)
+    app.lifecycle.use(PeriodicWork.outbox)
     app.lifecycle.use(CaseEventsLifecycle())
-    app.lifecycle.use(OutboxLifecycle())
     let command = CommandLine.arguments.dropFirst().first
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 

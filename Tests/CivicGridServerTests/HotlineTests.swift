@@ -157,7 +157,11 @@ final class HotlineTests: XCTestCase {
             // A grid worker's form has no channel choice and no paste box: the pasted field is ignored.
             let worker = app.browser(); _ = try await worker.login("wg-a")
             let page = try await worker.get("/cases/new")
+            XCTAssertEqual(page.status, .ok)
             XCTAssertFalse(page.body.string.contains("name=\"pasted\""))
+            let operatorForm = try await op.get("/cases/new")
+            XCTAssertEqual(operatorForm.status, .ok)
+            XCTAssertTrue(operatorForm.body.string.contains("name=\"pasted\""))
         }
     }
 }

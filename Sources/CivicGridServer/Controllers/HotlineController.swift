@@ -24,8 +24,7 @@ enum HotlineController {
     /// `X-Api-Key: cg_…` (keys are made under 管理员 › 开放接口). 201 with our case code; the same
     /// order again answers 200 with the same code and `duplicate: true`.
     @Sendable static func receive(req: Request) async throws -> Response {
-        guard let key = req.headers.first(name: "X-Api-Key"), !key.isEmpty,
-              let apiKey = try await ApiKey.query(on: req.db).filter(\.$keyHash == TokenMaker.hash(key)).filter(\.$revokedAt == nil).with(\.$user).first() else {
+        guard let apiKey = try await ApiKey.active(req.headers.first(name: "X-Api-Key") ?? "", on: req.db) else {
             throw Abort(.unauthorized, reason: "需要有效的 X-Api-Key")
         }
         let body: OrderBody
@@ -68,14 +67,8 @@ enum HotlineController {
         let callback: String?
     }
 
-    static func requireAdmin(_ req: Request) throws -> CurrentUser {
-        let user = try req.currentUser
-        guard user.isSystemAdministrator else { throw Abort(.forbidden, reason: "只有系统管理员可以管理热线对接") }
-        return user
-    }
-
     @Sendable static func page(req: Request) async throws -> View {
-        _ = try requireAdmin(req)
+        _ = try req.requireSystemAdministrator("只有系统管理员可以管理热线对接")
         let categories = try await CaseCategory.query(on: req.db).filter(\.$parent.$id != nil).filter(\.$active == true).sort(\.$code).all()
         let names = Dictionary(uniqueKeysWithValues: categories.map { ($0.id!, "\($0.code) \($0.name)") })
         let mappings = try await HotlineCategory.query(on: req.db).sort(\.$source).sort(\.$text).all()
@@ -110,7 +103,7 @@ enum HotlineController {
 
     /// Adds or changes a mapping (the same hotline and text replace the old one).
     @Sendable static func map(req: Request) async throws -> Response {
-        _ = try requireAdmin(req)
+        _ = try req.requireSystemAdministrator("只有系统管理员可以管理热线对接")
         let form = try req.content.decode(MappingForm.self)
         let text = form.text.trimmingCharacters(in: .whitespaces)
         guard let source = HotlineSource(rawValue: form.source) else { throw Abort(.unprocessableEntity, reason: "请选择热线") }
@@ -129,7 +122,7 @@ enum HotlineController {
 
     /// Sends a waiting message at the next run instead of after its back-off.
     @Sendable static func retry(req: Request) async throws -> Response {
-        _ = try requireAdmin(req)
+        _ = try req.requireSystemAdministrator("只有系统管理员可以管理热线对接")
         guard let m = try await OutboxMessage.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
         if m.status == .pending { m.nextAttemptAt = req.now; try await m.save(on: req.db) }
         return req.redirect(to: "/admin/hotline?notice=saved")

@@ -17,3 +17,11 @@ final class ApiKey: Model, @unchecked Sendable {
 
     init() {}
 }
+
+extension ApiKey {
+    /// The live (not revoked) key with this secret, with its service account.
+    static func active(_ secret: String, on db: any Database) async throws -> ApiKey? {
+        guard !secret.isEmpty else { return nil }
+        return try await ApiKey.query(on: db).filter(\.$keyHash == TokenMaker.hash(secret)).filter(\.$revokedAt == nil).with(\.$user).first()
+    }
+}

@@ -17,9 +17,7 @@ enum ApiKeyController {
     struct Row: Encodable { let id: String; let name: String; let prefix: String; let createdAt: String; let revoked: Bool; let cases: Int }
 
     static func requireSystemAdmin(_ req: Request) throws -> CurrentUser {
-        let user = try req.currentUser
-        guard user.isSystemAdministrator else { throw Abort(.forbidden, reason: "只有系统管理员可以管理开放接口密钥") }
-        return user
+        try req.requireSystemAdministrator("只有系统管理员可以管理开放接口密钥")
     }
 
     @Sendable static func index(req: Request) async throws -> View {

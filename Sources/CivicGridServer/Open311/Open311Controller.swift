@@ -286,8 +286,7 @@ enum Open311Controller {
         let file = try req.parameters.require("file")
         return await respond(req, file, expect: ["requests"], root: "service_requests", status: .created) { _, _ in
             let form = (try? req.content.decode(PostForm.self)) ?? PostForm()
-            guard let key = form.api_key, !key.isEmpty,
-                  let apiKey = try await ApiKey.query(on: req.db).filter(\.$keyHash == TokenMaker.hash(key)).filter(\.$revokedAt == nil).with(\.$user).first() else {
+            guard let apiKey = try await ApiKey.active(form.api_key ?? "", on: req.db) else {
                 throw Open311Error(status: 403, description: "A valid api_key is required")
             }
             guard let code = form.service_code, !code.isEmpty else { throw Open311Error(status: 400, description: "service_code is required") }

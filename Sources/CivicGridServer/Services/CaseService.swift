@@ -141,6 +141,9 @@ struct CaseService {
         return try app.state.cipher.seal(phone)
     }
 
+    /// An API key's account (Open311 clients, hotline systems): it never signs in.
+    static func isServiceAccount(_ user: CurrentUser) -> Bool { user.username.hasPrefix(ApiKeyController.serviceAccountPrefix) }
+
     private func checkChannel(_ channel: CaseChannel, user: CurrentUser) throws {
         let roles = user.roles
         switch channel {
@@ -152,7 +155,8 @@ struct CaseService {
             guard user.username.hasPrefix(ApiKeyController.serviceAccountPrefix) else {
                 throw Abort(.forbidden, reason: "Open311 渠道只能通过 Open311 接口上报")
             }
-        case .hotline12345, .mayorHotline, .serviceHotline96361 where user.username.hasPrefix(ApiKeyController.serviceAccountPrefix):
+        case .hotline12345 where Self.isServiceAccount(user), .mayorHotline where Self.isServiceAccount(user),
+             .serviceHotline96361 where Self.isServiceAccount(user):
             break  // a hotline system's work order through the webhook
         default:
             guard roles.contains(.operator) || roles.contains(.administrator) else {

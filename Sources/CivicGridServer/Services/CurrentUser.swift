@@ -64,3 +64,12 @@ extension Request {
         }
     }
 }
+
+extension Request {
+    /// The signed-in user if they administer the whole system; otherwise 403 with `reason`.
+    func requireSystemAdministrator(_ reason: String) throws -> CurrentUser {
+        let user = try currentUser
+        guard user.isSystemAdministrator else { throw Abort(.forbidden, reason: reason) }
+        return user
+    }
+}

@@ -135,26 +135,12 @@ struct HotlineService {
     }
 }
 
-/// Delivers the outbox every 10 seconds in a process that serves.
-struct OutboxLifecycle: LifecycleHandler {
-    final class Box: @unchecked Sendable { var task: Task<Void, Never>? }
-    let box = Box()
-
-    func didBootAsync(_ app: Application) async throws {
-        guard app.storage[RunSweeperKey.self] == true, app.state.config.hotlineCallbackURL != nil else { return }
-        box.task = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(10))
-                if Task.isCancelled { break }
-                do {
-                    let r = try await HotlineService.deliverDue(app: app, now: app.state.clock.now())
-                    if r.failed > 0 { app.logger.warning("hotline callbacks failed", metadata: ["failed": "\(r.failed)", "sent": "\(r.sent)"]) }
-                } catch {
-                    app.logger.error("outbox delivery failed", metadata: ["error": .string(String(reflecting: error))])
-                }
-            }
+extension PeriodicWork {
+    /// The hotline outbox, every 10 seconds, when a callback URL is configured.
+    static var outbox: PeriodicWork {
+        PeriodicWork(name: "outbox delivery", interval: .seconds(10), enabled: { $0.state.config.hotlineCallbackURL != nil }) { app in
+            let r = try await HotlineService.deliverDue(app: app, now: app.state.clock.now())
+            if r.failed > 0 { app.logger.warning("hotline callbacks failed", metadata: ["failed": "\(r.failed)", "sent": "\(r.sent)"]) }
         }
     }
-
-    func shutdownAsync(_ app: Application) async { box.task?.cancel() }
 }

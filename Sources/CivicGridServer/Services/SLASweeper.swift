@@ -47,31 +47,42 @@ struct SLASweeper {
     }
 }
 
-/// Starts the sweeper, once a minute, in a process that serves (`serve`, `demo`); commands and
-/// tests call `sweep` directly.
-struct SweeperLifecycle: LifecycleHandler {
+/// Background work that runs every `interval` in a process that serves (`serve`, `demo`), never
+/// in commands or tests (they call the work directly); an error is logged and the next run tries again.
+struct PeriodicWork: LifecycleHandler {
     final class Box: @unchecked Sendable { var task: Task<Void, Never>? }
+    let name: String
+    let interval: Duration
+    var enabled: @Sendable (Application) -> Bool = { _ in true }
+    let work: @Sendable (Application) async throws -> Void
     let box = Box()
 
     func didBootAsync(_ app: Application) async throws {
-        guard app.storage[RunSweeperKey.self] == true else { return }
+        guard app.storage[RunSweeperKey.self] == true, enabled(app) else { return }
         box.task = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
+                try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
-                do {
-                    let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
-                    app.metrics.sweep(marked: result.marked)
-                    await app.state.caseEvents.publish(result.events, app: app)
-                    if result.marked > 0 { app.logger.info("SLA sweep", metadata: ["overdue": .stringConvertible(result.marked)]) }
-                } catch {
-                    app.logger.error("SLA sweep failed", metadata: ["error": .string(String(reflecting: error))])
+                do { try await work(app) } catch {
+                    app.logger.error("\(name) failed", metadata: ["error": .string(String(reflecting: error))])
                 }
             }
         }
     }
 
     func shutdownAsync(_ app: Application) async { box.task?.cancel() }
+}
+
+extension PeriodicWork {
+    /// The SLA sweeper, once a minute: marks missed deadlines, tells the live views.
+    static var sweeper: PeriodicWork {
+        PeriodicWork(name: "SLA sweep", interval: .seconds(60)) { app in
+            let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
+            app.metrics.sweep(marked: result.marked)
+            await app.state.caseEvents.publish(result.events, app: app)
+            if result.marked > 0 { app.logger.info("SLA sweep", metadata: ["overdue": .stringConvertible(result.marked)]) }
+        }
+    }
 }
 
 struct RunSweeperKey: StorageKey { typealias Value = Bool }
