@@ -99,18 +99,13 @@ enum MapController {
         let box = drawn.compactMap(\.boundary?.boundingBox).reduce(nil as BoundingBox?) { $0?.union($1) ?? $1 }
 
         // Figures per drawn shape, rolled up from grids.
-        let paths = try await service.paths(under: area)
-        let depth = area.areaPath.ids.count
-        func shapeID(ofGrid gridID: Int) -> Int? {
-            guard let path = paths[gridID] else { return nil }
-            return zoomable ? (path.ids.count > depth ? path.ids[depth] : nil) : area.id
-        }
+        let shapeID = try await service.shapeOfGrid(under: area, childrenDrawn: zoomable)
         let byGrid = try await service.caseCountsByGrid(under: area, since: since)
         var perShape: [Int: MapService.CaseCounts] = [:]
         var total = MapService.CaseCounts()
         for (grid, counts) in byGrid {
             total.add(counts)
-            if let id = shapeID(ofGrid: grid) { perShape[id, default: .init()].add(counts) }
+            if let id = shapeID(grid) { perShape[id, default: .init()].add(counts) }
         }
         let visibleKinds = SpecialGroupKind.allCases.filter { RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }
         let special = mayReadRegistry ? try await service.specialCounts(under: area, kinds: visibleKinds) : [:]
@@ -118,7 +113,7 @@ enum MapController {
         var specialTotals: [SpecialGroupKind: Int] = [:]
         for (grid, kinds) in special {
             let n = kinds.values.reduce(0, +)
-            if let id = shapeID(ofGrid: grid) { specialPerShape[id, default: 0] += n }
+            if let id = shapeID(grid) { specialPerShape[id, default: 0] += n }
             for (k, v) in kinds { specialTotals[k, default: 0] += v }
         }
 
@@ -294,16 +289,20 @@ extension MapController {
                                   radiusMetres: Double(radius), minimum: minimum)
         let categories = try await CaseCategory.query(on: req.db).all()
         let codes = Dictionary(uniqueKeysWithValues: located.map { ($0.id.uuidString, $0.code) })
-        var rows: [HotspotRow] = []
-        for spot in spots.prefix(100) {
-            let category = categories.first { $0.id?.uuidString == spot.category }
-            let gridID = try await req.state.gridLocator.locate(spot.center, on: req.db)
-            let grid: Area? = if let gridID { try await Area.find(gridID, on: req.db) } else { nil }
-            rows.append(HotspotRow(
-                category: category?.name ?? "—", count: spot.count, first: Formatting.dateTime(spot.first), last: Formatting.dateTime(spot.last),
+        // Each hotspot's grid: one index snapshot and one query for all of them.
+        let shown = Array(spots.prefix(100))
+        let index = try await req.state.gridLocator.snapshot(on: req.db).index
+        let gridOf = shown.map { index.locate($0.center) }
+        let grids = Dictionary(uniqueKeysWithValues: try await Area.query(on: req.db).filter(\.$id ~~ gridOf.compactMap { $0 }).all().map { ($0.id!, $0) })
+        let days = weeks * 7 > 90 ? 365 : 90
+        let rows = zip(shown, gridOf).map { spot, gridID in
+            let grid = gridID.flatMap { grids[$0] }
+            return HotspotRow(
+                category: categories.first { $0.id?.uuidString == spot.category }?.name ?? "—", count: spot.count,
+                first: Formatting.dateTime(spot.first), last: Formatting.dateTime(spot.last),
                 place: (grid?.name ?? "") + String(format: "（%.5f, %.5f）", spot.center.lat, spot.center.lon),
-                mapHref: grid.map { "/map?area=\($0.id!)&layers=set&layer=cases&layer=buildings&days=\(min(365, weeks * 7 > 90 ? 365 : 90))" },
-                cases: spot.caseIDs.map { CaseLink(code: codes[$0] ?? $0, href: "/cases/\($0)") }))
+                mapHref: grid.map { "/map?area=\($0.id!)&layers=set&layer=cases&layer=buildings&days=\(days)" },
+                cases: spot.caseIDs.map { CaseLink(code: codes[$0] ?? $0, href: "/cases/\($0)") })
         }
         func options(_ values: [Int], _ chosen: Int, _ label: (Int) -> String) -> [Option] {
             values.map { Option(value: String($0), label: label($0), selected: $0 == chosen) }
@@ -342,13 +341,10 @@ extension MapController {
         case "areas":
             let children = try await areas.children(of: area.id!, in: user.scope)
             let drawn = children.isEmpty ? [area] : children
-            let paths = try await service.paths(under: area)
-            let depth = area.areaPath.ids.count
+            let shapeID = try await service.shapeOfGrid(under: area, childrenDrawn: !children.isEmpty)
             var per: [Int: MapService.CaseCounts] = [:]
             for (grid, c) in try await service.caseCountsByGrid(under: area, since: since) {
-                guard let path = paths[grid] else { continue }
-                let id = children.isEmpty ? area.id! : (path.ids.count > depth ? path.ids[depth] : -1)
-                per[id, default: .init()].add(c)
+                if let id = shapeID(grid) { per[id, default: .init()].add(c) }
             }
             features = drawn.compactMap { a in
                 guard let shape = a.boundary else { return nil }

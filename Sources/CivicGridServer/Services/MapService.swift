@@ -47,11 +47,17 @@ struct MapService {
         })
     }
 
-    /// Id → path of every area in the subtree, to roll grid figures up to the child drawn.
-    func paths(under area: Area) async throws -> [Int: AreaPath] {
+    /// Which drawn shape a grid's figures count toward: the child of `area` it lies under (when
+    /// the children are drawn), or `area` itself.
+    func shapeOfGrid(under area: Area, childrenDrawn: Bool) async throws -> @Sendable (Int) -> Int? {
         struct Row: Decodable { let id: Int; let path: String }
         let rows = try await sql.raw("SELECT id, path FROM areas WHERE path LIKE \(bind: area.areaPath.subtreePattern)").all(decoding: Row.self)
-        return Dictionary(uniqueKeysWithValues: rows.compactMap { r in AreaPath(r.path).map { (r.id, $0) } })
+        let paths = Dictionary(uniqueKeysWithValues: rows.compactMap { r in AreaPath(r.path).map { (r.id, $0) } })
+        let depth = area.areaPath.ids.count, own = area.id
+        return { grid in
+            guard let path = paths[grid] else { return nil }
+            return childrenDrawn ? (path.ids.count > depth ? path.ids[depth] : nil) : own
+        }
     }
 
     struct CasePin: Decodable, Sendable {

@@ -99,12 +99,9 @@ final class CaseEventHub: Sendable {
     /// kept (reconnecting after a failure) until shutdown. Returns once LISTEN is in place.
     private func startListening(_ app: Application) async {
         guard case .postgres(let url) = app.state.config.database else { return }
-        let started = listener.withLock { task -> Bool in
-            if task != nil { return false }
-            task = Task { await self.listen(url: url, app: app) }
-            return true
+        listener.withLock { task in
+            if task == nil { task = Task { await self.listen(url: url, app: app) } }
         }
-        _ = started
         for _ in 0..<100 where !ready.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(50)) }
     }
 

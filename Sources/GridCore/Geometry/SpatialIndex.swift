@@ -23,13 +23,11 @@ public struct SpatialIndex<ID: Hashable & Sendable>: Sendable {
     public func locate(_ p: GeoPoint) -> ID? {
         guard let cell = buckets.cell(p.lon, p.lat) else { return nil }
         let items = buckets.items, boxes = buckets.boxes
-        var best = Int.max
+        // Items are in input order within a bucket: the first hit wins.
         for k in Int(buckets.start[cell])..<Int(buckets.start[cell + 1]) {
             let i = Int(items[k])
-            // Items are in input order within a bucket: the first hit wins.
-            if i < best, boxes.contains(i, p.lon, p.lat), flat.contains(i, p.lon, p.lat) { best = i; break }
+            if boxes.contains(i, p.lon, p.lat), flat.contains(i, p.lon, p.lat) { return ids[i] }
         }
-        if best != .max { return ids[best] }
         for k in Int(buckets.start[cell])..<Int(buckets.start[cell + 1]) {
             let i = Int(items[k])
             if boxes.contains(i, p.lon, p.lat), shapes[i].onBoundary(p) { return ids[i] }
@@ -124,10 +122,8 @@ public struct SpatialIndex<ID: Hashable & Sendable>: Sendable {
         let partEnd: UnsafeMutableBufferPointer<Int32>
         /// Per shape: first polygon index (count + 1 entries).
         let shapePart: UnsafeMutableBufferPointer<Int32>
-        /// Per shape: its position in the caller's list (the tie-break).
-        let order: UnsafeMutableBufferPointer<Int>
 
-        init(_ shapes: [GeoMultiPolygon], orders: [Int]? = nil) {
+        init(_ shapes: [GeoMultiPolygon]) {
             var xs: [Double] = [], ys: [Double] = [], rings: [Int32] = [], parts: [Int32] = [], starts: [Int32] = []
             for shape in shapes {
                 starts.append(Int32(parts.count))
@@ -146,11 +142,10 @@ public struct SpatialIndex<ID: Hashable & Sendable>: Sendable {
                 return b
             }
             x = copy(xs); y = copy(ys); ringEnd = copy(rings); partEnd = copy(parts); shapePart = copy(starts)
-            order = copy(orders ?? Array(shapes.indices))
         }
 
         deinit {
-            x.deallocate(); y.deallocate(); ringEnd.deallocate(); partEnd.deallocate(); shapePart.deallocate(); order.deallocate()
+            x.deallocate(); y.deallocate(); ringEnd.deallocate(); partEnd.deallocate(); shapePart.deallocate()
         }
 
         /// `GeoPolygon.contains` on shape `s`: inside some part's outer ring and in none of its holes.
