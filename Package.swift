@@ -20,7 +20,9 @@ let package = Package(
     ],
     targets: [
         // Pure domain: no Vapor, no Fluent. Deterministic and exhaustively unit-tested.
-        .target(name: "GridCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GridCore", dependencies: ["CQRencode", .product(name: "Crypto", package: "swift-crypto")]),
+        // Debian's libqrencode (libqrencode-dev), for building QR codes.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(
             name: "CivicGridServer",
             dependencies: [
