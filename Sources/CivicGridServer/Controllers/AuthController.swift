@@ -161,8 +161,3 @@ enum AuthController {
 }
 
 struct DemoModeKey: StorageKey { typealias Value = Bool }
-
-extension Request {
-    /// The peer address (a reverse proxy's X-Forwarded-For is not trusted unless configured).
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
-}

@@ -31,5 +31,7 @@ extension Migrations {
         add(AddCaseMerging())
         // 006: hotline intake and the callback outbox.
         add(CreateHotlineIntake())
+        // 007: the field front line — phone app, resident portal, building QR codes, notices.
+        add(CreateFieldFrontLine())
     }
 }

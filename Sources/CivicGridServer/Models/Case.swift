@@ -89,6 +89,8 @@ final class Case: Model, @unchecked Sendable {
     @OptionalField(key: "building_id") var buildingID: UUID?
     /// Set on a duplicate (重复诉求) merged into the case that is being worked.
     @OptionalField(key: "merged_into_id") var mergedIntoID: UUID?
+    /// 查询码 (GridCore `TrackingCode`): how the reporter follows the case without an account.
+    @OptionalField(key: "tracking_code") var trackingCode: String?
     @OptionalParent(key: "holder_area_id") var holderArea: Area?
     @OptionalParent(key: "holder_department_id") var holderDepartment: Department?
     /// Co-handling departments (集体会商), comma-separated ids.

@@ -22,6 +22,8 @@ final class Building: Model, @unchecked Sendable {
     @Field(key: "units") var units: Int
     @OptionalField(key: "photo_path") var photoPath: String?
     @OptionalField(key: "photo_type") var photoType: String?
+    /// The short public token in the building's QR code (扫码找格), assigned when first printed.
+    @OptionalField(key: "qr_token") var qrToken: String?
     @Field(key: "version") var version: Int
     @Field(key: "updated_at") var updatedAt: Date
 

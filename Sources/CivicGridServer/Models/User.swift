@@ -19,6 +19,11 @@ final class User: Model, @unchecked Sendable {
     /// Keyed hash of the normalized phone, for lookups without decrypting every row.
     @OptionalField(key: "phone_index") var phoneIndex: String?
     @Field(key: "active") var active: Bool
+    /// The work phone shown to residents on QR pages (a duty number, public by design).
+    @OptionalField(key: "work_phone") var workPhone: String?
+    /// The photo shown to residents (公示照片), under UPLOAD_DIR.
+    @OptionalField(key: "photo_path") var photoPath: String?
+    @OptionalField(key: "photo_type") var photoType: String?
     @OptionalField(key: "last_login_at") var lastLoginAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Children(for: \.$user) var roles: [RoleAssignment]

@@ -97,9 +97,15 @@ struct CaseService {
         var buildingID: UUID? = nil
         /// The datum of `latitude`/`longitude`; GCJ-02 (Chinese phone maps) is converted to WGS-84.
         var datum: Datum = .wgs84
+        /// A phone's key for this report (offline sync): the same key twice gives the same case.
+        var clientKey: String? = nil
     }
 
-    func report(_ given: ReportInput, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date) async throws -> Case {
+    /// Thrown when a phone sends a report it has sent before: the case made the first time.
+    struct AlreadyReceived: Error { let targetID: String }
+
+    func report(_ given: ReportInput, by user: CurrentUser, photos: [PhotoStore.Stored] = [], onSitePhotos: [PhotoStore.Stored] = [],
+                now: Date) async throws -> Case {
         var converted = given
         if given.datum == .gcj02, let lat = given.latitude, let lon = given.longitude {
             let wgs = ChinaDatum.gcj02ToWGS84(GeoPoint(lon: lon, lat: lat))
@@ -121,17 +127,27 @@ struct CaseService {
         let phoneSealed = try sealedPhone(input.reporterPhone)
         let machine = try await machine()
         let chain = try await Area.query(on: db).filter(\.$id ~~ grid.areaPath.ids).all()
+        if let key = input.clientKey, let earlier = try await FieldService.receipt(key, user: user, on: db) {
+            throw AlreadyReceived(targetID: earlier.targetID ?? "")
+        }
+        // Intake and an on-the-spot fix are one transaction: a retried phone never finds half of it.
         let created: Case = try await db.transaction { tx in
             let code = try await nextCode(grid: grid, at: now, on: tx)
             let aggregate = try newCase(input, code: code, title: title, description: description, category: category, chain: chain,
                                         grid: grid, phoneSealed: phoneSealed, by: user, photos: photos, machine: machine, now: now)
             try await persist(aggregate, on: tx)
-            return aggregate.record
+            if let key = input.clientKey {
+                try await FieldService.claim(key, kind: .report, target: aggregate.record.id!.uuidString, user: user, at: now, on: tx)
+            }
+            guard let note = input.onSiteNote else { return aggregate.record }
+            let again = try await self.aggregate(aggregate.record, on: tx)
+            try apply(.resolveOnSite(note), to: again, by: user, photos: onSitePhotos, machine: machine, now: now)
+            try await persist(again, on: tx)
+            return again.record
         }
-        await app.state.caseEvents.publish([CaseEvent(.created, created, gridPath: grid.path, at: now)], app: app)
-        if let note = input.onSiteNote {
-            return try await perform(.resolveOnSite(note), on: created.requireID(), by: user, now: now)
-        }
+        var events = [CaseEvent(.created, created, gridPath: grid.path, at: now)]
+        if input.onSiteNote != nil { events.append(CaseEvent(.changed, created, gridPath: grid.path, at: now)) }
+        await app.state.caseEvents.publish(events, app: app)
         return created
     }
 
@@ -232,6 +248,7 @@ struct CaseService {
         let c = Case()
         c.id = UUID()
         c.code = code
+        c.trackingCode = TrackingCode.generate().value
         c.title = title
         c.description = description
         c.$category.id = try category.requireID()

@@ -543,9 +543,20 @@ struct RegistryService {
         }
     }
 
-    /// Records a visit (走访); for a special-group member it moves the next due date.
+    /// What a visit on the phone may also change (动态更新): given fields replace the registry's,
+    /// tags are added; the change is a revision like any edit.
+    struct VisitUpdate {
+        var phone: String?
+        var employment: String?
+        var addTags: String?
+        var isEmpty: Bool { [phone, employment, addTags].allSatisfy { ($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty } }
+    }
+
+    /// Records a visit (走访) with its photos, registry update and phone key, all in one transaction;
+    /// for a special-group member it moves the next due date.
     @discardableResult
-    func recordVisit(person: Person, member: SpecialGroupMember?, note: String, on date: LocalDate? = nil, by user: CurrentUser) async throws -> Visit {
+    func recordVisit(person: Person, member: SpecialGroupMember?, note: String, on date: LocalDate? = nil, by user: CurrentUser,
+                     photos: [PhotoStore.Stored] = [], update: VisitUpdate? = nil, clientKey: String? = nil) async throws -> Visit {
         try Self.requireEditor(user)
         let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (2...1000).contains(text.count) else { throw Abort(.unprocessableEntity, reason: "请填写走访情况（2–1000 字）") }
@@ -553,9 +564,15 @@ struct RegistryService {
         guard day <= LocalDate(now) else { throw Abort(.unprocessableEntity, reason: "走访日期不能晚于今天") }
         return try await db.transaction { tx in
             let v = Visit()
+            v.id = UUID()
             v.gridID = person.gridID; v.personID = person.id; v.householdID = person.$household.id; v.memberID = member?.id
             v.workerID = user.id; v.workerName = user.displayName; v.visitedOn = day.description; v.at = now; v.note = text
             try await v.create(on: tx)
+            for stored in photos {
+                let photo = VisitPhoto()
+                photo.visitID = v.id!; photo.storedPath = stored.relativePath; photo.contentType = stored.contentType; photo.createdAt = now
+                try await photo.create(on: tx)
+            }
             if let member {
                 let last = max(day, member.lastVisitOn.flatMap(LocalDate.init) ?? day)
                 member.lastVisitOn = last.description
@@ -564,6 +581,17 @@ struct RegistryService {
                 member.updatedAt = now
                 try await member.save(on: tx)
             }
+            if let update, !update.isEmpty {
+                let inTx = RegistryService(db: tx, app: app)
+                let household = try await person.$household.get(on: tx)?.number
+                let tags = Self.normalizedTags(person.tags + "、" + (update.addTags ?? ""))
+                let draft = PersonDraft(name: person.name, idNumber: nil, phone: update.phone.flatMap(nonEmpty), kind: person.kind.rawValue,
+                                        gridID: person.gridID, householdNumber: household, relation: person.relation?.rawValue,
+                                        employment: update.employment.flatMap(nonEmpty) ?? person.employment, tags: tags, health: nil,
+                                        registeredAddress: person.registeredAddress)
+                _ = try await inTx.savePerson(draft, existing: person, by: user)
+            }
+            if let clientKey { try await FieldService.claim(clientKey, kind: .visit, target: v.id!.uuidString, user: user, at: now, on: tx) }
             return v
         }
     }

@@ -25,6 +25,14 @@ public struct AppConfig: Sendable {
     public var duplicates = DuplicateRule.Settings()
     /// Where status changes of hotline cases are posted back (HOTLINE_CALLBACK_URL); none: no callbacks.
     public var hotlineCallbackURL: String?
+    /// The address printed in QR codes (`PUBLIC_URL`, e.g. https://grid.example.cn); else the request's host.
+    public var publicURL: String?
+    /// Behind a reverse proxy (`TRUST_PROXY=1`): limits count the X-Forwarded-For address.
+    public var trustProxy = false
+    /// Anonymous reports per address (`PUBLIC_REPORTS_PER_HOUR`, default 10 an hour).
+    public var publicReportLimit = RateLimit(limit: 10, window: 3_600)
+    /// Tracking lookups and QR pages per address (120 per 10 minutes).
+    public var publicLookupLimit = RateLimit(limit: 120, window: 600)
 
     public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
 
@@ -86,6 +94,17 @@ public struct AppConfig: Sendable {
                 throw ConfigError.invalid("HOTLINE_CALLBACK_URL", "需要 http(s)://host/path 形式")
             }
             config.hotlineCallbackURL = url
+        }
+        if let url = env["PUBLIC_URL"], !url.isEmpty {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ConfigError.invalid("PUBLIC_URL", "应为 http(s):// 开头的网址")
+            }
+            config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        config.trustProxy = ["1", "true", "yes"].contains(env["TRUST_PROXY"]?.lowercased() ?? "")
+        if let n = env["PUBLIC_REPORTS_PER_HOUR"] {
+            guard let value = Int(n), (1...10_000).contains(value) else { throw ConfigError.invalid("PUBLIC_REPORTS_PER_HOUR", "应为 1–10000") }
+            config.publicReportLimit = RateLimit(limit: value, window: 3_600)
         }
         if let levels = env["CIVICGRID_LEVELS"], !levels.isEmpty {
             do { config.levelScheme = try LevelScheme.parse(levels) } catch { throw ConfigError.invalid("CIVICGRID_LEVELS", error.description) }

@@ -14,6 +14,56 @@ struct AppState: Sendable {
     let gridLocator = GridLocator()
     /// New, changed and overdue cases, to every connected browser (`GET /events`).
     let caseEvents = CaseEventHub()
+    /// Per-address limits on the public pages (resident reports, tracking, QR pages, Open311 POST).
+    let rateLimiter = PublicRateLimiter()
+    /// The sum on the anonymous report form, keyed by the server secret.
+    var challenge: HumanChallenge { HumanChallenge(secret: Data(config.secret.utf8)) }
+}
+
+/// The recent accepted requests per (limit, key) of this instance, decided by GridCore's `RateLimit`.
+actor PublicRateLimiter {
+    private var recent: [String: [Date]] = [:]
+    private var checks = 0
+
+    func check(_ bucket: String, key: String, limit: RateLimit, now: Date) -> RateLimit.Decision {
+        let id = bucket + "|" + key
+        let (decision, keep) = limit.decide(recent: recent[id] ?? [], now: now)
+        recent[id] = keep
+        checks += 1
+        if checks % 1_000 == 0 { recent = recent.filter { !$0.value.isEmpty && now.timeIntervalSince($0.value.last!) < 86_400 } }
+        return decision
+    }
+}
+
+/// The public endpoints' limits.
+enum PublicLimit: String {
+    case report, lookup, open311
+
+    func limit(_ config: AppConfig) -> RateLimit {
+        switch self {
+        case .report: config.publicReportLimit
+        case .lookup: config.publicLookupLimit
+        case .open311: config.publicReportLimit
+        }
+    }
+}
+
+extension Request {
+    /// The caller's address (a reverse proxy's first X-Forwarded-For hop only when TRUST_PROXY is set).
+    var clientAddress: String {
+        if application.state.config.trustProxy, let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// 429 with a clear message and Retry-After when this address is over the limit.
+    func enforce(_ limit: PublicLimit, key: String? = nil) async throws {
+        let decision = await state.rateLimiter.check(limit.rawValue, key: key ?? clientAddress, limit: limit.limit(state.config), now: now)
+        if case .refused(let seconds) = decision {
+            throw Abort(.tooManyRequests, headers: ["Retry-After": "\(seconds)"], reason: decision.message ?? "操作太频繁")
+        }
+    }
 }
 
 extension Application {
