@@ -304,13 +304,32 @@ enum RegistryController {
             members: members.map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) },
             history: try await registry.history(.household, id).map(change),
             addHref: RegistryRules.mayEdit(user.roles) ? "/registry/people/new?grid=\(hh.gridID)&household=\(hh.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : nil,
-            visits: visits.map(visitRow)))
+            visits: try await visitRows(visits, on: req.db)))
     }
 
     // MARK: People
 
-    struct VisitRow: Encodable { let on: String; let who: String; let note: String }
-    static func visitRow(_ v: Visit) -> VisitRow { VisitRow(on: v.visitedOn, who: v.workerName, note: v.note) }
+    struct VisitRow: Encodable { let on: String; let who: String; let note: String; let photos: [String] }
+
+    /// Visits with the links to their photos (走访留痕).
+    static func visitRows(_ visits: [Visit], on db: any Database) async throws -> [VisitRow] {
+        let ids = visits.compactMap(\.id)
+        let photos = ids.isEmpty ? [] : try await VisitPhoto.query(on: db).filter(\.$visitID ~~ ids).sort(\.$createdAt).all()
+        return visits.map { v in
+            VisitRow(on: v.visitedOn, who: v.workerName, note: v.note,
+                     photos: photos.filter { $0.visitID == v.id }.map { "/visit-photos/\($0.id!)" })
+        }
+    }
+
+    /// A visit's photo, for those who may see the person visited.
+    @Sendable static func visitPhoto(req: Request) async throws -> Response {
+        let user = try reader(req)
+        guard let photo = try await VisitPhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db),
+              let visit = try await Visit.find(photo.visitID, on: req.db) else { throw Abort(.notFound) }
+        if let personID = visit.personID { _ = try await service(req).person(personID, for: user) }
+        else { guard try await AreaService(db: req.db, levels: req.state.levels).find(visit.gridID, in: user.scope) != nil else { throw Abort(.notFound) } }
+        return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
+    }
 
     struct Membership: Encodable {
         let id: String
@@ -411,7 +430,7 @@ enum RegistryController {
                 KindForm(value: k.rawValue, label: "\(k.displayName)（\(k.visitFrequencyText)走访）",
                          fields: k.fields.map { FieldForm(key: $0.key, label: $0.label, options: $0.options, hasOptions: !$0.options.isEmpty) })
             } : [],
-            visits: visits.map(visitRow),
+            visits: try await visitRows(visits, on: req.db),
             history: try await registry.history(.person, id).map(change), canEdit: canEdit,
             form: personForm(action: "/registry/people/\(id)", p: p, householdNumber: hh?.number ?? "", grids: grids, gridID: p.gridID),
             error: error, today: today.description))

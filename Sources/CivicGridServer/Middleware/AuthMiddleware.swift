@@ -59,7 +59,8 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     /// Photo forms may carry several phone photos; everything else is small.
     static func maxBody(for path: String) -> Int {
-        path == "/cases/new" || (path.hasPrefix("/cases/") && path.hasSuffix("/act")) ? 50 * 1024 * 1024 : 2 * 1024 * 1024
+        let photoForms: Set<String> = ["/cases/new", "/m/report", "/m/visits", "/m/profile", "/r/report"]
+        return photoForms.contains(path) || (path.hasPrefix("/cases/") && path.hasSuffix("/act")) ? 50 * 1024 * 1024 : 2 * 1024 * 1024
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -285,6 +285,7 @@ enum Open311Controller {
     @Sendable static func post(req: Request) async throws -> Response {
         let file = try req.parameters.require("file")
         return await respond(req, file, expect: ["requests"], root: "service_requests", status: .created) { _, _ in
+            do { try await req.enforce(.open311) } catch { throw Open311Error(status: 429, description: "Too many requests; retry later") }
             let form = (try? req.content.decode(PostForm.self)) ?? PostForm()
             guard let apiKey = try await ApiKey.active(form.api_key ?? "", on: req.db) else {
                 throw Open311Error(status: 403, description: "A valid api_key is required")

@@ -135,6 +135,9 @@ enum Formatting {
         return formatter.string(from: date)
     }
 
+    /// "14:05", Beijing time.
+    static func time(_ date: Date) -> String { String(dateTime(date).suffix(5)) }
+
     static func points(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }

@@ -1,0 +1,390 @@
+import Fluent
+import GridCore
+import Vapor
+
+/// 居民端 (`/r`, `/b`): report a problem (随手拍) with or without an account, follow it by its
+/// tracking code, rate the result, find one's grid and its people by scanning a building's QR code,
+/// read the grid's notices. Public pages are rate-limited per address and show nobody's personal data.
+enum PortalController {
+    struct Layout: Encodable {
+        let title: String
+        let csrf: String
+        let resident: String?
+        let notice: String?
+        let error: String?
+    }
+
+    static func layout(_ req: Request, title: String, error: String? = nil) -> Layout {
+        let user = req.auth.get(CurrentUser.self)
+        return Layout(title: title, csrf: CSRFMiddleware.token(for: req), resident: user?.kind == .resident ? user?.displayName : nil,
+                      notice: req.query[String.self, at: "notice"].flatMap(PageLayout.notices), error: error)
+    }
+
+    static func signedInResident(_ req: Request) -> CurrentUser? {
+        guard let user = req.auth.get(CurrentUser.self), user.kind == .resident, !CaseService.isServiceAccount(user) else { return nil }
+        return user
+    }
+
+    // MARK: Home
+
+    struct HomePage: Encodable {
+        let layout: Layout
+        let query: String
+        let grids: [Link]
+        let buildings: [Link]
+        let mine: [Link]
+        let searched: Bool
+    }
+
+    struct Link: Encodable { let label: String; let detail: String; let href: String }
+
+    @Sendable static func home(req: Request) async throws -> View {
+        let q = String((req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces).prefix(40))
+        var grids: [Link] = [], buildings: [Link] = []
+        if !q.isEmpty {
+            try await req.enforce(.lookup)
+            let found = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name ~~ q)
+                .with(\.$parent).sort(\.$code).limit(20).all()
+            grids = found.map { Link(label: $0.name, detail: $0.parent?.name ?? "", href: "/r/grids/\($0.id!)") }
+            let places = try await Building.query(on: req.db).group(.or) { $0.filter(\.$address ~~ q).filter(\.$name ~~ q) }
+                .with(\.$grid).limit(20).all()
+            try await FieldService(db: req.db, app: req.application).assignQRTokens(places)
+            buildings = places.map { Link(label: "\($0.address) \($0.name)", detail: $0.grid.name, href: "/b/\($0.qrToken!)") }
+        }
+        var mine: [Link] = []
+        if let resident = signedInResident(req) {
+            mine = try await Case.query(on: req.db).filter(\.$reporter.$id == resident.id).sort(\.$reportedAt, .descending).limit(10).all()
+                .compactMap { c in c.trackingCode.map { Link(label: c.title, detail: PublicProgress.step(c.status).displayName, href: "/r/track/\($0)") } }
+        }
+        return try await req.view.render("portal/home", HomePage(layout: layout(req, title: "居民服务"), query: q, grids: grids,
+                                                                  buildings: buildings, mine: mine, searched: !q.isEmpty))
+    }
+
+    // MARK: 随手拍
+
+    struct ReportPage: Encodable {
+        let layout: Layout
+        let categories: [CategoryService.Group]
+        let grids: [CaseController.GridGroup]
+        let place: String?
+        let form: ReportForm
+        let anonymous: Bool
+        let question: String
+        let challenge: String
+    }
+
+    struct ReportForm: Content {
+        var category: String = ""
+        var description: String = ""
+        var grid: String? = nil
+        var building: String? = nil
+        var latitude: String? = nil
+        var longitude: String? = nil
+        var address: String? = nil
+        var name: String? = nil
+        var phone: String? = nil
+        var challenge: String? = nil
+        var answer: String? = nil
+        var photos: [File]? = nil
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(category, forKey: .category)
+            try c.encode(description, forKey: .description)
+            for (key, value) in [(CodingKeys.grid, grid), (.building, building), (.latitude, latitude), (.longitude, longitude),
+                                 (.address, address), (.name, name), (.phone, phone)] {
+                try c.encode(value ?? "", forKey: key)
+            }
+        }
+    }
+
+    static func renderReport(_ req: Request, form: ReportForm, error: String?) async throws -> Response {
+        let building = try await form.building.flatMap(FieldService.validToken).asyncMap { token in
+            try await Building.query(on: req.db).filter(\.$qrToken == token).with(\.$grid).first()
+        } ?? nil
+        let grids = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).with(\.$parent).sort(\.$code).all()
+        var groups: [CaseController.GridGroup] = []
+        for grid in grids {
+            let selected = String(grid.id!) == form.grid || grid.id == building?.$grid.id
+            let option = CaseController.Option(value: String(grid.id!), label: grid.name, selected: selected)
+            let name = grid.parent?.name ?? ""
+            if groups.last?.name == name { groups[groups.count - 1] = CaseController.GridGroup(name: name, grids: groups[groups.count - 1].grids + [option]) }
+            else { groups.append(CaseController.GridGroup(name: name, grids: [option])) }
+        }
+        let issued = req.state.challenge.issue(now: req.now)
+        let page = ReportPage(layout: layout(req, title: "随手拍", error: error),
+                              categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category)),
+                              grids: groups, place: building.map { "\($0.address) \($0.name)（\($0.grid.name)）" }, form: form,
+                              anonymous: signedInResident(req) == nil, question: issued.question, challenge: issued.token)
+        let response = try await req.view.render("portal/report", page).encodeResponse(for: req)
+        if error != nil { response.status = .unprocessableEntity }
+        return response
+    }
+
+    @Sendable static func reportForm(req: Request) async throws -> Response {
+        try await req.enforce(.lookup)
+        var form = ReportForm()
+        form.building = req.query[String.self, at: "b"].flatMap(FieldService.validToken)
+        return try await renderReport(req, form: form, error: nil)
+    }
+
+    struct ReportedPage: Encodable { let layout: Layout; let code: String; let grouped: String; let caseCode: String; let grid: String }
+
+    @Sendable static func report(req: Request) async throws -> Response {
+        var form = try req.content.decode(ReportForm.self)
+        do {
+            let resident = signedInResident(req)
+            let reporter: CurrentUser
+            if let resident {
+                reporter = resident
+            } else {
+                if let failure = req.state.challenge.verify(token: form.challenge, answer: form.answer, now: req.now) {
+                    throw Abort(.unprocessableEntity, reason: failure.description)
+                }
+                guard let phone = form.phone.flatMap(nonEmpty), let normalized = PhoneNumber.normalize(phone) else {
+                    throw Abort(.unprocessableEntity, reason: "未登录上报请留下手机号码，便于工作人员联系您")
+                }
+                try await req.enforce(.report)
+                try await req.enforce(.report, key: "phone:" + req.state.cipher.index(normalized))
+                reporter = try await FieldService(db: req.db, app: req.application).portalUser()
+            }
+            guard let category = UUID(uuidString: form.category) else { throw Abort(.unprocessableEntity, reason: "请选择问题类别") }
+            let description = form.description.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (5...1000).contains(description.count) else { throw Abort(.unprocessableEntity, reason: "请描述问题（5–1000 字）") }
+            let building = try await form.building.flatMap(FieldService.validToken).asyncMap { token in
+                try await Building.query(on: req.db).filter(\.$qrToken == token).first()
+            } ?? nil
+            let categoryName = try await CaseCategory.find(category, on: req.db)?.name ?? "问题"
+            let photos = try await CaseController.storePhotos(Array((form.photos ?? []).prefix(3)), req: req)
+            let input = CaseService.ReportInput(
+                categoryID: category, title: FieldController.title(category: categoryName, description: description), description: description,
+                channel: .resident, gridID: building.map { $0.$grid.id } ?? form.grid.flatMap { Int($0) },
+                latitude: try CaseController.number(form.latitude, "纬度") ?? building?.latitude,
+                longitude: try CaseController.number(form.longitude, "经度") ?? building?.longitude,
+                address: form.address.flatMap(nonEmpty) ?? building.map { "\($0.address) \($0.name)" },
+                reporterName: form.name.flatMap(nonEmpty) ?? (resident == nil ? "匿名居民" : nil), reporterPhone: form.phone,
+                buildingID: building?.id)
+            let c = try await CaseService(db: req.db, app: req.application).report(input, by: reporter, photos: photos, now: req.now)
+            let grid = try await Area.find(c.$grid.id, on: req.db)?.name ?? ""
+            let code = TrackingCode(c.trackingCode ?? "")
+            return try await req.view.render("portal/reported", ReportedPage(
+                layout: layout(req, title: "已提交"), code: code?.value ?? "", grouped: code?.grouped ?? "", caseCode: c.code, grid: grid))
+                .encodeResponse(status: .created, for: req)
+        } catch {
+            let (status, reason) = ErrorPageMiddleware.describe(error)
+            guard status.code < 500, status != .tooManyRequests else { throw error }
+            form.photos = nil
+            return try await renderReport(req, form: form, error: reason)
+        }
+    }
+
+    // MARK: 查询进度
+
+    @Sendable static func trackLookup(req: Request) async throws -> Response {
+        let typed = req.query[String.self, at: "code"] ?? ""
+        guard let code = TrackingCode(typed) else {
+            return req.redirect(to: "/r?notice=bad-code")
+        }
+        return req.redirect(to: "/r/track/\(code.value)")
+    }
+
+    struct TrackPage: Encodable {
+        let layout: Layout
+        let code: String
+        let grouped: String
+        let caseCode: String
+        let title: String
+        let description: String
+        let category: String
+        let grid: String
+        let reportedAt: String
+        let sentence: String
+        let steps: [Step]
+        let expected: String?
+        let lines: [Line]
+        let canRate: Bool
+        let rating: String?
+        let satisfactions: [CaseController.Option]
+    }
+
+    struct Step: Encodable { let label: String; let done: Bool; let current: Bool }
+    struct Line: Encodable { let at: String; let text: String }
+
+    static func tracked(_ req: Request) async throws -> (TrackingCode, Case) {
+        try await req.enforce(.lookup)
+        guard let code = TrackingCode(try req.parameters.require("code")),
+              let c = try await Case.query(on: req.db).filter(\.$trackingCode == code.value).first() else {
+            throw Abort(.notFound, reason: "未找到该查询码对应的诉求，请核对后重试")
+        }
+        return (code, c)
+    }
+
+    @Sendable static func track(req: Request) async throws -> View {
+        let (code, c) = try await tracked(req)
+        return try await renderTrack(req, code: code, c: c, error: nil)
+    }
+
+    static func renderTrack(_ req: Request, code: TrackingCode, c: Case, error: String?) async throws -> View {
+        // A merged duplicate follows its master.
+        let master = try await c.mergedIntoID.asyncMap { try await Case.find($0, on: req.db) } ?? nil
+        let shown = master ?? c
+        let id = try shown.requireID()
+        let entries = try await TimelineEntry.query(on: req.db).filter(\.$case.$id == id).sort(\.$seq).all()
+        let levels = req.state.levels
+        let lines: [Line] = entries.compactMap { e in
+            guard let kind = ActionKind(rawValue: e.action), let to = CaseStatus(rawValue: e.toStatus) else { return nil }
+            // The acting body — a department, a level's command center, the grid — never a person.
+            let unit: String? = switch e.level {
+            case "department": "承办部门"
+            case "": nil
+            default: AreaLevel(rawValue: e.level).map { $0 >= .grid ? "网格" : levels.name(of: $0) + "指挥中心" }
+            }
+            return PublicProgress.line(action: kind, to: to, comment: e.comment, unit: unit).map { Line(at: Formatting.dateTime(e.at), text: $0) }
+        }
+        let step = PublicProgress.step(shown.status)
+        let resolve = try await CaseDeadline.query(on: req.db).filter(\.$case.$id == id).filter(\.$kind == .resolve)
+            .filter(\.$endedAt == nil).sort(\.$dueAt, .descending).first()
+        let grid = try await Area.find(c.$grid.id, on: req.db)
+        let category = try await CaseCategory.find(c.$category.id, on: req.db)
+        let expected: String? = shown.status.isOpen ? resolve.map { "预计 \(Formatting.dateTime($0.dueAt)) 前办结" } ?? "受理后按时限办理，一般事项 7 个工作日内办结" : nil
+        return try await req.view.render("portal/track", TrackPage(
+            layout: layout(req, title: "诉求进度", error: error), code: code.value, grouped: code.grouped, caseCode: c.code,
+            title: c.title, description: c.description, category: category?.name ?? "", grid: grid?.name ?? "",
+            reportedAt: Formatting.dateTime(c.reportedAt), sentence: PublicProgress.sentence(shown.status, merged: master != nil),
+            steps: PublicProgress.Step.allCases.map { Step(label: $0.displayName, done: $0.rawValue <= step.rawValue, current: $0 == step) },
+            expected: expected, lines: lines,
+            canRate: master == nil && c.status == .closed && c.satisfaction == nil && c.$reporter.id != nil,
+            rating: c.satisfaction?.displayName,
+            satisfactions: Satisfaction.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: false) }))
+    }
+
+    struct RateForm: Content { var satisfaction: String; var comment: String? }
+
+    /// The reporter rates by their code; 不满意 sends the case back to whoever handled it.
+    @Sendable static func rate(req: Request) async throws -> Response {
+        let (code, c) = try await tracked(req)
+        let form = try req.content.decode(RateForm.self)
+        guard let satisfaction = Satisfaction(rawValue: form.satisfaction) else {
+            return try await renderTrack(req, code: code, c: c, error: "请选择评价").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        let comment = (form.comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard comment.count <= 500 else {
+            return try await renderTrack(req, code: code, c: c, error: "评价意见不超过 500 字").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        guard let reporterID = c.$reporter.id, let reporter = try await User.find(reporterID, on: req.db) else { throw Abort(.notFound) }
+        let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
+        do {
+            _ = try await CaseService(db: req.db, app: req.application).perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
+        } catch {
+            let (status, reason) = ErrorPageMiddleware.describe(error)
+            guard status.code < 500 else { throw error }
+            return try await renderTrack(req, code: code, c: c, error: reason).encodeResponse(status: status, for: req)
+        }
+        return req.redirect(to: "/r/track/\(code.value)?notice=rated")
+    }
+
+    // MARK: 扫码找格
+
+    struct GridPage: Encodable {
+        let layout: Layout
+        let building: String?
+        let grid: String
+        let community: String
+        let street: String
+        let team: [FieldService.PublicPerson]
+        let notices: [FieldController.NoticeRow]
+        let reportHref: String
+    }
+
+    @Sendable static func building(req: Request) async throws -> View {
+        try await req.enforce(.lookup)
+        guard let token = FieldService.validToken(try req.parameters.require("token")),
+              let b = try await Building.query(on: req.db).filter(\.$qrToken == token).with(\.$grid).first() else {
+            throw Abort(.notFound, reason: "二维码无效或楼栋已撤销")
+        }
+        return try await renderGrid(req, grid: b.grid, building: "\(b.address) \(b.name)", reportHref: "/r/report?b=\(token)")
+    }
+
+    @Sendable static func grid(req: Request) async throws -> View {
+        try await req.enforce(.lookup)
+        guard let id = req.parameters.get("id", as: Int.self), let grid = try await Area.find(id, on: req.db),
+              [.grid, .microGrid].contains(grid.level) else { throw Abort(.notFound, reason: "网格不存在") }
+        return try await renderGrid(req, grid: grid, building: nil, reportHref: "/r/report")
+    }
+
+    static func renderGrid(_ req: Request, grid: Area, building: String?, reportHref: String) async throws -> View {
+        let chain = try await Area.query(on: req.db).filter(\.$id ~~ grid.areaPath.ids).all()
+        let community = chain.first { $0.level == .community }?.name ?? ""
+        let street = chain.first { $0.level == .street }?.name ?? ""
+        let notices = try await FieldService.liveNotices(grids: [grid.requireID()], limit: 10, on: req.db)
+        return try await req.view.render("portal/grid", GridPage(
+            layout: layout(req, title: building ?? grid.name), building: building, grid: grid.name, community: community, street: street,
+            team: try await FieldService.publicTeam(of: grid, on: req.db),
+            notices: notices.map { .init(id: $0.id!.uuidString, title: $0.title, body: $0.body, at: Formatting.dateTime($0.createdAt), author: $0.authorName) },
+            reportHref: reportHref))
+    }
+
+    /// The building's QR code as SVG, pointing at its public page.
+    @Sendable static func qr(req: Request) async throws -> Response {
+        guard let token = FieldService.validToken(try req.parameters.require("token")),
+              try await Building.query(on: req.db).filter(\.$qrToken == token).count() == 1 else { throw Abort(.notFound) }
+        let svg = try QRCode(publicURL(req) + "/b/" + token, correction: .medium).svg()
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
+        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=86400")
+        return Response(status: .ok, headers: headers, body: .init(string: svg))
+    }
+
+    /// What QR codes point at: PUBLIC_URL, else the address this request came to.
+    static func publicURL(_ req: Request) -> String {
+        if let configured = req.state.config.publicURL { return configured }
+        let host = req.headers.first(name: .host) ?? "localhost:8080"
+        return "http://\(host)"
+    }
+
+    /// A grid worker's or leader's public photo.
+    @Sendable static func staffPhoto(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id", as: UUID.self)
+        guard let u = try await User.find(id, on: req.db), u.active, let path = u.photoPath, let type = u.photoType,
+              try await RoleAssignment.query(on: req.db).filter(\.$user.$id == id).filter(\.$role ~~ [.gridWorker, .gridLeader]).count() > 0 else {
+            throw Abort(.notFound)
+        }
+        return try await PhotoStore(root: req.state.uploadDirectory).response(for: path, contentType: type, req: req)
+    }
+
+    // MARK: 楼栋二维码打印
+
+    struct SheetPage: Encodable {
+        let layout: PageLayout
+        let grid: String
+        let community: String
+        let pages: [[Label]]
+        let count: Int
+    }
+
+    struct Label: Encodable { let name: String; let address: String; let qr: String; let url: String }
+
+    /// A4 sheets, eight labels per page, of every building in a grid (staff in scope).
+    @Sendable static func sheet(req: Request) async throws -> View {
+        let user = try req.currentUser
+        try RegistryService.requireReader(user)
+        let id = try req.parameters.require("id", as: Int.self)
+        guard let grid = try await AreaService(db: req.db, levels: req.state.levels).find(id, in: user.scope),
+              [.grid, .microGrid].contains(grid.level) else { throw Abort(.notFound, reason: "网格不存在或不在您的管辖范围内") }
+        let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == id).sort(\.$address).sort(\.$name).all()
+        try await FieldService(db: req.db, app: req.application).assignQRTokens(buildings)
+        let base = publicURL(req)
+        let labels = buildings.map { Label(name: $0.name, address: $0.address, qr: "/b/\($0.qrToken!)/qr.svg", url: base + "/b/" + $0.qrToken!) }
+        let pages = stride(from: 0, to: labels.count, by: 8).map { Array(labels[$0..<min($0 + 8, labels.count)]) }
+        return try await req.view.render("qr/sheet", SheetPage(
+            layout: PageLayout(req, title: "楼栋二维码 · \(grid.name)", section: "registry"), grid: grid.name,
+            community: try await grid.$parent.get(on: req.db)?.name ?? "", pages: pages, count: labels.count))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
