@@ -224,7 +224,7 @@ enum FieldController {
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
-            if wantsJSON(req) { throw error }
+            if req.wantsJSON { throw error }
             form.photos = nil; form.afterPhotos = nil
             return try await renderReport(req, form: form, error: reason)
         }
@@ -237,13 +237,11 @@ enum FieldController {
         return String("\(category)：\(head)".prefix(100))
     }
 
-    static func wantsJSON(_ req: Request) -> Bool { req.headers.accept.mediaTypes.contains(.json) }
-
     struct SyncAnswer: Content { let id: String; let kind: String; let duplicate: Bool; let href: String }
 
     /// The offline queue gets JSON (200 the first time and again for a repeat); a plain form a redirect.
     static func answer(_ req: Request, id: String, duplicate: Bool, kind: String, href: String, then: String) async throws -> Response {
-        if wantsJSON(req) {
+        if req.wantsJSON {
             return try await SyncAnswer(id: id, kind: kind, duplicate: duplicate, href: href).encodeResponse(status: duplicate ? .ok : .created, for: req)
         }
         return req.redirect(to: then)
@@ -370,7 +368,7 @@ enum FieldController {
             return try await answer(req, id: id, duplicate: duplicate, kind: "visit", href: "/registry/people/\(personID)", then: "/m/visits?notice=saved")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
-            guard status.code < 500, status != .notFound, !wantsJSON(req) else { throw error }
+            guard status.code < 500, status != .notFound, !req.wantsJSON else { throw error }
             return try await renderVisit(req, personID: personID, member: form.member, note: form.note, error: reason)
         }
     }

@@ -67,6 +67,7 @@ enum PortalController {
         let categories: [CategoryService.Group]
         let grids: [CaseController.GridGroup]
         let place: String?
+        let hasPlace: Bool
         let form: ReportForm
         let anonymous: Bool
         let question: String
@@ -114,7 +115,7 @@ enum PortalController {
         let issued = req.state.challenge.issue(now: req.now)
         let page = ReportPage(layout: layout(req, title: "随手拍", error: error),
                               categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category)),
-                              grids: groups, place: building.map { "\($0.address) \($0.name)（\($0.grid.name)）" }, form: form,
+                              grids: groups, place: building.map { "\($0.address) \($0.name)（\($0.grid.name)）" }, hasPlace: building != nil, form: form,
                               anonymous: signedInResident(req) == nil, question: issued.question, challenge: issued.token)
         let response = try await req.view.render("portal/report", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
@@ -356,6 +357,7 @@ enum PortalController {
 
     struct SheetPage: Encodable {
         let layout: PageLayout
+        let gridID: Int
         let grid: String
         let community: String
         let pages: [[Label]]
@@ -377,7 +379,7 @@ enum PortalController {
         let labels = buildings.map { Label(name: $0.name, address: $0.address, qr: "/b/\($0.qrToken!)/qr.svg", url: base + "/b/" + $0.qrToken!) }
         let pages = stride(from: 0, to: labels.count, by: 8).map { Array(labels[$0..<min($0 + 8, labels.count)]) }
         return try await req.view.render("qr/sheet", SheetPage(
-            layout: PageLayout(req, title: "楼栋二维码 · \(grid.name)", section: "registry"), grid: grid.name,
+            layout: PageLayout(req, title: "楼栋二维码 · \(grid.name)", section: "registry"), gridID: id, grid: grid.name,
             community: try await grid.$parent.get(on: req.db)?.name ?? "", pages: pages, count: labels.count))
     }
 }

@@ -16,8 +16,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                     "path": .string(request.url.path), "method": .string(request.method.rawValue), "error": .string(String(reflecting: error)),
                 ])
             }
+            // Headers the error carries (Retry-After on 429) go out with whichever body is chosen.
+            let carried = (error as? any AbortError)?.headers ?? [:]
             if request.wantsJSON {
-                let response = Response(status: status)
+                let response = Response(status: status, headers: carried)
                 try response.content.encode(ErrorBody(error: true, reason: reason), as: .json)
                 return response
             }
@@ -29,6 +31,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                                  signedIn: request.auth.get(CurrentUser.self) != nil)
             let response = try await request.view.render("error", page).encodeResponse(for: request)
             response.status = status
+            for (name, value) in carried where name.lowercased() != "content-type" { response.headers.replaceOrAdd(name: name, value: value) }
             return response
         }
     }
