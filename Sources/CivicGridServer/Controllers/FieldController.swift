@@ -220,7 +220,7 @@ enum FieldController {
                 return try await CaseService(db: req.db, app: req.application)
                     .report(input, by: user, photos: photos, onSitePhotos: after, now: req.now).id!.uuidString
             }
-            return try await answer(req, id: id, duplicate: duplicate, kind: "report", href: "/cases/\(id)", then: "/m?notice=reported")
+            return try await answer(req, id: id, duplicate: duplicate, kind: "report", href: "/cases/\(id)", then: "/m/?notice=reported")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
