@@ -36,6 +36,9 @@ struct DemoCommand: AsyncCommand {
         ]
         for login in DemoSeeder.logins() { lines.append("    \(login.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \(login.who)") }
         lines.append("    13907311001 王秀英，居民（用手机号登录；也可在 /register 注册新居民）")
+        let site = "http://\(hostname == "0.0.0.0" ? "localhost" : hostname):\(port)"
+        lines.append("  Grid worker's phone app (网格员移动端): \(site)/m/ (sign in as wg001)")
+        lines.append("  Resident portal (居民端, no sign-in needed): \(site)/r — building QR codes: 基础信息 › 网格 › 打印楼栋二维码")
         lines.append("")
         context.console.info(lines.joined(separator: "\n"))
         guard !signature.noServe else { return }

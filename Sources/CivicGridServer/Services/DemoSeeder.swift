@@ -21,6 +21,10 @@ struct DemoSeeder {
             app.logger.info("demo registry", metadata: ["people": .stringConvertible(people), "seconds": .stringConvertible(Int(Date().timeIntervalSince(started)))])
             cityCreated = true
         }
+        if try await GridNotice.query(on: app.db).count() == 0 {
+            try await DemoFieldSeeder(app: app).seed(now: now ?? app.state.clock.now())
+            cityCreated = true
+        }
         guard cases > 0, try await Case.query(on: app.db).count() == 0 else { return cityCreated }
         let history = DemoCaseHistory(app: app, plan: plan, caseCount: cases, days: days)
         let created = try await history.run(now: now ?? app.state.clock.now())
