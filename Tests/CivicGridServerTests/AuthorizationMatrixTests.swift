@@ -28,6 +28,9 @@ final class AuthorizationMatrixTests: XCTestCase {
         let importJob: UUID    // uploaded by op-c1 for community 1
         let crossCheck: UUID   // run by op-c1 on community 1
         let crossCheckItem: UUID
+        let trackingCode: String  // caseA's
+        let qrToken: String       // the building's
+        let notice: UUID          // posted by wg-a to grid A
     }
 
     struct Rule {
@@ -52,6 +55,8 @@ final class AuthorizationMatrixTests: XCTestCase {
     static let revealersA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .communityAdmin, .admin]
     static let listManagers: Set<Who> = [.gridLeader, .communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .communityAdmin, .admin]
     static let listManagersA = listManagers.subtracting([.otherStreetOperator])
+    /// The phone app's users.
+    static let fieldWorkers: Set<Who> = [.workerA, .workerB, .gridLeader]
     static let operatorsOrLeaders: Set<Who> = [.communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .leader, .communityAdmin, .admin]
 
     static var rules: [Rule] {
@@ -199,6 +204,34 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .GET, pattern: "/api/v1/boundaries", path: { "/api/v1/boundaries?area=\($0.city.gridA.id!)" }, allowed: coversA),
             Rule(method: .POST, pattern: "/api/v1/cases", path: nil, allowed: signedIn),
             Rule(method: .POST, pattern: "/api/v1/cases/:id/actions", path: { "/api/v1/cases/\($0.caseA)/actions" }, allowed: [.handler], body: #"{"action":"acknowledge"}"#),
+            // The phone app: grid workers and grid leaders, records in their own grids.
+            Rule(method: .GET, pattern: "/m", path: { _ in "/m/" }, allowed: fieldWorkers),
+            Rule(method: .GET, pattern: "/m/report", path: { _ in "/m/report" }, allowed: fieldWorkers),
+            Rule(method: .POST, pattern: "/m/report", path: { _ in "/m/report" }, allowed: fieldWorkers),
+            Rule(method: .GET, pattern: "/m/visits", path: { _ in "/m/visits" }, allowed: fieldWorkers),
+            Rule(method: .GET, pattern: "/m/visits/new", path: { "/m/visits/new?person=\($0.person)" }, allowed: [.workerA, .gridLeader]),
+            Rule(method: .POST, pattern: "/m/visits", path: { _ in "/m/visits" }, allowed: fieldWorkers, form: ["person": UUID().uuidString, "note": "x"]),
+            Rule(method: .GET, pattern: "/m/patrol", path: { _ in "/m/patrol" }, allowed: fieldWorkers),
+            Rule(method: .POST, pattern: "/m/patrol", path: { _ in "/m/patrol" }, allowed: fieldWorkers, form: ["grid": "1"]),
+            Rule(method: .GET, pattern: "/m/grid", path: { _ in "/m/grid" }, allowed: fieldWorkers),
+            Rule(method: .POST, pattern: "/m/notices", path: { _ in "/m/notices" }, allowed: fieldWorkers, form: ["grid": "1", "title": "标题", "body": "内容"]),
+            Rule(method: .POST, pattern: "/m/notices/:id/withdraw", path: { "/m/notices/\($0.notice)/withdraw" }, allowed: [.workerA, .gridLeader]),
+            Rule(method: .POST, pattern: "/m/profile", path: { _ in "/m/profile" }, allowed: fieldWorkers),
+            Rule(method: .GET, pattern: "/m/outbox", path: { _ in "/m/outbox" }, allowed: fieldWorkers),
+            // A visit's photos: whoever may see the person (checked in FieldTests).
+            Rule(method: .GET, pattern: "/visit-photos/:id", path: nil, allowed: coversA),
+            Rule(method: .GET, pattern: "/registry/grids/:id/qr", path: { "/registry/grids/\($0.city.gridA.id!)/qr" }, allowed: coversA.intersection(registryReaders)),
+            // The resident portal and QR pages: public, rate-limited, nobody's personal data.
+            Rule(method: .GET, pattern: "/r", path: { _ in "/r" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/report", path: { _ in "/r/report" }, allowed: everyone),
+            Rule(method: .POST, pattern: "/r/report", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/track", path: { "/r/track?code=\($0.trackingCode)" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/track/:code", path: { "/r/track/\($0.trackingCode)" }, allowed: everyone),
+            Rule(method: .POST, pattern: "/r/track/:code/rate", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/grids/:id", path: { "/r/grids/\($0.city.gridA.id!)" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/staff/:id/photo", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/b/:token", path: { "/b/\($0.qrToken)" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/b/:token/qr.svg", path: { "/b/\($0.qrToken)/qr.svg" }, allowed: everyone),
         ]
     }
 
@@ -246,10 +279,14 @@ final class AuthorizationMatrixTests: XCTestCase {
         let other = IdentityNumber.make(region: "430204", birth: LocalDate(year: 1971, month: 1, day: 1), sequence: 6).value
         let run = try await CrossCheckService(db: app.db, app: app).run(source: "矩阵", table: [["身份证号", "姓名"], [other, "外人"]], area: city.community1, by: opC1)
         let item = try await CrossCheckItem.query(on: app.db).filter(\.$checkID == run.id!).first()!
+        building.qrToken = "ABCDEFGH"
+        try await building.save(on: app.db)
+        let notice = try await FieldService(db: app.db, app: app).postNotice(gridID: city.gridA.id!, title: "停水通知", body: "周四停水", by: worker)
         return Fixture(city: city, caseA: caseID, staffA: wgA.id!, roleA: role.id!, category: try await app.category("SZ01"),
                        department: try await app.department("CG"), photo: photo.id!, apiKey: key.id!,
                        building: building.id!, household: try await Household.query(on: app.db).first()!.id!, person: person.id!,
-                       importJob: job.id!, crossCheck: run.id!, crossCheckItem: item.id!)
+                       importJob: job.id!, crossCheck: run.id!, crossCheckItem: item.id!,
+                       trackingCode: try await Case.find(caseID, on: app.db)!.trackingCode!, qrToken: "ABCDEFGH", notice: notice.id!)
     }
 
     func testEveryRouteIsInTheMatrix() async throws {
@@ -311,6 +348,7 @@ final class AuthorizationMatrixTests: XCTestCase {
          try await CalendarDay.query(on: app.db).count(), try await ApiKey.query(on: app.db).filter(\.$revokedAt == nil).count(),
          try await AccessLog.query(on: app.db).count(), try await Person.query(on: app.db).count(), try await Building.query(on: app.db).count(),
          try await House.query(on: app.db).count(), try await SpecialGroupMember.query(on: app.db).count(), try await Visit.query(on: app.db).count(),
-         try await RegistryRevision.query(on: app.db).count(), try await CrossCheckItem.query(on: app.db).filter(\.$decision == .open).count()]
+         try await RegistryRevision.query(on: app.db).count(), try await CrossCheckItem.query(on: app.db).filter(\.$decision == .open).count(),
+         try await GridNotice.query(on: app.db).filter(\.$withdrawnAt == nil).count(), try await PatrolCheckIn.query(on: app.db).count()]
     }
 }
