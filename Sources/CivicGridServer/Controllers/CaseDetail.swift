@@ -87,6 +87,8 @@ struct CaseDetail: Encodable {
             Fact(label: "上报时间", value: Formatting.dateTime(c.reportedAt)),
         ]
         if let address = c.address { facts.append(Fact(label: "地址", value: address)) }
+        // The code the reporter follows the case by (read out to a caller, or shown to the resident who reported it).
+        if let code = c.trackingCode.flatMap(TrackingCode.init) { facts.append(Fact(label: "居民查询码", value: code.grouped)) }
         if let buildingID = c.buildingID, let user = req.auth.get(CurrentUser.self), user.kind == .staff, RegistryRules.mayRead(user.roles),
            let b = try await RegistryService(db: db, app: req.application).buildings(user).filter(\.$id == buildingID).first() {
             // The people of the building, for whoever handles the case in the grid (看房知人).

@@ -26,6 +26,8 @@ struct PageLayout: Encodable {
         user = Badge(name: current.displayName,
                      roles: current.kind == .resident ? "居民" : current.assignments.map(\.label).joined(separator: "；"))
         var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", "/cases")]
+        if current.kind == .resident { items.append(("portal", "居民服务", "/r")) }
+        if current.kind == .staff, !current.roles.isDisjoint(with: [.gridWorker, .gridLeader]) { items.append(("field", "手机端", "/m/")) }
         if current.kind == .staff {
             if !current.scope.areaPaths.isEmpty { items.append(("areas", "网格层级", SiteURL.areas.path)) }
             if !current.scope.areaPaths.isEmpty { items.append(("map", "地图", "/map")) }
