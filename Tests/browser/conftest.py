@@ -3,8 +3,10 @@
 BASE_URL points at the server (scripts/browser-tests starts one on a fresh SQLite database).
 Screenshots of every page visited land in Tests/browser/screenshots/ for a human to look at.
 """
+import json
 import os
 import pathlib
+import urllib.request
 
 import pytest
 from selenium import webdriver
@@ -15,6 +17,20 @@ BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8081")
 PASSWORD = "demo1234"
 SHOTS = pathlib.Path(__file__).parent / "screenshots"
 SHOTS.mkdir(exist_ok=True)
+
+
+def api(path, body=None, token=None):
+    """A JSON call to the server's API (as another app, or another person, would make it)."""
+    req = urllib.request.Request(BASE_URL + path, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read().decode())
+
+
+def api_token(username):
+    return api("/api/v1/auth/token", {"username": username, "password": PASSWORD})["token"]
 
 
 def make_driver(width, height):

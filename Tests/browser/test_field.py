@@ -1,33 +1,19 @@
 """The field front line at phone size: the grid worker's app (online report with a photo, then a
 visit and a report made offline that sync once), and a resident who scans a building's QR code,
 reports, tracks and rates. QR codes are decoded from a screenshot with zbar (zbarimg)."""
-import json
 import re
 import shutil
 import subprocess
 import time
 import urllib.parse
-import urllib.request
 import uuid
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import BASE_URL, PASSWORD, SHOTS, Browser, make_driver
+from conftest import BASE_URL, SHOTS, Browser, api, make_driver
+from conftest import api_token as token
 from test_cases import tiny_png
-
-
-def api(path, body=None, token=None):
-    req = urllib.request.Request(BASE_URL + path, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read().decode())
-
-
-def token(username):
-    return api("/api/v1/auth/token", {"username": username, "password": PASSWORD})["token"]
 
 
 def waiting(browser):
@@ -119,9 +105,8 @@ def test_grid_worker_reports_online_then_offline_records_sync_once():
         worker.open(f"/registry/people/{person}")
         assert worker.text().count(visit_note) == 1, "the visit is on the person's record once"
         assert worker.driver.find_elements(By.CSS_SELECTOR, "img.visit-thumb"), "with its photo"
-        mine = api("/api/v1/cases?tab=mine&pageSize=100", token=token("wg001"))
-        items = mine["items"] if isinstance(mine, dict) else mine
-        assert sum(1 for c in items if offline_text in c["description"]) == 1
+        mine = api("/api/v1/cases?tab=mine&pageSize=100", token=token("wg001"))["items"]
+        assert sum(1 for c in mine if offline_text in c["description"]) == 1
     finally:
         worker.driver.quit()
 

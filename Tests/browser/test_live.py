@@ -1,21 +1,10 @@
 """Live updates in a real browser: an operator has the case list open; a hotline case reported
 through the API (as another app or operator would) appears at the top of the page without a reload."""
-import json
 import time
-import urllib.request
 
 from selenium.webdriver.common.by import By
 
-from conftest import BASE_URL, PASSWORD, make_driver, Browser
-
-
-def api(path, body=None, token=None):
-    req = urllib.request.Request(BASE_URL + path, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read().decode())
+from conftest import PASSWORD, api, make_driver, Browser
 
 
 def test_a_new_case_appears_without_reloading():
