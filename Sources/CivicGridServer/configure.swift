@@ -28,11 +28,12 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     }
     app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory)
     _ = app.importProgress  // created once here, before requests run concurrently
-    app.lifecycle.use(DatabaseStartup())
+    let command = CommandLine.arguments.dropFirst().first
+    // A restore copies the database file into place before anything may open it.
+    if command != "restore" { app.lifecycle.use(DatabaseStartup()) }
     app.lifecycle.use(PeriodicWork.sweeper)
     app.lifecycle.use(PeriodicWork.outbox)
     app.lifecycle.use(CaseEventsLifecycle())
-    let command = CommandLine.arguments.dropFirst().first
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 
     app.views.use(.leaf)
@@ -55,6 +56,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(VerifyTrailCommand(), as: "verify-trail")
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(BenchLocateCommand(), as: "bench-locate")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
 }
 
 /// Runs the dialect's start-up statements (SQLite: WAL) once the app boots.

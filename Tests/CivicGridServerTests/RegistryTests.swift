@@ -216,12 +216,19 @@ final class RegistryTests: XCTestCase {
             XCTAssertEqual(org?.name, "湘江超市")
             XCTAssertNotEqual(org?.contactPhoneSealed, "13907310002")
 
+            // A list naming people leaves only with a stated purpose, and is on the access log.
             response = try await op.get("/registry/export/organizations.xlsx?grid=\(city.gridA.id!)")
+            XCTAssertEqual(response.status, .unprocessableEntity)
+            XCTAssertTrue(response.body.string.contains("请填写导出用途"))
+            response = try await op.get("/registry/export/organizations.xlsx?grid=\(city.gridA.id!)&purpose=%E5%B8%82%E5%9C%BA%E7%9B%91%E7%AE%A1%E5%B9%B4%E6%A3%80")
+            let logged = try await AccessLog.query(on: app.db).filter(\.$subjectType == "export").all()
+            XCTAssertEqual(logged.map(\.reason), ["市场监管年检"])
+            XCTAssertEqual(logged.first?.subjectLabel, "清水社区第1网格单位组织 1 条")
             let rows = try Spreadsheet.read(Array(response.body.readableBytesView))
             XCTAssertEqual(rows.count, 2)
             XCTAssertEqual(rows[1][1], "湘江超市")
             XCTAssertEqual(rows[1][6], "139****0002", "phones leave masked")
-            response = try await op.get("/registry/export/organizations.csv")
+            response = try await op.get("/registry/export/organizations.csv?purpose=%E6%A0%B8%E5%AF%B9")
             XCTAssertTrue(response.body.string.hasPrefix("\u{FEFF}网格编码"))
             XCTAssertTrue(response.headers.first(name: .contentDisposition)?.contains("filename*=UTF-8''") ?? false)
         }

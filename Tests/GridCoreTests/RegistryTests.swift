@@ -83,9 +83,25 @@ final class CSVTableTests: XCTestCase {
         XCTAssertEqual(back.rows, [["a", "b,c"], ["'=cmd()", "-3"], ["\"q\"", ""]])
     }
 
-    func testUnterminatedQuoteAndNonUTF8AreRefused() {
+    func testUnterminatedQuoteAndBinaryAreRefused() {
         XCTAssertThrowsError(try CSVTable(parsing: "a,b\n\"open,c\n")) { XCTAssertEqual($0 as? CSVTable.Problem, .unterminatedQuote(line: 2)) }
-        XCTAssertThrowsError(try CSVTable(bytes: [0xD5, 0xC5, 0xC8, 0xFD])) { XCTAssertEqual($0 as? CSVTable.Problem, .notUTF8) }
+        XCTAssertThrowsError(try CSVTable(bytes: [0x89, 0x50, 0x4E, 0x47, 0x00, 0x00, 0x1A, 0x0A])) { XCTAssertEqual($0 as? CSVTable.Problem, .notText) }
+        XCTAssertThrowsError(try CSVTable(bytes: [0x61, 0xFF, 0xFF, 0x62])) { XCTAssertEqual($0 as? CSVTable.Problem, .notText) }
+    }
+
+    /// Excel on a Chinese Windows saves "CSV" as GBK: read as it is, not refused.
+    func testGBKFilesFromExcelAreRead() throws {
+        // 姓名,身份证号 / 张三,4302… in GBK, as Excel writes them.
+        let gbk: [UInt8] = [0xD0, 0xD5, 0xC3, 0xFB, 0x2C, 0xC9, 0xED, 0xB7, 0xDD, 0xD6, 0xA4, 0xBA, 0xC5, 0x0D, 0x0A, 0xD5, 0xC5, 0xC8, 0xFD, 0x2C, 0x34, 0x33, 0x30, 0x32]
+        let table = try CSVTable(bytes: gbk)
+        XCTAssertEqual(table.rows, [["姓名", "身份证号"], ["张三", "4302"]])
+        XCTAssertEqual(table.encoding, "GBK")
+        XCTAssertEqual(try CSVTable(bytes: Array("姓名\n张三".utf8)).encoding, "UTF-8")
+        // Round trip through the encoder, rare characters (GB 18030 only) included.
+        let text = "网格员,䶮,𠀀\n清水塘街道,石峰区,株洲"
+        let encoded = try XCTUnwrap(LegacyText.encodeGB18030(text))
+        XCTAssertNil(String(validating: encoded, as: UTF8.self), "really not UTF-8")
+        XCTAssertEqual(try CSVTable(bytes: encoded).rows, try CSVTable(parsing: text).rows)
     }
 }
 

@@ -112,6 +112,8 @@ enum RegistryController {
         let canEdit: Bool
         let gridID: Int
         let exports: [Link]
+        /// Lists with people's data: exported only with a stated purpose, and logged.
+        let personalExports: [Link]
         let organizationKinds: [Option]
         let componentKinds: [Option]
         let componentStates: [Option]
@@ -160,7 +162,8 @@ enum RegistryController {
             components: comps.map { ThingRow(kind: $0.kind.displayName, name: $0.code, detail: String(format: "%.5f, %.5f", $0.longitude, $0.latitude) + ($0.note.map { " · " + $0 } ?? ""),
                                              state: $0.state.displayName, id: $0.id!.uuidString, stateKey: $0.state.rawValue) },
             canEdit: RegistryRules.mayEdit(user.roles), gridID: gid,
-            exports: ImportKind.allCases.map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx?grid=\(gid)") },
+            exports: ImportKind.allCases.filter { !$0.holdsPersonalData }.map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx?grid=\(gid)") },
+            personalExports: ImportKind.allCases.filter(\.holdsPersonalData).map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx") },
             organizationKinds: options(OrganizationKind.self), componentKinds: options(ComponentKind.self), componentStates: options(ComponentState.self)))
     }
 

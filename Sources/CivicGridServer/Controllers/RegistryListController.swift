@@ -251,6 +251,10 @@ enum RegistryListController {
         let file = try req.parameters.require("file")
         guard let dot = file.lastIndex(of: "."), let kind = ImportKind(rawValue: String(file[..<dot])),
               let format = Spreadsheet.Format(rawValue: String(file[file.index(after: dot)...])) else { throw Abort(.notFound) }
+        let purpose = (req.query[String.self, at: "purpose"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if kind.holdsPersonalData, !(2...100).contains(purpose.count) {
+            throw Abort(.unprocessableEntity, reason: "导出\(kind.displayName)名单含个人信息，请填写导出用途（2–100 字），导出将记入访问日志")
+        }
         let registry = RegistryService(db: req.db, app: req.application)
         let gridID = req.query[Int.self, at: "grid"]
         let grids = Dictionary(try await registry.grids(for: user).map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
@@ -292,6 +296,11 @@ enum RegistryListController {
             }
         }
         let scopeName = gridID.flatMap { grids[$0]?.name } ?? "辖区"
+        if kind.holdsPersonalData {
+            // PIPL: a list of people leaves the system only for a stated purpose, and the export is on record.
+            try await AccessLog(actorID: user.id, subjectType: "export", subjectID: kind.rawValue, field: "export", at: req.now,
+                                reason: purpose, subjectLabel: "\(scopeName)\(kind.displayName) \(rows.count - 1) 条").create(on: req.db)
+        }
         return try download(Spreadsheet.write(rows, as: format), name: "\(scopeName)\(kind.displayName).\(format.rawValue)", format: format)
     }
 
@@ -430,12 +439,12 @@ enum RegistryListController {
         let logs = try await q.sort(\.$at, .descending).limit(300).all()
         var names: [UUID: String] = [:]
         for u in try await User.query(on: req.db).filter(\.$id ~~ Array(Set(logs.map(\.actorID)))).all() { names[u.id!] = "\(u.displayName)（\(u.username)）" }
-        let fields = ["idNumber": "身份证号", "phone": "联系电话", "health": "健康状况"]
+        let fields = ["idNumber": "身份证号", "phone": "联系电话", "health": "健康状况", "export": "导出名单"]
         return try await req.view.render("admin/accesslog", AccessLogPage(
             layout: PageLayout(req, title: "个人信息访问日志", section: "accesslog"),
             rows: logs.map { l in
                 LogRow(at: Formatting.dateTime(l.at), who: names[l.actorID] ?? l.actorID.uuidString,
-                       subject: (l.subjectType == "user" ? "工作人员 " : "居民 ") + (l.subjectLabel ?? ""),
+                       subject: (l.subjectType == "user" ? "工作人员 " : l.subjectType == "export" ? "" : "居民 ") + (l.subjectLabel ?? ""),
                        href: l.subjectType == "person" ? "/registry/people/\(l.subjectID)" : l.subjectType == "user" ? "/staff/\(l.subjectID)" : nil,
                        field: fields[l.field] ?? l.field, reason: l.reason ?? "—")
             }, who: who, total: total))

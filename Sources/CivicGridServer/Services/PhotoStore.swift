@@ -28,6 +28,21 @@ struct PhotoStore {
         return nil
     }
 
+    /// A cut-off upload or a renamed fragment: a PNG starts with its header chunk and ends with IEND,
+    /// a JPEG ends with its end-of-image marker (phones may pad a few bytes after it).
+    static func isComplete(_ data: Data, type: String) -> Bool {
+        let b = [UInt8](data)
+        switch type {
+        case "image/png":
+            return b.count >= 45 && b[12..<16] == [0x49, 0x48, 0x44, 0x52] && b.suffix(12).starts(with: [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44])
+        case "image/jpeg":
+            let tail = b.suffix(64)
+            return b.count >= 4 && zip(tail, tail.dropFirst()).contains { $0 == 0xFF && $1 == 0xD9 }
+        default:
+            return b.count >= 32
+        }
+    }
+
     /// Validates every file first, then writes them; nothing is written if one is refused.
     func store(_ files: [File], now: Date) throws -> [Stored] {
         let files = files.filter { $0.data.readableBytes > 0 }
@@ -36,6 +51,9 @@ struct PhotoStore {
             guard file.data.readableBytes <= Self.maxBytes else { throw Abort(.payloadTooLarge, reason: "照片“\(file.filename)”超过 8 MB") }
             let data = Data(buffer: file.data)
             guard let kind = Self.sniff(data) else { throw Abort(.unsupportedMediaType, reason: "“\(file.filename)”不是 JPEG、PNG 或 HEIC 照片") }
+            guard Self.isComplete(data, type: kind.type) else {
+                throw Abort(.unprocessableEntity, reason: "照片“\(file.filename)”已损坏或不完整，请重新拍摄或选择")
+            }
             return (data, kind.type, kind.ext)
         }
         let day = LocalDateFolder.name(now)

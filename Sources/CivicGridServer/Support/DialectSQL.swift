@@ -18,8 +18,9 @@ struct SQLiteDialectSQL: DialectSQL {
     }
 
     func startupStatements() -> [SQLQueryString] {
-        // WAL: readers never block the writer; the setting is stored in the file.
-        ["PRAGMA journal_mode=WAL"]
+        // WAL: readers never block the writer; the setting is stored in the file. synchronous=FULL
+        // (SQLite's default, said out loud): a commit is on disk before it is acknowledged.
+        ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"]
     }
 
     func tryTransactionLock(key: Int64) -> SQLQueryString? { nil }

@@ -8,19 +8,30 @@ public struct CSVTable: Equatable, Sendable {
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
         case unterminatedQuote(line: Int)
         case notUTF8
+        case notText
         public var description: String {
             switch self {
             case .unterminatedQuote(let line): "CSV 第 \(line) 行的引号没有闭合"
             case .notUTF8: "文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或上传 XLSX"
+            case .notText: "文件既不是 UTF-8 也不是 GBK 编码的文本，无法读取：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或上传 XLSX"
             }
         }
     }
 
+    /// How the bytes were read: UTF-8 (with or without a BOM), or GBK/GB 18030 from Chinese Excel.
+    public private(set) var encoding = "UTF-8"
+
     public init(bytes: [UInt8]) throws(Problem) {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else { throw .notUTF8 }
+        if let text = String(validating: body, as: UTF8.self) {
+            try self.init(parsing: text)
+            return
+        }
+        // Not UTF-8: Excel on a Chinese Windows saves "CSV" as GBK. Binary data (NUL bytes) is not text at all.
+        guard !body.contains(0), let text = LegacyText.decodeGB18030(Array(body)) else { throw .notText }
         try self.init(parsing: text)
+        encoding = "GBK"
     }
 
     public init(parsing text: String) throws(Problem) {

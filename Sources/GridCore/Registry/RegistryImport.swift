@@ -111,6 +111,9 @@ public enum ImportKind: String, CaseIterable, Sendable, Codable {
         switch self { case .people: "人口"; case .buildings: "楼栋"; case .houses: "房屋"; case .organizations: "单位组织"; case .components: "城市部件" }
     }
 
+    /// Lists naming people (residents; an organisation's contact person): exported only with a stated purpose, logged.
+    public var holdsPersonalData: Bool { self == .people || self == .organizations }
+
     /// Columns that identify a row: the same key twice in one file is refused.
     public var uniqueKey: [String] {
         switch self {
