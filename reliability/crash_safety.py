@@ -76,7 +76,7 @@ def main():
 
     def start():
         p = subprocess.Popen([binary, "serve", "--port", str(args.port)], cwd=root, env=env,
-                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.log"), "a"))
+                             stdout=open(os.path.join(work, "server.log"), "a"), stderr=subprocess.STDOUT)
         wait_up(base, p)
         return p
 
@@ -89,6 +89,7 @@ def main():
     acknowledged = {}   # id -> title
     lock = threading.Lock()
     attempts = {"sent": 0, "refused": 0, "lost_connection": 0}
+    refusals = {}
     stop = threading.Event()
 
     def writer(n):
@@ -109,8 +110,7 @@ def main():
             except urllib.error.HTTPError as e:
                 with lock:
                     attempts["refused"] += 1
-                if e.code >= 500 and e.code != 503:
-                    pass
+                    refusals[e.code] = refusals.get(e.code, 0) + 1
             except Exception:
                 with lock:
                     attempts["lost_connection"] += 1
@@ -147,7 +147,7 @@ def main():
     server.wait()
     trail = subprocess.run([binary, "verify-trail"], cwd=root, env=env, capture_output=True, text=True)
     figures = {"database": args.db, "kills": args.kills, "writers": args.writers, "requests": attempts["sent"],
-               "acknowledged": len(acknowledged), "lost": len(missing), "without_trail": len(no_trail),
+               "acknowledged": len(acknowledged), "refused": attempts["refused"], "refused_by_status": refusals, "lost": len(missing), "without_trail": len(no_trail),
                "connection_errors": attempts["lost_connection"], "verify_trail_clean": trail.returncode == 0}
     print(json.dumps(figures, ensure_ascii=False))
     if args.json:

@@ -35,7 +35,7 @@ for user in admin qu-zx sq01-zx wg001 bm-cg1 13907311001; do
     -H "Authorization: Bearer $TOKEN" \
     --checks not_a_server_error,response_schema_conformance \
     --exclude-path /api/v1/auth/token \
-    --phases examples,coverage,fuzzing -n "$N" --seed 20261122 --workers 2 \
+    --phases examples,coverage,fuzzing -n "$N" --seed 20261122 --workers 1 \
     --suppress-health-check all --generation-allow-x00 false \
     --report ndjson --report-ndjson-path "$WORK/$user.ndjson" --output-truncate true \
     > "$WORK/$user.log" 2>&1 || { status=1; tail -60 "$WORK/$user.log"; }

@@ -131,7 +131,7 @@ struct CaseService {
             throw AlreadyReceived(targetID: earlier.targetID ?? "")
         }
         // Intake and an on-the-spot fix are one transaction: a retried phone never finds half of it.
-        let created: Case = try await db.transaction { tx in
+        let created: Case = try await db.writeTransaction { tx in
             let code = try await nextCode(grid: grid, at: now, on: tx)
             let aggregate = try newCase(input, code: code, title: title, description: description, category: category, chain: chain,
                                         grid: grid, phoneSealed: phoneSealed, by: user, photos: photos, machine: machine, now: now)
@@ -221,7 +221,7 @@ struct CaseService {
     func perform(_ action: CaseAction, on id: UUID, by user: CurrentUser, photos: [PhotoStore.Stored] = [], now: Date,
                  amend: @escaping @Sendable (Case) -> Void = { _ in }) async throws -> Case {
         let machine = try await machine()
-        let (record, gridPath) = try await db.transaction { tx in
+        let (record, gridPath) = try await db.writeTransaction { tx in
             let aggregate = try await load(id, for: user, on: tx)
             amend(aggregate.record)
             if case .dispatch(let department, let co, _, _) = action {

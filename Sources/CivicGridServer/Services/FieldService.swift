@@ -81,7 +81,7 @@ struct FieldService {
         c.id = UUID(); c.gridID = try grid.requireID(); c.userID = user.id; c.userName = user.displayName
         c.at = at; c.day = LocalDate(at).description; c.latitude = input.latitude; c.longitude = input.longitude
         c.insideGrid = inside; c.note = note
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             try await c.create(on: tx)
             if let key = input.clientKey { try await Self.claim(key, kind: .patrol, target: c.id!.uuidString, user: user, at: now, on: tx) }
         }

@@ -562,7 +562,7 @@ struct RegistryService {
         guard (2...1000).contains(text.count) else { throw Abort(.unprocessableEntity, reason: "请填写走访情况（2–1000 字）") }
         let day = date ?? LocalDate(now)
         guard day <= LocalDate(now) else { throw Abort(.unprocessableEntity, reason: "走访日期不能晚于今天") }
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let v = Visit()
             v.id = UUID()
             v.gridID = person.gridID; v.personID = person.id; v.householdID = person.$household.id; v.memberID = member?.id
