@@ -84,6 +84,11 @@ func routes(_ app: Application) throws {
     portal.post("track", ":code", "rate", use: PortalController.rate)
     portal.get("grids", ":id", use: PortalController.grid)
     portal.get("staff", ":id", "photo", use: PortalController.staffPhoto)
+    portal.get("services", use: CatalogController.index)
+    portal.get("services", ":code", use: CatalogController.show)
+    app.get("admin", "services", use: CatalogController.admin)
+    app.on(.POST, "admin", "services", body: .collect(maxSize: "10mb"), use: CatalogController.upload)
+    app.get("admin", "services", "catalog.csv", use: CatalogController.export)
     app.get("b", ":token", use: PortalController.building)
     app.get("b", ":token", "qr.svg", use: PortalController.qr)
 

@@ -230,6 +230,11 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .POST, pattern: "/r/track/:code/rate", path: nil, allowed: everyone),
             Rule(method: .GET, pattern: "/r/grids/:id", path: { "/r/grids/\($0.city.gridA.id!)" }, allowed: everyone),
             Rule(method: .GET, pattern: "/r/staff/:id/photo", path: nil, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/services", path: { _ in "/r/services?q=dbsq" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/r/services/:code", path: { _ in "/r/services/MZ001" }, allowed: everyone),
+            Rule(method: .GET, pattern: "/admin/services", path: { _ in "/admin/services" }, allowed: administrators),
+            Rule(method: .POST, pattern: "/admin/services", path: { _ in "/admin/services" }, allowed: administrators),
+            Rule(method: .GET, pattern: "/admin/services/catalog.csv", path: { _ in "/admin/services/catalog.csv" }, allowed: administrators),
             Rule(method: .GET, pattern: "/b/:token", path: { "/b/\($0.qrToken)" }, allowed: everyone),
             Rule(method: .GET, pattern: "/b/:token/qr.svg", path: { "/b/\($0.qrToken)/qr.svg" }, allowed: everyone),
         ]

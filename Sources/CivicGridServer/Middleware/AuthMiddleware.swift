@@ -59,7 +59,7 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     /// Photo forms may carry several phone photos; everything else is small.
     static func maxBody(for path: String) -> Int {
-        let photoForms: Set<String> = ["/cases/new", "/m/report", "/m/visits", "/m/profile", "/r/report"]
+        let photoForms: Set<String> = ["/cases/new", "/m/report", "/m/visits", "/m/profile", "/r/report", "/admin/services"]
         return photoForms.contains(path) || (path.hasPrefix("/cases/") && path.hasSuffix("/act")) ? 50 * 1024 * 1024 : 2 * 1024 * 1024
     }
 

@@ -33,5 +33,7 @@ extension Migrations {
         add(CreateHotlineIntake())
         // 007: the field front line — phone app, resident portal, building QR codes, notices.
         add(CreateFieldFrontLine())
+        // 008: the service catalogue (办事指南).
+        add(CreateServiceCatalog(seedFile: resourcesDirectory + "Data/service-catalog.csv"))
     }
 }

@@ -42,6 +42,7 @@ struct PageLayout: Encodable {
             if !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .handler, .supervisor]) {
                 items.append(("negative", "负面清单", "/negative-list"))
             }
+            if current.isAdministrator { items.append(("services", "办事指南", "/admin/services")) }
             if current.isSystemAdministrator {
                 items.append(("apikeys", "开放接口", "/admin/api-keys"))
                 items.append(("hotline", "热线对接", "/admin/hotline"))
