@@ -44,6 +44,7 @@ done
 mkdir -p reliability/results
 python3 reliability/fuzz_figures.py "$WORK" "$N" > reliability/results/fuzz-$N.json
 cat reliability/results/fuzz-$N.json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["total"].get("requests", 0) > 0 else "no request was sent")' reliability/results/fuzz-$N.json
 if grep -q '"status": 5' "$WORK"/*.ndjson 2>/dev/null; then echo "5xx seen"; fi
 echo "reports: $WORK"
 exit $status

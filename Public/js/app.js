@@ -101,3 +101,31 @@ document.querySelectorAll('svg#gridmap').forEach(function (svg) {
   });
   window.addEventListener('beforeunload', function () { source.close(); });
 })();
+
+// 任务派发: the task page refreshes each grid's progress every few seconds.
+(function () {
+  var box = document.querySelector("[data-task-progress]");
+  if (!box || !window.fetch) return;
+  function refresh() {
+    fetch(box.getAttribute("data-task-progress"), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        Object.keys(data.summary).forEach(function (k) {
+          var cell = box.querySelector('[data-summary="' + k + '"]');
+          if (cell) cell.textContent = data.summary[k] + (k === "percent" ? "%" : "");
+        });
+        data.grids.forEach(function (g) {
+          var row = box.querySelector('tr[data-grid="' + g.id + '"]');
+          if (!row) return;
+          row.querySelector('[data-cell="done"]').textContent = g.done + "/" + g.total;
+          var bar = row.querySelector('[data-cell="bar"]');
+          bar.value = g.percent; bar.textContent = g.percent + "%";
+          var label = row.querySelector('[data-cell="label"]');
+          label.textContent = g.label; label.className = g.overdue ? "late" : "";
+          row.querySelector('[data-cell="last"]').textContent = g.last;
+        });
+      }).catch(function () {});
+  }
+  window.setInterval(refresh, 5000);
+})();

@@ -72,6 +72,12 @@ func routes(_ app: Application) throws {
     field.post("notices", ":id", "withdraw", use: FieldController.withdrawNotice)
     field.on(.POST, "profile", body: .collect(maxSize: "10mb"), use: FieldController.profile)
     field.get("outbox", use: FieldController.outbox)
+    field.get("tasks", use: TaskController.phone)
+    field.post("tasks", ":id", "items", use: TaskController.mark)
+    app.get("tasks", use: TaskController.index)
+    app.post("tasks", use: TaskController.create)
+    app.get("tasks", ":id", use: TaskController.show)
+    app.get("tasks", ":id", "progress", use: TaskController.progress)
     app.get("visit-photos", ":id", use: RegistryController.visitPhoto)
 
     // 居民端 (resident portal, public) and the building QR pages

@@ -31,6 +31,7 @@ final class AuthorizationMatrixTests: XCTestCase {
         let trackingCode: String  // caseA's
         let qrToken: String       // the building's
         let notice: UUID          // posted by wg-a to grid A
+        let task: UUID            // sent by op-s1 (清水塘街道) to grid A
     }
 
     struct Rule {
@@ -57,6 +58,8 @@ final class AuthorizationMatrixTests: XCTestCase {
     static let listManagersA = listManagers.subtracting([.otherStreetOperator])
     /// The phone app's users.
     static let fieldWorkers: Set<Who> = [.workerA, .workerB, .gridLeader]
+    /// Staff who hold a role on an area (the department handler holds none).
+    static let staffWithAreas = staff.subtracting([.handler])
     static let operatorsOrLeaders: Set<Who> = [.communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .leader, .communityAdmin, .admin]
 
     static var rules: [Rule] {
@@ -218,6 +221,15 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .POST, pattern: "/m/notices/:id/withdraw", path: { "/m/notices/\($0.notice)/withdraw" }, allowed: [.workerA, .gridLeader]),
             Rule(method: .POST, pattern: "/m/profile", path: { _ in "/m/profile" }, allowed: fieldWorkers),
             Rule(method: .GET, pattern: "/m/outbox", path: { _ in "/m/outbox" }, allowed: fieldWorkers),
+            Rule(method: .GET, pattern: "/m/tasks", path: { _ in "/m/tasks" }, allowed: fieldWorkers),
+            Rule(method: .POST, pattern: "/m/tasks/:id/items", path: { "/m/tasks/\($0.task)/items" }, allowed: [.workerA, .gridLeader],
+                 form: ["grid": "999999", "item": "0"]),
+            // Top-down tasks: issued by operators, leaders and administrators; seen by staff whose scope holds the issuer.
+            Rule(method: .GET, pattern: "/tasks", path: { _ in "/tasks" }, allowed: staffWithAreas),
+            Rule(method: .POST, pattern: "/tasks", path: { _ in "/tasks" }, allowed: [.communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .leader, .communityAdmin, .admin],
+                 form: ["title": "x"]),
+            Rule(method: .GET, pattern: "/tasks/:id", path: { "/tasks/\($0.task)" }, allowed: [.streetOperator, .districtOperator, .leader, .admin]),
+            Rule(method: .GET, pattern: "/tasks/:id/progress", path: { "/tasks/\($0.task)/progress" }, allowed: [.streetOperator, .districtOperator, .leader, .admin]),
             // A visit's photos: whoever may see the person (checked in FieldTests).
             Rule(method: .GET, pattern: "/visit-photos/:id", path: nil, allowed: coversA),
             Rule(method: .GET, pattern: "/registry/grids/:id/qr", path: { "/registry/grids/\($0.city.gridA.id!)/qr" }, allowed: coversA.intersection(registryReaders)),
@@ -287,11 +299,14 @@ final class AuthorizationMatrixTests: XCTestCase {
         building.qrToken = "ABCDEFGH"
         try await building.save(on: app.db)
         let notice = try await FieldService(db: app.db, app: app).postNotice(gridID: city.gridA.id!, title: "停水通知", body: "周四停水", by: worker)
+        let opS1 = try await CurrentUser.load(city.users["op-s1"]!, via: .webSession, on: app.db)
+        let task = try await TaskService(db: app.db, app: app).create(.init(title: "消防排查", description: "", items: "检查灭火器", dueOn: "2026-11-30",
+                                                                               gridIDs: [city.gridA.id!]), by: opS1)
         return Fixture(city: city, caseA: caseID, staffA: wgA.id!, roleA: role.id!, category: try await app.category("SZ01"),
                        department: try await app.department("CG"), photo: photo.id!, apiKey: key.id!,
                        building: building.id!, household: try await Household.query(on: app.db).first()!.id!, person: person.id!,
                        importJob: job.id!, crossCheck: run.id!, crossCheckItem: item.id!,
-                       trackingCode: try await Case.find(caseID, on: app.db)!.trackingCode!, qrToken: "ABCDEFGH", notice: notice.id!)
+                       trackingCode: try await Case.find(caseID, on: app.db)!.trackingCode!, qrToken: "ABCDEFGH", notice: notice.id!, task: task.id!)
     }
 
     func testEveryRouteIsInTheMatrix() async throws {
@@ -354,6 +369,7 @@ final class AuthorizationMatrixTests: XCTestCase {
          try await AccessLog.query(on: app.db).filter(\.$subjectType != "export").count()  /* an allowed export is logged by design */, try await Person.query(on: app.db).count(), try await Building.query(on: app.db).count(),
          try await House.query(on: app.db).count(), try await SpecialGroupMember.query(on: app.db).count(), try await Visit.query(on: app.db).count(),
          try await RegistryRevision.query(on: app.db).count(), try await CrossCheckItem.query(on: app.db).filter(\.$decision == .open).count(),
-         try await GridNotice.query(on: app.db).filter(\.$withdrawnAt == nil).count(), try await PatrolCheckIn.query(on: app.db).count()]
+         try await GridNotice.query(on: app.db).filter(\.$withdrawnAt == nil).count(), try await PatrolCheckIn.query(on: app.db).count(),
+         try await FieldTask.query(on: app.db).count(), try await TaskItemMark.query(on: app.db).count()]
     }
 }

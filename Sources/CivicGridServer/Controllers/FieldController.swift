@@ -58,6 +58,7 @@ enum FieldController {
         let visitsDue: [DueRow]
         let patrols: [PatrolRow]
         let month: [Figure]
+        let openTasks: Int
     }
 
     @Sendable static func home(req: Request) async throws -> View {
@@ -86,7 +87,18 @@ enum FieldController {
                        href: "/m/visits/new?person=\(m.$person.id)&member=\(m.id!)")
             },
             patrols: patrols.map { PatrolRow(time: Formatting.time($0.at), grid: names[$0.gridID] ?? "", note: $0.note, place: place($0)) },
-            month: try await monthFigures(user, grids: gridIDs, req: req)))
+            month: try await monthFigures(user, grids: gridIDs, req: req),
+            openTasks: try await openTaskCount(grids: gridIDs, req: req)))
+    }
+
+    /// Task-grid pairs of the worker's grids not yet complete.
+    static func openTaskCount(grids: [Int], req: Request) async throws -> Int {
+        let service = TaskService(db: req.db, app: req.application)
+        var open = 0
+        for task in try await service.tasks(forGrids: grids) {
+            open += try await service.progress(of: task, grids: grids).filter { !$0.progress.complete }.count
+        }
+        return open
     }
 
     static func row(_ c: Case, now: Date) -> CaseRow {

@@ -35,5 +35,7 @@ extension Migrations {
         add(CreateFieldFrontLine())
         // 008: the service catalogue (办事指南).
         add(CreateServiceCatalog(seedFile: resourcesDirectory + "Data/service-catalog.csv"))
+        // 009: top-down tasks (扁平化派发).
+        add(CreateTopDownTasks())
     }
 }
