@@ -146,7 +146,8 @@ enum TaskController {
                     overdue: p.progress.overdue, gridID: p.grid.id!, grid: p.grid.name,
                     items: task.itemList.enumerated().map { i, text in
                         let mark = p.marks.first { $0.itemIndex == i }
-                        return PhoneItem(index: i, text: text, done: mark != nil, by: mark.map { "\($0.doneByName) \(Formatting.dateTime($0.doneAt))" } ?? "")
+                        return PhoneItem(index: i, text: text, done: mark != nil,
+                                         by: mark.map { "\($0.doneByName) \(Formatting.dateTime($0.doneAt))" + ($0.note.isEmpty ? "" : " · \($0.note)") } ?? "")
                     }, percent: p.progress.percent))
             }
         }

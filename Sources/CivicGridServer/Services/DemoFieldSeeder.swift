@@ -64,5 +64,27 @@ struct DemoFieldSeeder {
             for chunk in stride(from: 0, to: rows.count, by: 500) { try await Array(rows[chunk..<min(chunk + 500, rows.count)]).create(on: tx) }
             try await posted.create(on: tx)
         }
+        try await seedTask(now: now)
+    }
+
+    /// One street task to the grids of 新桥社区, some done: what 任务派发 and the phone's 我的任务 look like in use.
+    func seedTask(now: Date) async throws {
+        guard let issuer = try await User.query(on: app.db).filter(\.$username == "jd1-zx").first(),
+              let community = try await Area.query(on: app.db).filter(\.$name == "新桥社区").first() else { return }
+        let user = try await CurrentUser.load(issuer, via: .webSession, on: app.db)
+        let grids = try await Area.query(on: app.db).filter(\.$parent.$id == community.requireID()).sort(\.$code).all()
+        guard !grids.isEmpty else { return }
+        let service = TaskService(db: app.db, app: app)
+        let task = try await service.create(.init(title: "冬季消防安全排查", description: "重点检查沿街商铺、群租房和老旧小区楼道，发现隐患当场劝改，需整改的上报事件。",
+                                                  items: "排查沿街商铺灭火器配置\n检查楼道堆物和电动车充电\n走访群租房并登记隐患",
+                                                  dueOn: LocalDate(now).adding(days: 10).description, gridIDs: grids.compactMap(\.id)), by: user)
+        let workers = try await RoleAssignment.query(on: app.db).filter(\.$role == .gridWorker).filter(\.$area.$id ~~ grids.compactMap(\.id)).with(\.$user).all()
+        for (n, grid) in grids.enumerated() where n % 3 != 2 {
+            guard let worker = workers.first(where: { $0.$area.id == grid.id }) else { continue }
+            let me = try await CurrentUser.load(worker.user, via: .webSession, on: app.db)
+            for item in 0..<(n % 3 == 0 ? 3 : 1) {
+                try await service.mark(task, grid: grid.id!, item: item, note: "", by: me, myGrids: [grid.id!])
+            }
+        }
     }
 }
