@@ -96,29 +96,27 @@ enum TaskController {
         }
     }
 
-    @Sendable static func show(req: Request) async throws -> View {
+    /// The task in the URL, if the user's scope holds its issuer, with every grid's progress.
+    static func loaded(_ req: Request) async throws -> (FieldTask, ProgressJSON) {
         let user = try staff(req)
         let service = TaskService(db: req.db, app: req.application)
         let task = try await service.task(try req.parameters.require("id", as: UUID.self), visibleTo: user)
         let progress = try await service.progress(of: task)
         let s = TopDownTask.summary(progress.map(\.progress))
+        return (task, ProgressJSON(summary: Summary(complete: s.complete, overdue: s.overdue, percent: s.percent, grids: progress.count), grids: rows(progress)))
+    }
+
+    @Sendable static func show(req: Request) async throws -> View {
+        let (task, progress) = try await loaded(req)
         return try await req.view.render("tasks/show", ShowPage(
             layout: PageLayout(req, title: task.title, section: "tasks"), id: task.id!.uuidString, title: task.title, description: task.description,
-            items: task.itemList, issuer: task.issuerName, due: task.dueOn,
-            summary: Summary(complete: s.complete, overdue: s.overdue, percent: s.percent, grids: progress.count), grids: rows(progress)))
+            items: task.itemList, issuer: task.issuerName, due: task.dueOn, summary: progress.summary, grids: progress.grids))
     }
 
     struct ProgressJSON: Content { let summary: Summary; let grids: [GridRow] }
 
     /// What the task page polls to stay current.
-    @Sendable static func progress(req: Request) async throws -> ProgressJSON {
-        let user = try staff(req)
-        let service = TaskService(db: req.db, app: req.application)
-        let task = try await service.task(try req.parameters.require("id", as: UUID.self), visibleTo: user)
-        let progress = try await service.progress(of: task)
-        let s = TopDownTask.summary(progress.map(\.progress))
-        return ProgressJSON(summary: Summary(complete: s.complete, overdue: s.overdue, percent: s.percent, grids: progress.count), grids: rows(progress))
-    }
+    @Sendable static func progress(req: Request) async throws -> ProgressJSON { try await loaded(req).1 }
 
     // MARK: Phone
 
