@@ -118,6 +118,18 @@ enum CaseController {
 
     struct GridGroup: Encodable { let name: String; let grids: [Option] }
 
+    /// Grids (loaded with their parent, sorted by code) as one option group per community, for a picker.
+    static func gridGroups(_ grids: [Area], selected: (Area) -> Bool) -> [GridGroup] {
+        var groups: [GridGroup] = []
+        for grid in grids {
+            let option = Option(value: String(grid.id!), label: grid.name, selected: selected(grid))
+            let name = grid.parent?.name ?? ""
+            if groups.last?.name == name { groups[groups.count - 1] = GridGroup(name: name, grids: groups[groups.count - 1].grids + [option]) }
+            else { groups.append(GridGroup(name: name, grids: [option])) }
+        }
+        return groups
+    }
+
     struct ReportForm: Content {
         var category: String = ""
         var title: String = ""
@@ -160,13 +172,7 @@ enum CaseController {
         let isOperator = user.roles.contains(.operator)
         let gridQuery = Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).with(\.$parent).sort(\.$code)
         let grids = user.kind == .resident ? try await gridQuery.all() : try await gridQuery.within(user.scope).all()
-        var groups: [GridGroup] = []
-        for grid in grids {
-            let option = Option(value: String(grid.id!), label: grid.name, selected: String(grid.id!) == form.grid || grids.count == 1)
-            let name = grid.parent?.name ?? ""
-            if groups.last?.name == name { groups[groups.count - 1] = GridGroup(name: name, grids: groups[groups.count - 1].grids + [option]) }
-            else { groups.append(GridGroup(name: name, grids: [option])) }
-        }
+        let groups = gridGroups(grids) { String($0.id!) == form.grid || grids.count == 1 }
         let operatorChannels: [CaseChannel] = [.hotline12345, .mayorHotline, .serviceHotline96361, .wechatGroup, .videoPatrol, .onlinePetition, .upperLevel, .fourPlatforms, .resident]
         let page = NewPage(
             layout: PageLayout(req, title: "上报事件", section: "cases"),

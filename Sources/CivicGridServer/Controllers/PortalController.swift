@@ -104,14 +104,7 @@ enum PortalController {
             try await Building.query(on: req.db).filter(\.$qrToken == token).with(\.$grid).first()
         } ?? nil
         let grids = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).with(\.$parent).sort(\.$code).all()
-        var groups: [CaseController.GridGroup] = []
-        for grid in grids {
-            let selected = String(grid.id!) == form.grid || grid.id == building?.$grid.id
-            let option = CaseController.Option(value: String(grid.id!), label: grid.name, selected: selected)
-            let name = grid.parent?.name ?? ""
-            if groups.last?.name == name { groups[groups.count - 1] = CaseController.GridGroup(name: name, grids: groups[groups.count - 1].grids + [option]) }
-            else { groups.append(CaseController.GridGroup(name: name, grids: [option])) }
-        }
+        let groups = CaseController.gridGroups(grids) { String($0.id!) == form.grid || $0.id == building?.$grid.id }
         let issued = req.state.challenge.issue(now: req.now)
         let page = ReportPage(layout: layout(req, title: "随手拍", error: error),
                               categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category)),

@@ -9,14 +9,13 @@ enum TaskController {
         let layout: PageLayout
         let canIssue: Bool
         let issuer: String
-        let communities: [CommunityGrids]
+        let communities: [CaseController.GridGroup]
         let tasks: [TaskRow]
         let today: String
         let error: String?
         let form: [String: String]
     }
 
-    struct CommunityGrids: Encodable { let name: String; let grids: [CaseController.Option] }
     struct TaskRow: Encodable { let href: String; let title: String; let issuer: String; let due: String; let grids: Int; let complete: Int; let overdue: Int; let percent: Int }
 
     static func staff(_ req: Request) throws -> CurrentUser {
@@ -29,17 +28,12 @@ enum TaskController {
         let user = try staff(req)
         let service = TaskService(db: req.db, app: req.application)
         let issuer = TaskService.issuerArea(user)
-        var communities: [CommunityGrids] = []
+        var communities: [CaseController.GridGroup] = []
         if let path = issuer?.areaPath {
             let grids = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid])
                 .within(AccessScope(areaPaths: [path], departmentIDs: [], roles: [])).with(\.$parent).sort(\.$code).limit(600).all()
             let chosen = Set((form["grids"] ?? "").split(separator: ",").map(String.init))
-            for g in grids {
-                let option = CaseController.Option(value: String(g.id!), label: g.name, selected: chosen.contains(String(g.id!)))
-                let name = g.parent?.name ?? ""
-                if communities.last?.name == name { communities[communities.count - 1] = CommunityGrids(name: name, grids: communities[communities.count - 1].grids + [option]) }
-                else { communities.append(CommunityGrids(name: name, grids: [option])) }
-            }
+            communities = CaseController.gridGroups(grids) { chosen.contains(String($0.id!)) }
         }
         var rows: [TaskRow] = []
         for task in try await service.issued(visibleTo: user) {
