@@ -59,6 +59,8 @@ enum FieldController {
         let patrols: [PatrolRow]
         let month: [Figure]
         let openTasks: Int
+        let agentTodo: Int
+        let agentOverdue: Int
     }
 
     @Sendable static func home(req: Request) async throws -> View {
@@ -77,6 +79,8 @@ enum FieldController {
         let patrols = try await PatrolCheckIn.query(on: req.db).filter(\.$userID == user.id).filter(\.$day == today.description)
             .sort(\.$at, .descending).all()
         let names = Dictionary(grids.map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let agent = gridIDs.isEmpty ? [] : try await AgentServiceRequest.query(on: req.db).filter(\.$gridID ~~ gridIDs)
+            .filter(\.$status ~~ AgentServiceStatus.allCases.filter { $0.waitsFor == .gridWorker }).all()
         return try await req.view.render("field/home", HomePage(
             layout: layout(req, user, title: "我的工作", tab: "home"),
             grids: grids.map(\.name),
@@ -88,7 +92,8 @@ enum FieldController {
             },
             patrols: patrols.map { PatrolRow(time: Formatting.time($0.at), grid: names[$0.gridID] ?? "", note: $0.note, place: place($0)) },
             month: try await monthFigures(user, grids: gridIDs, req: req),
-            openTasks: try await openTaskCount(grids: gridIDs, req: req)))
+            openTasks: try await openTaskCount(grids: gridIDs, req: req),
+            agentTodo: agent.count, agentOverdue: agent.filter { $0.overdue(now: req.now) }.count))
     }
 
     /// Task-grid pairs of the worker's grids not yet complete (three queries, whatever the number of tasks).
@@ -166,6 +171,7 @@ enum FieldController {
         var mode: String? = nil
         var onSiteNote: String? = nil
         var building: String? = nil
+        var finding: String? = nil
         var clientKey: String? = nil
         var recordedAt: String? = nil
         var photos: [File]? = nil
@@ -176,7 +182,7 @@ enum FieldController {
             try c.encode(category, forKey: .category)
             try c.encode(description, forKey: .description)
             for (key, value) in [(CodingKeys.title, title), (.grid, grid), (.address, address), (.latitude, latitude), (.longitude, longitude),
-                                 (.mode, mode), (.onSiteNote, onSiteNote), (.building, building)] {
+                                 (.mode, mode), (.onSiteNote, onSiteNote), (.building, building), (.finding, finding)] {
                 try c.encode(value ?? "", forKey: key)
             }
         }
@@ -207,7 +213,29 @@ enum FieldController {
     }
 
     @Sendable static func reportForm(req: Request) async throws -> Response {
-        try await renderReport(req, form: ReportForm(), error: nil)
+        var form = ReportForm()
+        if let id = req.query[String.self, at: "finding"].flatMap(UUID.init(uuidString:)) {
+            let user = try worker(req)
+            let (finding, item) = try await patrolFinding(id, user: user, req: req)
+            form.finding = try finding.requireID().uuidString
+            form.category = item.categoryID?.uuidString ?? ""
+            form.grid = String(finding.gridID)
+            form.description = PatrolChecklist.caseDescription(item: item.title, place: item.place, note: finding.note)
+            form.address = item.place
+            if let lat = item.latitude, let lon = item.longitude { form.latitude = String(lat); form.longitude = String(lon) }
+        }
+        return try await renderReport(req, form: form, error: nil)
+    }
+
+    /// A problem found on one of the worker's patrols that has not become a case yet.
+    static func patrolFinding(_ id: UUID, user: CurrentUser, req: Request) async throws -> (PatrolItemResult, PatrolChecklistItem) {
+        let grids = try await myGrids(user, req: req).compactMap(\.id)
+        guard let finding = try await PatrolItemResult.find(id, on: req.db), grids.contains(finding.gridID), !finding.ok,
+              let item = try await PatrolChecklistItem.find(finding.itemID, on: req.db) else {
+            throw Abort(.notFound, reason: "巡查记录不存在")
+        }
+        guard finding.caseID == nil else { throw Abort(.conflict, reason: "该问题已上报为事件") }
+        return (finding, item)
     }
 
     /// A report from the phone (online, or replayed from the offline queue with its client key).
@@ -231,6 +259,10 @@ enum FieldController {
                 longitude: try CaseController.number(form.longitude, "经度"), address: form.address,
                 onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: true, buildingID: form.building.flatMap(UUID.init(uuidString:)))
             input.clientKey = key
+            if let raw = form.finding.flatMap(nonEmpty) {
+                guard let fid = UUID(uuidString: raw) else { throw Abort(.badRequest, reason: "巡查记录标识不正确") }
+                input.patrolFindingID = try await patrolFinding(fid, user: user, req: req).0.id
+            }
             let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
                 let photos = try await CaseController.storePhotos(form.photos ?? [], req: req)
                 let after = onSite ? try await CaseController.storePhotos(form.afterPhotos ?? [], req: req) : []
@@ -270,8 +302,14 @@ enum FieldController {
         let layout: Layout
         let query: String
         let people: [PersonRow]
-        let due: [DueRow]
+        let week: String
+        let overdue: [DueRow]
+        let days: [DayPlan]
+        let done: [PersonRow]
+        let dueThisWeek: Int
     }
+
+    struct DayPlan: Encodable { let label: String; let date: String; let today: Bool; let due: [DueRow] }
 
     struct PersonRow: Encodable { let name: String; let detail: String; let href: String }
 
@@ -289,15 +327,40 @@ enum FieldController {
                           href: "/m/visits/new?person=\(p.id!)")
             }
         }
-        let today = LocalDate(req.now)
+        // 本周走访计划: what is late, what falls due each day of this week, what was done since Monday.
+        let week = VisitWeek(containing: LocalDate(req.now))
         let allowed = SpecialGroupKind.allCases.filter { RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }
         let due = try await SpecialGroupMember.query(on: req.db).filter(\.$gridID ~~ grids).filter(\.$active == true)
-            .filter(\.$kind ~~ allowed).filter(\.$nextVisitDue <= today.adding(days: 7).description)
-            .sort(\.$nextVisitDue).limit(50).with(\.$person).all()
+            .filter(\.$kind ~~ allowed).filter(\.$nextVisitDue <= week.sunday.description)
+            .sort(\.$nextVisitDue).limit(300).with(\.$person).all()
+        func row(_ m: SpecialGroupMember) -> DueRow {
+            DueRow(name: m.person.name, kind: m.kind.displayName, due: m.nextVisitDue, overdue: m.nextVisitDue < week.today.description,
+                   href: "/m/visits/new?person=\(m.$person.id)&member=\(m.id!)")
+        }
+        var overdue: [DueRow] = [], byDay = Array(repeating: [DueRow](), count: 7)
+        for m in due {
+            guard let date = LocalDate(m.nextVisitDue) else { continue }
+            switch week.slot(of: date) {
+            case .overdue: overdue.append(row(m))
+            case .day(let i): byDay[i].append(row(m))
+            case .later: break
+            }
+        }
+        let done = try await Visit.query(on: req.db).filter(\.$workerID == user.id).filter(\.$visitedOn >= week.monday.description)
+            .sort(\.$at, .descending).limit(100).all()
+        let doneNames = Dictionary(try await Person.query(on: req.db).filter(\.$id ~~ done.compactMap(\.personID)).all().map { ($0.id!, $0.name) },
+                                   uniquingKeysWith: { a, _ in a })
         return try await req.view.render("field/visits", VisitsPage(
             layout: layout(req, user, title: "走访", tab: "visits"), query: q, people: people,
-            due: due.map { DueRow(name: $0.person.name, kind: $0.kind.displayName, due: $0.nextVisitDue, overdue: $0.nextVisitDue < today.description,
-                                  href: "/m/visits/new?person=\($0.$person.id)&member=\($0.id!)") }))
+            week: "\(week.monday.description) 至 \(week.sunday.description)", overdue: overdue,
+            days: week.days.enumerated().compactMap { i, d in
+                d < week.today ? nil : DayPlan(label: VisitWeek.dayNames[i], date: String(d.description.suffix(5)), today: d == week.today, due: byDay[i])
+            },
+            done: done.map { v in
+                PersonRow(name: v.personID.flatMap { doneNames[$0] } ?? "入户走访", detail: "\(v.visitedOn) · \(v.note.prefix(30))",
+                          href: v.personID.map { "/m/visits/new?person=\($0)" } ?? "/m/visits")
+            },
+            dueThisWeek: byDay.reduce(0) { $0 + $1.count }))
     }
 
     struct VisitPage: Encodable {
@@ -395,20 +458,51 @@ enum FieldController {
     struct PatrolPage: Encodable {
         let layout: Layout
         let grids: [CaseController.Option]
+        let gridID: String
+        let gridName: String
+        let items: [ChecklistRow]
         let today: [PatrolRow]
+        let findings: [FindingRow]
         let clientKey: String
     }
 
+    struct ChecklistRow: Encodable { let id: String; let title: String; let kind: String; let place: String; let last: String; let lastProblem: Bool }
+    struct FindingRow: Encodable { let time: String; let item: String; let note: String; let reportHref: String?; let caseHref: String? }
+
+    /// 巡查打卡 with the grid's checklist: each item fine or a problem; problems become cases in one tap.
     @Sendable static func patrol(req: Request) async throws -> View {
         let user = try worker(req)
         let grids = try await myGrids(user, req: req)
+        let chosen = req.query[Int.self, at: "grid"].flatMap { id in grids.first { $0.id == id } } ?? grids.first
         let names = Dictionary(grids.map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         let rows = try await PatrolCheckIn.query(on: req.db).filter(\.$userID == user.id).filter(\.$day == LocalDate(req.now).description)
             .sort(\.$at, .descending).all()
+        let items = try await FieldService.checklists(grids: chosen.map { [$0.id!] } ?? [], on: req.db)
+        // Each item's latest finding, for "上次" (one query for the grid).
+        var latest: [UUID: PatrolItemResult] = [:]
+        if !items.isEmpty {
+            for r in try await PatrolItemResult.query(on: req.db).filter(\.$itemID ~~ items.compactMap(\.id))
+                .filter(\.$at >= req.now.addingTimeInterval(-30 * 86_400)).sort(\.$at).all() { latest[r.itemID] = r }
+        }
+        let todayResults = rows.isEmpty ? [] : try await PatrolItemResult.query(on: req.db).filter(\.$checkInID ~~ rows.compactMap(\.id))
+            .filter(\.$ok == false).sort(\.$at, .descending).all()
+        let titles = Dictionary(try await PatrolChecklistItem.query(on: req.db).filter(\.$id ~~ todayResults.map(\.itemID)).all().map { ($0.id!, $0.title) },
+                                uniquingKeysWith: { a, _ in a })
         return try await req.view.render("field/patrol", PatrolPage(
             layout: layout(req, user, title: "巡查打卡", tab: "patrol"),
-            grids: grids.map { CaseController.Option(value: String($0.id!), label: $0.name, selected: grids.count == 1) },
+            grids: grids.map { CaseController.Option(value: String($0.id!), label: $0.name, selected: $0.id == chosen?.id) },
+            gridID: chosen.map { String($0.id!) } ?? "", gridName: chosen?.name ?? "",
+            items: items.map { i in
+                let last = latest[i.id!]
+                return ChecklistRow(id: i.id!.uuidString, title: i.title, kind: i.kind.displayName, place: i.place,
+                                    last: last.map { "上次 \(Formatting.dateTime($0.at))：\($0.ok ? "正常" : "有问题")" } ?? "近 30 天未巡查",
+                                    lastProblem: last.map { !$0.ok } ?? false)
+            },
             today: rows.map { PatrolRow(time: Formatting.time($0.at), grid: names[$0.gridID] ?? "", note: $0.note, place: place($0)) },
+            findings: todayResults.map { r in
+                FindingRow(time: Formatting.time(r.at), item: titles[r.itemID] ?? "", note: r.note,
+                           reportHref: r.caseID == nil ? "/m/report?finding=\(r.id!)" : nil, caseHref: r.caseID.map { "/cases/\($0)" })
+            },
             clientKey: UUID().uuidString))
     }
 
@@ -419,6 +513,9 @@ enum FieldController {
         var note: String?
         var clientKey: String?
         var recordedAt: String?
+        var items: [String]?
+        var results: [String]?
+        var notes: [String]?
     }
 
     @Sendable static func checkIn(req: Request) async throws -> Response {
@@ -430,13 +527,66 @@ enum FieldController {
             guard let ms = Double(text) else { throw Abort(.unprocessableEntity, reason: "记录时间格式不正确") }
             return Date(timeIntervalSince1970: ms / 1000)
         }
-        let input = FieldService.CheckInInput(gridID: gridID, latitude: try CaseController.number(form.latitude, "纬度"),
+        let ids = form.items ?? [], results = form.results ?? [], notes = form.notes ?? []
+        guard results.count == ids.count, notes.isEmpty || notes.count == ids.count, ids.count <= PatrolChecklist.maxItems else {
+            throw Abort(.badRequest, reason: "巡查清单的结果与巡查项不对应")
+        }
+        let findings = try ids.indices.map { i -> FieldService.Finding in
+            guard let id = UUID(uuidString: ids[i]), ["ok", "problem"].contains(results[i]) else { throw Abort(.badRequest, reason: "巡查清单的结果格式不正确") }
+            return FieldService.Finding(itemID: id, ok: results[i] == "ok", note: notes.isEmpty ? "" : notes[i])
+        }
+        var input = FieldService.CheckInInput(gridID: gridID, latitude: try CaseController.number(form.latitude, "纬度"),
                                               longitude: try CaseController.number(form.longitude, "经度"), note: form.note ?? "",
                                               clientKey: key, recordedAt: recorded)
+        input.findings = findings
         let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
             try await FieldService(db: req.db, app: req.application).checkIn(input, by: user).id!.uuidString
         }
-        return try await answer(req, id: id, duplicate: duplicate, kind: "patrol", href: "/m/patrol", then: "/m/patrol?notice=saved")
+        return try await answer(req, id: id, duplicate: duplicate, kind: "patrol", href: "/m/patrol", then: "/m/patrol?grid=\(gridID)&notice=saved")
+    }
+
+    // MARK: 巡查清单
+
+    struct ChecklistPage: Encodable {
+        let layout: Layout
+        let grids: [CaseController.Option]
+        let gridID: String
+        let items: [ChecklistRow]
+        let kinds: [CaseController.Option]
+        let categories: [CategoryService.Group]
+    }
+
+    @Sendable static func checklist(req: Request) async throws -> View {
+        let user = try worker(req)
+        let grids = try await myGrids(user, req: req)
+        let chosen = req.query[Int.self, at: "grid"].flatMap { id in grids.first { $0.id == id } } ?? grids.first
+        let items = try await FieldService.checklists(grids: chosen.map { [$0.id!] } ?? [], on: req.db)
+        return try await req.view.render("field/checklist", ChecklistPage(
+            layout: layout(req, user, title: "巡查清单", tab: "patrol", back: "/m/patrol" + (chosen.map { "?grid=\($0.id!)" } ?? "")),
+            grids: grids.map { CaseController.Option(value: String($0.id!), label: $0.name, selected: $0.id == chosen?.id) },
+            gridID: chosen.map { String($0.id!) } ?? "",
+            items: items.map { ChecklistRow(id: $0.id!.uuidString, title: $0.title, kind: $0.kind.displayName, place: $0.place, last: "", lastProblem: false) },
+            kinds: PatrolChecklist.Kind.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: false) },
+            categories: try await CategoryService.groups(on: req.db, selected: nil)))
+    }
+
+    struct ChecklistForm: Content { var grid: String; var title: String; var kind: String; var place: String?; var category: String? }
+
+    @Sendable static func addChecklistItem(req: Request) async throws -> Response {
+        let user = try worker(req)
+        let form = try req.content.decode(ChecklistForm.self)
+        guard let gridID = Int(form.grid) else { throw Abort(.unprocessableEntity, reason: "请选择网格") }
+        _ = try await FieldService(db: req.db, app: req.application).addChecklistItem(
+            .init(gridID: gridID, title: form.title, kind: form.kind, place: form.place ?? "", categoryID: form.category), by: user)
+        return req.redirect(to: "/m/patrol/items?grid=\(gridID)&notice=created")
+    }
+
+    @Sendable static func retireChecklistItem(req: Request) async throws -> Response {
+        let user = try worker(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let grid = try await PatrolChecklistItem.find(id, on: req.db)?.gridID
+        try await FieldService(db: req.db, app: req.application).retireChecklistItem(id, by: user)
+        return req.redirect(to: "/m/patrol/items?grid=\(grid ?? 0)&notice=deleted")
     }
 
     // MARK: 我的网格

@@ -213,9 +213,16 @@ enum PortalController {
         return (code, c)
     }
 
-    @Sendable static func track(req: Request) async throws -> View {
-        let (code, c) = try await tracked(req)
-        return try await renderTrack(req, code: code, c: c, error: nil)
+    /// A case's code or an agent-handled service's: one box for both.
+    @Sendable static func track(req: Request) async throws -> Response {
+        try await req.enforce(.lookup)
+        if let code = TrackingCode(try req.parameters.require("code")) {
+            if let c = try await Case.query(on: req.db).filter(\.$trackingCode == code.value).first() {
+                return try await renderTrack(req, code: code, c: c, error: nil).encodeResponse(for: req)
+            }
+            if let r = try await AgentServiceController.tracked(req, code: code) { return try await AgentServiceController.renderTrack(req, r: r) }
+        }
+        throw Abort(.notFound, reason: "未找到该查询码对应的诉求或申请，请核对后重试")
     }
 
     static func renderTrack(_ req: Request, code: TrackingCode, c: Case, error: String?) async throws -> View {

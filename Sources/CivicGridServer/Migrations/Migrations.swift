@@ -37,5 +37,7 @@ extension Migrations {
         add(CreateServiceCatalog(seedFile: resourcesDirectory + "Data/service-catalog.csv"))
         // 009: top-down tasks (扁平化派发).
         add(CreateTopDownTasks())
+        // 010: agent-handled services (帮办代办) and daily patrol checklists (日常巡查清单).
+        add(CreateAgentServicesAndPatrolLists())
     }
 }

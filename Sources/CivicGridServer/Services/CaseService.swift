@@ -99,6 +99,8 @@ struct CaseService {
         var datum: Datum = .wgs84
         /// A phone's key for this report (offline sync): the same key twice gives the same case.
         var clientKey: String? = nil
+        /// A problem found on a patrol's checklist that this report turns into a case (linked in the same transaction).
+        var patrolFindingID: UUID? = nil
     }
 
     /// Thrown when a phone sends a report it has sent before: the case made the first time.
@@ -138,6 +140,10 @@ struct CaseService {
             try await persist(aggregate, on: tx)
             if let key = input.clientKey {
                 try await FieldService.claim(key, kind: .report, target: aggregate.record.id!.uuidString, user: user, at: now, on: tx)
+            }
+            if let finding = input.patrolFindingID {
+                try await PatrolItemResult.query(on: tx).filter(\.$id == finding).filter(\.$caseID == nil)
+                    .set(\.$caseID, to: aggregate.record.id!).update()
             }
             guard let note = input.onSiteNote else { return aggregate.record }
             let again = try await self.aggregate(aggregate.record, on: tx)

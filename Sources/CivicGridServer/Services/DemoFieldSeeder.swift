@@ -65,7 +65,96 @@ struct DemoFieldSeeder {
             try await posted.create(on: tx)
         }
         try await seedTask(now: now)
+        try await seedPatrolLists(grids: grids, now: now, rng: &rng)
+        try await seedAgentServices(now: now)
     }
+
+    /// Every grid's checklist: a few of these, with the category a problem there is reported under.
+    static let checklist: [(String, PatrolChecklist.Kind, String, String)] = [
+        ("主干道窨井盖", .component, "沿街人行道", "SZ01"), ("小区消防通道", .hazard, "各楼栋单元门前", "ZA03"),
+        ("电动车集中充电点", .hazard, "小区东门", "ZA03"), ("在建工地围挡", .site, "工地东侧", "ZA04"),
+        ("沿街商铺门前", .place, "临街商铺", "SR01"), ("垃圾分类投放点", .component, "小区北门", "HJ01"),
+        ("老旧楼栋外墙和屋檐", .hazard, "老旧楼栋", "SZ05"), ("路灯", .component, "小区主路", "SZ02"),
+    ]
+
+    func seedPatrolLists(grids: [Area], now: Date, rng: inout SplitMix64) async throws {
+        let categories = Dictionary(try await CaseCategory.query(on: app.db).all().map { ($0.code, $0.id!) }, uniquingKeysWith: { a, _ in a })
+        var items: [PatrolChecklistItem] = []
+        for grid in grids {
+            let count = 4 + Int.random(in: 0...2, using: &rng)
+            let start = Int.random(in: 0..<Self.checklist.count, using: &rng)
+            for k in 0..<count {
+                let t = Self.checklist[(start + k) % Self.checklist.count]
+                let i = PatrolChecklistItem()
+                i.id = UUID(); i.gridID = grid.id!; i.title = t.0; i.kind = t.1; i.place = t.2; i.categoryID = categories[t.3]
+                i.latitude = grid.boundary?.labelPoint.lat; i.longitude = grid.boundary?.labelPoint.lon
+                i.position = k + 1; i.active = true; i.createdAt = now.addingTimeInterval(-60 * 86_400)
+                items.append(i)
+            }
+        }
+        // Findings for the check-ins of the last week: mostly fine, now and then a problem.
+        let since = LocalDate(now).adding(days: -7).description
+        let checkIns = try await PatrolCheckIn.query(on: app.db).filter(\.$day >= since).all()
+        var results: [PatrolItemResult] = []
+        for c in checkIns {
+            for item in items where item.gridID == c.gridID {
+                let r = PatrolItemResult()
+                r.checkInID = c.id!; r.itemID = item.id!; r.gridID = c.gridID; r.at = c.at
+                r.ok = Int.random(in: 0..<25, using: &rng) != 0
+                r.note = r.ok ? "" : ["有破损，需维修", "堆放杂物堵塞通道", "围挡倒伏一段", "有飞线充电"][Int.random(in: 0..<4, using: &rng)]
+                results.append(r)
+            }
+        }
+        let all = items, found = results
+        try await app.db.transaction { tx in
+            for chunk in stride(from: 0, to: all.count, by: 500) { try await Array(all[chunk..<min(chunk + 500, all.count)]).create(on: tx) }
+            for chunk in stride(from: 0, to: found.count, by: 500) { try await Array(found[chunk..<min(chunk + 500, found.count)]).create(on: tx) }
+        }
+    }
+
+    /// A handful of agent-handled services in every state, in 新桥社区's first grids: the phone's and
+    /// the departments' 帮办代办 pages in use.
+    func seedAgentServices(now: Date) async throws {
+        guard let community = try await Area.query(on: app.db).filter(\.$name == "新桥社区").first() else { return }
+        let grids = try await Area.query(on: app.db).filter(\.$parent.$id == community.requireID()).sort(\.$code).limit(2).all()
+        let workers = try await RoleAssignment.query(on: app.db).filter(\.$role == .gridWorker).filter(\.$area.$id ~~ grids.compactMap(\.id)).with(\.$user).all()
+        let handlers = try await RoleAssignment.query(on: app.db).filter(\.$role == .handler).with(\.$user).with(\.$department).all()
+        let desk = AgentServiceDesk(db: app.db, app: app)
+        let plan: [(String, String, String, [AgentServiceAction])] = [
+            ("MZ004", "周桂英", "新桥社区 3 栋 2 单元 401", []),
+            ("CL001", "刘建国", "新桥社区 7 栋 1 单元 102", [.submit]),
+            ("MZ001", "陈秀兰", "新桥社区 12 栋 3 单元 501", [.submit, .askMore]),
+            ("RS001", "王明", "新桥社区 5 栋 1 单元 203", [.submit, .approve]),
+            ("CL003", "赵平", "新桥社区 9 栋 2 单元 302", [.submit, .approve, .complete]),
+            ("MZ007", "李玉兰", "新桥社区 2 栋 1 单元 101", [.submit, .approve, .complete, .deliver]),
+        ]
+        let document = File(data: ByteBuffer(bytes: DemoFieldSeeder.samplePNG), filename: "材料.png")
+        for (n, p) in plan.enumerated() {
+            guard !grids.isEmpty else { return }
+            let grid = grids[n % grids.count]
+            guard let worker = workers.first(where: { $0.$area.id == grid.id }) else { continue }
+            let me = try await CurrentUser.load(worker.user, via: .webSession, on: app.db)
+            guard let r = try? await desk.request(.init(serviceCode: p.0, gridID: grid.id, applicantName: p.1, phone: "1390731\(String(format: "%04d", 1200 + n))",
+                                                        address: p.2, note: n % 2 == 0 ? "老人行动不便，工作日上午在家" : ""), by: me, as: .gridWorker) else { continue }
+            var current = r
+            for action in p.3 {
+                let department = action == .submit || action == .deliver ? nil : handlers.first { $0.$department.id == current.departmentID }
+                let actor: AgentServiceActor = department == nil ? .gridWorker : .department
+                let who = department?.user ?? worker.user
+                current = try await desk.act(action, on: current, by: actor, actorID: who.id!.uuidString, actorName: who.displayName,
+                                             comment: action == .askMore ? "请补充户口簿首页和家庭收入证明" : (action == .complete ? "已审批，证件已制好" : ""),
+                                             documents: action == .submit ? [document] : [], uploadedBy: who.id).request
+            }
+        }
+    }
+
+    /// A small sample "document" photo (a 2×2 PNG) for the demo's collected materials.
+    static let samplePNG: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x02,
+        0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xFD, 0xD4, 0x9A, 0x73, 0x00, 0x00, 0x00, 0x16, 0x49, 0x44, 0x41,
+        0x54, 0x78, 0x9C, 0x63, 0x38, 0xE1, 0xA0, 0xC5, 0x00, 0x42, 0x0C, 0x0C, 0x0C, 0x20, 0x12, 0x00, 0x45, 0xB6, 0x07, 0xD9,
+        0x53, 0x27, 0x1C, 0x3B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
 
     /// One street task to the grids of 新桥社区, some done: what 任务派发 and the phone's 我的任务 look like in use.
     func seedTask(now: Date) async throws {

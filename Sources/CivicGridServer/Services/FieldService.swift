@@ -59,7 +59,11 @@ struct FieldService {
         var clientKey: String?
         /// When the phone recorded it (offline check-ins arrive later); not in the future, at most 7 days old.
         var recordedAt: Date?
+        /// What the patrol found at each item of the grid's checklist it looked at.
+        var findings: [Finding] = []
     }
+
+    struct Finding { var itemID: UUID; var ok: Bool; var note: String }
 
     func checkIn(_ input: CheckInInput, by user: CurrentUser) async throws -> PatrolCheckIn {
         guard user.assignments.contains(where: { [.gridWorker, .gridLeader].contains($0.role) }) else {
@@ -77,15 +81,74 @@ struct FieldService {
             inside = try await app.state.gridLocator.locate(GeoPoint(lon: lon, lat: lat), on: db) == grid.id
         }
         let at = try Self.recordedTime(input.recordedAt, now: now)
+        let itemIDs = input.findings.map(\.itemID)
+        let items = itemIDs.isEmpty ? [] : try await PatrolChecklistItem.query(on: db).filter(\.$id ~~ itemIDs).filter(\.$gridID == grid.requireID()).all()
+        guard items.count == Set(itemIDs).count else { throw Abort(.unprocessableEntity, reason: "巡查项不属于所选网格，请刷新后重试") }
+        let titles = Dictionary(items.map { ($0.id!, $0.title) }, uniquingKeysWith: { a, _ in a })
+        do {
+            try PatrolChecklist.validate(input.findings.map { .init(item: titles[$0.itemID] ?? "", ok: $0.ok, note: $0.note) })
+        } catch { throw Abort(.unprocessableEntity, reason: error.description) }
         let c = PatrolCheckIn()
         c.id = UUID(); c.gridID = try grid.requireID(); c.userID = user.id; c.userName = user.displayName
         c.at = at; c.day = LocalDate(at).description; c.latitude = input.latitude; c.longitude = input.longitude
         c.insideGrid = inside; c.note = note
         try await db.writeTransaction { tx in
             try await c.create(on: tx)
+            for f in input.findings {
+                let r = PatrolItemResult()
+                r.checkInID = c.id!; r.itemID = f.itemID; r.gridID = c.gridID; r.ok = f.ok
+                r.note = f.note.trimmingCharacters(in: .whitespacesAndNewlines); r.at = at
+                try await r.create(on: tx)
+            }
             if let key = input.clientKey { try await Self.claim(key, kind: .patrol, target: c.id!.uuidString, user: user, at: now, on: tx) }
         }
         return c
+    }
+
+    // MARK: Daily patrol checklists
+
+    struct ChecklistInput {
+        var gridID: Int
+        var title: String
+        var kind: String
+        var place: String
+        var categoryID: String?
+    }
+
+    /// The grid's worker or leader (or the community above) adds an item to the grid's checklist.
+    func addChecklistItem(_ input: ChecklistInput, by user: CurrentUser) async throws -> PatrolChecklistItem {
+        let grid = try await noticeGrid(input.gridID, user: user)
+        guard let kind = PatrolChecklist.Kind(rawValue: input.kind) else { throw Abort(.unprocessableEntity, reason: "请选择巡查项类型") }
+        let existing = try await PatrolChecklistItem.query(on: db).filter(\.$gridID == grid.requireID()).filter(\.$active == true).count()
+        do { try PatrolChecklist.validateItem(title: input.title, place: input.place, existing: existing) } catch {
+            throw Abort(.unprocessableEntity, reason: error.description)
+        }
+        var category: UUID?
+        if let raw = input.categoryID.flatMap(nonEmpty) {
+            guard let id = UUID(uuidString: raw), let c = try await CaseCategory.find(id, on: db), c.$parent.id != nil else {
+                throw Abort(.unprocessableEntity, reason: "请选择具体的事件类别（二级分类）")
+            }
+            category = c.id
+        }
+        let item = PatrolChecklistItem()
+        item.gridID = try grid.requireID(); item.title = input.title.trimmingCharacters(in: .whitespaces); item.kind = kind
+        item.place = input.place.trimmingCharacters(in: .whitespaces); item.categoryID = category
+        item.position = existing + 1; item.active = true; item.createdAt = now
+        try await item.create(on: db)
+        return item
+    }
+
+    func retireChecklistItem(_ id: UUID, by user: CurrentUser) async throws {
+        guard let item = try await PatrolChecklistItem.find(id, on: db), item.active else { throw Abort(.notFound, reason: "巡查项不存在") }
+        _ = try await noticeGrid(item.gridID, user: user)
+        item.active = false
+        try await item.save(on: db)
+    }
+
+    static func checklists(grids: [Int], on db: any Database) async throws -> [PatrolChecklistItem] {
+        guard !grids.isEmpty else { return [] }
+        return try await PatrolChecklistItem.query(on: db).filter(\.$gridID ~~ grids).filter(\.$active == true)
+            .sort(\.$gridID).sort(\.$position).all()
     }
 
     /// The time a phone says it recorded something: kept if plausible, else refused.

@@ -43,8 +43,9 @@ struct PhotoStore {
         }
     }
 
-    /// Validates every file first, then writes them; nothing is written if one is refused.
-    func store(_ files: [File], now: Date) throws -> [Stored] {
+    /// Validates every file first, then writes them; nothing is written if one is refused. With a
+    /// cipher the files are written sealed (AES-GCM, ".enc"): photos of identity documents.
+    func store(_ files: [File], now: Date, sealedWith cipher: PersonalDataCipher? = nil) throws -> [Stored] {
         let files = files.filter { $0.data.readableBytes > 0 }
         guard files.count <= Self.maxPerAction else { throw Abort(.unprocessableEntity, reason: "每次最多上传 \(Self.maxPerAction) 张照片") }
         let checked = try files.map { file -> (Data, String, String) in
@@ -60,9 +61,9 @@ struct PhotoStore {
         let folder = root + day
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return try checked.map { data, type, ext in
-            let name = UUID().uuidString.lowercased() + "." + ext
+            let name = UUID().uuidString.lowercased() + "." + ext + (cipher == nil ? "" : ".enc")
             let url = URL(fileURLWithPath: folder + "/" + name)
-            try data.write(to: url, options: .atomic)
+            try (cipher.map { try $0.sealData(data) } ?? data).write(to: url, options: .atomic)
             return Stored(relativePath: day + "/" + name, contentType: type, bytes: data.count,
                           sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
         }
@@ -100,9 +101,20 @@ struct PhotoStore {
     }
 
     func absolutePath(_ relative: String) -> String? {
-        // Stored paths are ours (yyyy/MM/uuid.ext); refuse anything else.
-        guard relative.range(of: #"^\d{4}/\d{2}/[0-9a-f-]{36}\.(jpg|png|heic)$"#, options: .regularExpression) != nil else { return nil }
+        // Stored paths are ours (yyyy/MM/uuid.ext, sealed ones .ext.enc); refuse anything else.
+        guard relative.range(of: #"^\d{4}/\d{2}/[0-9a-f-]{36}\.(jpg|png|heic)(\.enc)?$"#, options: .regularExpression) != nil else { return nil }
         return root + relative
+    }
+
+    /// A sealed photo, opened for someone allowed to see it (the caller logs the access). Never cached.
+    func sealedResponse(for relative: String, contentType: String, cipher: PersonalDataCipher) throws -> Response {
+        guard relative.hasSuffix(".enc"), let path = absolutePath(relative),
+              let sealed = FileManager.default.contents(atPath: path) else { throw Abort(.notFound) }
+        let data = try cipher.openData(sealed)
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: contentType)
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 }
 

@@ -33,6 +33,9 @@ struct PageLayout: Encodable {
             if !current.scope.areaPaths.isEmpty { items.append(("map", "地图", "/map")) }
             if !current.scope.areaPaths.isEmpty && RegistryRules.mayRead(current.roles) { items.append(("registry", "基础信息", "/registry")) }
             if TaskService.issuerArea(current) != nil { items.append(("tasks", "任务派发", "/tasks")) }
+            if !current.scope.areaPaths.isEmpty || current.assignments.contains(where: { $0.departmentID != nil }) {
+                items.append(("agent", "帮办代办", "/agent-services"))
+            }
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
             // Lists and accountability pages for those who dispatch, supervise or administer.
