@@ -234,6 +234,18 @@
       }
       if (t.matches("[data-print]")) window.print();
     });
+    // Patrol checklist: the note box shows once an item is marked 有问题 (and is then required).
+    document.querySelectorAll("[data-finding]").forEach(function (select) {
+      var note = select.parentNode.querySelector("[name='notes[]']");
+      function toggle() {
+        var problem = select.value === "problem";
+        if (!note) return;
+        note.hidden = !problem; note.required = problem;
+        select.closest("li").classList.toggle("problem", problem);
+      }
+      select.addEventListener("change", toggle);
+      toggle();
+    });
     var onsite = document.querySelector("[data-onsite-fields]");
     function toggleOnsite() {
       var chosen = document.querySelector("[data-mode]:checked");

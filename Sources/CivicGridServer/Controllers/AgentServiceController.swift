@@ -28,7 +28,7 @@ enum AgentServiceController {
         return requests.map { r in
             Row(href: "\(hrefPrefix)/\(r.id!)", code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
                 department: r.departmentName, applicant: NameMask.mask(r.applicantName), grid: names[r.gridID] ?? "",
-                status: r.status.displayName, due: r.dueAt.map(Formatting.dateTime) ?? "—", overdue: r.overdue(now: now),
+                status: r.status.displayName, due: r.dueAt.map(Formatting.deadline) ?? "—", overdue: r.overdue(now: now),
                 created: Formatting.dateTime(r.createdAt))
         }
     }
@@ -85,6 +85,7 @@ enum AgentServiceController {
         let actionPath: String
         let error: String?
         let chainIntact: Bool
+        let remark: String?
     }
 
     /// The request with its grid, if the user may see it (404 otherwise: no hint that it exists).
@@ -112,7 +113,9 @@ enum AgentServiceController {
             actions: actor.map { a in AgentServiceFlow.available(at: r.status, to: a).map(button) } ?? [],
             materials: (item?.materials ?? "").split(separator: "\n").map(String.init),
             mayOpenDocuments: actor != nil,
-            chainIntact: try await desk.verify(r) == nil)
+            chainIntact: try await desk.verify(r) == nil,
+            remark: [.moreNeeded, .refused, .ready].contains(r.status)
+                ? steps.last(where: { $0.actor == .department && !$0.comment.isEmpty }).map { "\(r.departmentName)：\($0.comment)" } : nil)
     }
 
     static func button(_ a: AgentServiceAction) -> ActionButton {
@@ -129,9 +132,9 @@ enum AgentServiceController {
             materials: parts.materials, timeLimit: r.timeLimit, department: r.departmentName, grid: grid.name,
             applicant: parts.mayOpenDocuments ? r.applicantName : NameMask.mask(r.applicantName),
             phone: "尾号 \(r.applicantPhoneTail)", address: r.address, note: r.note, status: r.status.displayName,
-            due: r.dueAt.map(Formatting.dateTime) ?? "—", overdue: r.overdue(now: req.now), steps: parts.steps, documents: parts.documents,
+            due: r.dueAt.map(Formatting.deadline) ?? "—", overdue: r.overdue(now: req.now), steps: parts.steps, documents: parts.documents,
             mayOpenDocuments: parts.mayOpenDocuments, actions: parts.actions, actionPath: "/agent-services/\(r.id!)/act", error: error,
-            chainIntact: parts.chainIntact)
+            chainIntact: parts.chainIntact, remark: parts.remark)
         let response = try await req.view.render("agent/show", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -284,6 +287,7 @@ enum AgentServiceController {
         let steps: [Step]
         let documents: [Document]
         let actions: [ActionButton]
+        let remark: String?
     }
 
     static func renderPhoneShow(_ req: Request, error: String? = nil) async throws -> Response {
@@ -295,8 +299,8 @@ enum AgentServiceController {
             id: r.id!.uuidString, code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
             materials: parts.materials, applicant: parts.mayOpenDocuments ? r.applicantName : NameMask.mask(r.applicantName),
             phone: "尾号 \(r.applicantPhoneTail)", address: r.address, note: r.note, status: r.status.displayName,
-            due: r.dueAt.map(Formatting.dateTime) ?? "—", overdue: r.overdue(now: req.now), steps: parts.steps.reversed(),
-            documents: parts.documents, actions: parts.actions)
+            due: r.dueAt.map(Formatting.deadline) ?? "—", overdue: r.overdue(now: req.now), steps: parts.steps.reversed(),
+            documents: parts.documents, actions: parts.actions, remark: parts.remark)
         let response = try await req.view.render("field/service", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -414,7 +418,7 @@ enum AgentServiceController {
             layout: PortalController.layout(req, title: "帮办代办进度", error: error), code: r.trackingCode,
             grouped: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName, serviceHref: "/r/services/\(r.serviceCode)",
             department: r.departmentName, grid: grid?.name ?? "", status: r.status.displayName, sentence: r.status.sentence,
-            expected: r.status.isFinal ? nil : r.dueAt.map { "本环节应于 \(Formatting.dateTime($0)) 前完成" },
+            expected: r.status.isFinal ? nil : r.dueAt.map { "本环节应于 \(Formatting.deadline($0)) 前完成" },
             steps: stages.enumerated().map { i, s in PortalController.Step(label: s.0, done: i <= reached, current: i == reached) },
             // The acting unit, never a staff member's name.
             lines: steps.map { s in
@@ -460,5 +464,7 @@ extension AgentServiceController.ShowPage {
         let materials: [String]
         let mayOpenDocuments: Bool
         let chainIntact: Bool
+        /// The department's latest word (what to add, why refused), shown first.
+        let remark: String?
     }
 }

@@ -135,6 +135,13 @@ enum Formatting {
         return formatter.string(from: date)
     }
 
+    /// A working-day deadline falls at midnight: shown as the end of its last day ("2026-12-02 24:00").
+    static func deadline(_ date: Date) -> String {
+        let text = dateTime(date)
+        guard text.hasSuffix(" 00:00") else { return text }
+        return dateTime(date.addingTimeInterval(-60)).prefix(10) + " 24:00"
+    }
+
     /// "14:05", Beijing time.
     static func time(_ date: Date) -> String { String(dateTime(date).suffix(5)) }
 
