@@ -23,7 +23,8 @@ struct BackupService {
     /// The tables whose row counts are compared after a restore.
     static let countedTables = ["areas", "users", "role_assignments", "departments", "cases", "case_deadlines", "timeline_entries", "case_photos",
                                 "people", "households", "buildings", "houses", "special_group_members", "visits", "registry_revisions",
-                                "access_logs", "grid_notices", "patrol_checkins"]
+                                "access_logs", "grid_notices", "patrol_checkins", "patrol_item_results", "agent_service_requests",
+                                "agent_service_steps", "agent_service_documents"]
 
     var sql: any SQLDatabase {
         get throws {
