@@ -39,5 +39,7 @@ extension Migrations {
         add(CreateTopDownTasks())
         // 010: agent-handled services (帮办代办) and daily patrol checklists (日常巡查清单).
         add(CreateAgentServicesAndPatrolLists())
+        // 011: statistics rollups (kept in each case change's transaction).
+        add(CreateCaseRollups())
     }
 }

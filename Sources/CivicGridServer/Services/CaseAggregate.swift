@@ -25,6 +25,8 @@ final class CaseAggregate {
     var newNotifications: [Notification] = []
     var newNegatives: [NegativeListEntry] = []
     var newPhotos: [CasePhoto] = []
+    /// What the rollups hold for this case (nil: nothing yet); `CaseRollup.record` adds the difference.
+    var rollupBaseline: CaseFacts?
 
     init(record: Case, chain: [Area], policy: SLAPolicy, deadlines: [CaseDeadline], openInquiry: Inquiry?, lastSeq: Int, lastHash: String, isNew: Bool) {
         self.record = record
@@ -35,6 +37,7 @@ final class CaseAggregate {
         self.lastSeq = lastSeq
         self.lastHash = lastHash
         self.isNew = isNew
+        rollupBaseline = isNew ? nil : CaseRollup.facts(of: self)
     }
 
     var grid: Area { chain.first { $0.id == record.$grid.id }! }

@@ -371,6 +371,7 @@ struct CaseService {
         try await insert(aggregates.flatMap(\.newEntries))
         try await insert(aggregates.flatMap(\.newNegatives))
         try await insert(aggregates.flatMap(\.newNotifications))
+        try await CaseRollup.record(aggregates, on: tx)
         for a in aggregates {
             a.dirtyDeadlines = []; a.dirtyInquiries = []; a.newDeadlines = []; a.newInquiries = []
             a.newPhotos = []; a.newEntries = []; a.newNegatives = []; a.newNotifications = []

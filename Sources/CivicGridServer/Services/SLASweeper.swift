@@ -32,10 +32,15 @@ struct SLASweeper {
             let byCase = Dictionary(grouping: missed, by: { $0.$case.id })
             var aggregates: [CaseAggregate] = []
             let gridIDs = Array(Set(missed.map { $0.case.$grid.id }))
-            let paths = Dictionary(uniqueKeysWithValues: try await Area.query(on: tx).filter(\.$id ~~ gridIDs).all().map { ($0.id!, $0.path) })
+            let grids = try await Area.query(on: tx).filter(\.$id ~~ gridIDs).all()
+            let paths = Dictionary(uniqueKeysWithValues: grids.map { ($0.id!, $0.path) })
+            // Each case's chain (grid and ancestors), for the statistics rollups.
+            let ancestorIDs = Array(Set(grids.flatMap { $0.areaPath.ids }))
+            let areas = Dictionary(uniqueKeysWithValues: try await Area.query(on: tx).filter(\.$id ~~ ancestorIDs).all().map { ($0.id!, $0) })
             for (_, deadlines) in byCase {
                 let record = deadlines[0].case
-                let a = CaseAggregate(record: record, chain: [], policy: .general, deadlines: deadlines, openInquiry: nil,
+                let chain = (areas[record.$grid.id]?.areaPath.ids ?? []).compactMap { areas[$0] }
+                let a = CaseAggregate(record: record, chain: chain, policy: .general, deadlines: deadlines, openInquiry: nil,
                                       lastSeq: 0, lastHash: "", isNew: false)
                 for deadline in deadlines { a.markOverdue(deadline, now: now) }
                 try await record.save(on: tx)

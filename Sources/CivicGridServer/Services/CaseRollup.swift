@@ -1,0 +1,184 @@
+import Fluent
+import Foundation
+import GridCore
+import SQLKit
+
+/// Rollups for statistics and the big screen, kept in the same transaction as every case change:
+/// `case_rollups` (per area of the case's chain × day received × channel × category: the sums of
+/// `CaseFacts`) and `case_status_counts` (per area × status: the live queues). Pages read these,
+/// never a scan of cases.
+enum CaseRollup {
+    struct Key: Hashable {
+        let areaID: Int
+        let day: String
+        let channel: String
+        let category: UUID
+    }
+
+    /// The facts of an aggregate as it stands in memory.
+    static func facts(of a: CaseAggregate) -> CaseFacts {
+        let c = a.record
+        return CaseFacts(status: c.status, overdue: c.overdue, escalated: c.escalatedAt != nil, satisfaction: c.satisfaction,
+                         resolution: c.resolution, handlingLevel: a.area(c.$holderArea.id)?.level, reportedAt: c.reportedAt, closedAt: c.closedAt)
+    }
+
+    /// Pending changes, merged by key so a bulk write of many cases touches each row once.
+    struct Changes {
+        var counters: [Key: [Int]] = [:]
+        var statuses: [Int: [String: Int]] = [:]
+
+        var isEmpty: Bool { counters.isEmpty && statuses.isEmpty }
+
+        mutating func add(before: CaseFacts?, after: CaseFacts, areas: [Int], day: String, channel: String, category: UUID) {
+            let delta = CaseFacts.delta(from: before, to: after)
+            let move = CaseFacts.statusMove(from: before, to: after)
+            for area in areas {
+                if delta.contains(where: { $0 != 0 }) {
+                    let key = Key(areaID: area, day: day, channel: channel, category: category)
+                    counters[key] = zip(counters[key] ?? Array(repeating: 0, count: delta.count), delta).map { $0 + $1 }
+                }
+                if let from = move.from { statuses[area, default: [:]][from.rawValue, default: 0] -= 1 }
+                if let to = move.to { statuses[area, default: [:]][to.rawValue, default: 0] += 1 }
+            }
+        }
+    }
+
+    /// Adds each aggregate's change since it was loaded (or since its last write) and marks it written.
+    static func record(_ aggregates: [CaseAggregate], on tx: any Database) async throws {
+        var changes = Changes()
+        for a in aggregates {
+            let after = facts(of: a)
+            guard after != a.rollupBaseline else { continue }
+            changes.add(before: a.rollupBaseline, after: after, areas: a.chain.compactMap(\.id), day: LocalDate(a.record.reportedAt).description,
+                        channel: a.record.channel.rawValue, category: a.record.$category.id)
+            a.rollupBaseline = after
+        }
+        try await write(changes, on: tx)
+    }
+
+    static func write(_ changes: Changes, on db: any Database) async throws {
+        guard !changes.isEmpty, let sql = db as? any SQLDatabase else { return }
+        let names = CaseFacts.counterNames
+        let rows = changes.counters.filter { $0.value.contains { $0 != 0 } }.sorted { ($0.key.areaID, $0.key.day, $0.key.channel) < ($1.key.areaID, $1.key.day, $1.key.channel) }
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            var q = SQLQueryString("INSERT INTO case_rollups (area_id, day, channel, category_id, \(unsafeRaw: names.joined(separator: ", "))) VALUES ")
+            for (i, row) in rows[start..<min(start + 100, rows.count)].enumerated() {
+                if i > 0 { q.appendLiteral(", ") }
+                q.appendLiteral("(")
+                q.appendInterpolation(bind: row.key.areaID); q.appendLiteral(", ")
+                q.appendInterpolation(bind: row.key.day); q.appendLiteral(", ")
+                q.appendInterpolation(bind: row.key.channel); q.appendLiteral(", ")
+                q.appendInterpolation(bind: row.key.category)
+                for v in row.value { q.appendLiteral(", "); q.appendInterpolation(bind: v) }
+                q.appendLiteral(")")
+            }
+            q.appendLiteral(" ON CONFLICT (area_id, day, channel, category_id) DO UPDATE SET ")
+            q.appendInterpolation(unsafeRaw: names.map { "\($0) = case_rollups.\($0) + excluded.\($0)" }.joined(separator: ", "))
+            try await sql.raw(q).run()
+        }
+        let statusRows = changes.statuses.flatMap { area, moves in moves.filter { $0.value != 0 }.map { (area, $0.key, $0.value) } }
+            .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        for start in stride(from: 0, to: statusRows.count, by: 200) {
+            var q = SQLQueryString("INSERT INTO case_status_counts (area_id, status, n) VALUES ")
+            for (i, row) in statusRows[start..<min(start + 200, statusRows.count)].enumerated() {
+                if i > 0 { q.appendLiteral(", ") }
+                q.appendLiteral("(")
+                q.appendInterpolation(bind: row.0); q.appendLiteral(", ")
+                q.appendInterpolation(bind: row.1); q.appendLiteral(", ")
+                q.appendInterpolation(bind: row.2)
+                q.appendLiteral(")")
+            }
+            q.appendLiteral(" ON CONFLICT (area_id, status) DO UPDATE SET n = case_status_counts.n + excluded.n")
+            try await sql.raw(q).run()
+        }
+    }
+
+    /// Rebuilds both tables from the cases (after a migration, or `civicgrid rollups --rebuild`).
+    static func rebuild(on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { return 0 }
+        let areas = try await Area.query(on: db).all()
+        let byID = Dictionary(areas.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        try await sql.raw("DELETE FROM case_rollups").run()
+        try await sql.raw("DELETE FROM case_status_counts").run()
+        var count = 0, offset = 0
+        let page = 5_000
+        while true {
+            let cases = try await Case.query(on: db).sort(\.$id).range(offset..<(offset + page)).all()
+            if cases.isEmpty { break }
+            var changes = Changes()
+            for c in cases {
+                let facts = CaseFacts(status: c.status, overdue: c.overdue, escalated: c.escalatedAt != nil, satisfaction: c.satisfaction,
+                                      resolution: c.resolution, handlingLevel: c.$holderArea.id.flatMap { byID[$0]?.level },
+                                      reportedAt: c.reportedAt, closedAt: c.closedAt)
+                let chain = byID[c.$grid.id].map { $0.areaPath.ids } ?? [c.$grid.id]
+                changes.add(before: nil, after: facts, areas: chain, day: LocalDate(c.reportedAt).description, channel: c.channel.rawValue,
+                            category: c.$category.id)
+                count += 1
+            }
+            try await write(changes, on: db)
+            offset += page
+        }
+        return count
+    }
+
+    // MARK: Reading
+
+    struct Totals {
+        var facts = CaseFacts()
+        var byChannel: [String: CaseFacts] = [:]
+        var byCategory: [UUID: CaseFacts] = [:]
+        var byDay: [String: CaseFacts] = [:]
+    }
+
+    /// Sums for one area's subtree over days received in `from...to` (inclusive, "yyyy-MM-dd").
+    static func totals(area: Int, from: String, to: String, on db: any Database) async throws -> Totals {
+        guard let sql = db as? any SQLDatabase else { return Totals() }
+        let sums = CaseFacts.counterNames.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
+        let rows = try await sql.raw("""
+            SELECT day, channel, category_id, \(unsafeRaw: sums) FROM case_rollups
+            WHERE area_id = \(bind: area) AND day >= \(bind: from) AND day <= \(bind: to)
+            GROUP BY day, channel, category_id
+            """).all()
+        var totals = Totals()
+        for row in rows {
+            let counters = try CaseFacts.counterNames.map { try row.decode(column: $0, as: Int?.self) ?? 0 }
+            let f = CaseFacts(counters: counters)
+            let day = try row.decode(column: "day", as: String.self)
+            let channel = try row.decode(column: "channel", as: String.self)
+            let category = try row.decode(column: "category_id", as: UUID.self)
+            totals.facts = totals.facts + f
+            totals.byChannel[channel] = (totals.byChannel[channel] ?? CaseFacts()) + f
+            totals.byCategory[category] = (totals.byCategory[category] ?? CaseFacts()) + f
+            totals.byDay[day] = (totals.byDay[day] ?? CaseFacts()) + f
+        }
+        return totals
+    }
+
+    /// The live queue of an area's subtree: cases by current status.
+    static func statusCounts(area: Int, on db: any Database) async throws -> [CaseStatus: Int] {
+        guard let sql = db as? any SQLDatabase else { return [:] }
+        let rows = try await sql.raw("SELECT status, n FROM case_status_counts WHERE area_id = \(bind: area)").all()
+        var out: [CaseStatus: Int] = [:]
+        for row in rows {
+            if let s = CaseStatus(rawValue: try row.decode(column: "status", as: String.self)) { out[s] = try row.decode(column: "n", as: Int.self) }
+        }
+        return out
+    }
+
+    /// Per child area (e.g. the streets of a district) over a period: for rankings and the map.
+    static func childTotals(of parent: Int, from: String, to: String, on db: any Database) async throws -> [Int: CaseFacts] {
+        guard let sql = db as? any SQLDatabase else { return [:] }
+        let sums = CaseFacts.counterNames.map { "CAST(SUM(r.\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
+        let rows = try await sql.raw("""
+            SELECT r.area_id, \(unsafeRaw: sums) FROM case_rollups r JOIN areas a ON a.id = r.area_id
+            WHERE a.parent_id = \(bind: parent) AND r.day >= \(bind: from) AND r.day <= \(bind: to)
+            GROUP BY r.area_id
+            """).all()
+        var out: [Int: CaseFacts] = [:]
+        for row in rows {
+            let counters = try CaseFacts.counterNames.map { try row.decode(column: $0, as: Int?.self) ?? 0 }
+            out[try row.decode(column: "area_id", as: Int.self)] = CaseFacts(counters: counters)
+        }
+        return out
+    }
+}

@@ -1,0 +1,77 @@
+import Fluent
+import Foundation
+import GridCore
+import SQLKit
+import Vapor
+import XCTVapor
+@testable import CivicGridServer
+
+/// The statistics rollups: kept in each case change's transaction, always equal to a recount.
+final class StatsTests: XCTestCase {
+    struct Row: Hashable { let area: Int; let day: String; let channel: String; let category: UUID; let counters: [Int] }
+
+    func snapshot(_ app: Application) async throws -> (rows: Set<Row>, statuses: [String: Int]) {
+        let sql = app.db as! any SQLDatabase
+        let cols = CaseFacts.counterNames.joined(separator: ", ")
+        var rows = Set<Row>()
+        for r in try await sql.raw("SELECT area_id, day, channel, category_id, \(unsafeRaw: cols) FROM case_rollups").all() {
+            let counters = try CaseFacts.counterNames.map { try r.decode(column: $0, as: Int.self) }
+            guard counters.contains(where: { $0 != 0 }) else { continue }  // a row that went back to zero is the same as none
+            rows.insert(Row(area: try r.decode(column: "area_id", as: Int.self), day: try r.decode(column: "day", as: String.self),
+                            channel: try r.decode(column: "channel", as: String.self), category: try r.decode(column: "category_id", as: UUID.self),
+                            counters: counters))
+        }
+        var statuses: [String: Int] = [:]
+        for r in try await sql.raw("SELECT area_id, status, n FROM case_status_counts").all() {
+            let n = try r.decode(column: "n", as: Int.self)
+            if n != 0 { statuses["\(try r.decode(column: "area_id", as: Int.self))/\(try r.decode(column: "status", as: String.self))"] = n }
+        }
+        return (rows, statuses)
+    }
+
+    func testRollupsEqualARecountAfterADemoHistoryLiveActionsAndTheSweeper() async throws {
+        let clock = FixedClock(testNow)
+        try await withApp(clock: clock) { app in
+            // A realistic history (reports, acceptances, dispatches, returns, escalations, ratings, reopenings, merges).
+            _ = try await DemoSeeder(app: app).seedIfEmpty(cases: 150, days: 40)
+            // Live changes through the API on top: a report, accepted and handled; an unsatisfied rating that reopens.
+            let operator_ = try await app.token("sq01-zx", password: "demo1234")
+            let category = try await app.category("SZ01")
+            let grid = try await Area.query(on: app.db).filter(\.$name == "新桥社区第1网格").first()!
+            let created = try await app.api(.POST, "/api/v1/cases", token: operator_, json: """
+                {"categoryID":"\(category)","title":"井盖松动","description":"新桥路 3 号井盖松动","gridID":\(grid.id!),"channel":"wechatGroup"}
+                """)
+            XCTAssertEqual(created.status, .created, created.body.string)
+            let id = try created.content.decode(CaseAPIController.CaseDTO.self).id
+            for action in [#"{"action":"accept"}"#, #"{"action":"handleLocally","comment":"社区安排维修"}"#, #"{"action":"reply","comment":"已加固"}"#] {
+                let r = try await app.api(.POST, "/api/v1/cases/\(id)/actions", token: operator_, json: action)
+                XCTAssertLessThan(r.status.code, 300, r.body.string)
+            }
+            // The sweeper marks what went overdue a week later.
+            clock.advance(by: 7 * 86_400)
+            _ = try await SLASweeper(db: app.db).sweep(now: clock.now())
+
+            let kept = try await snapshot(app)
+            XCTAssertFalse(kept.rows.isEmpty)
+            let recount = try await CaseRollup.rebuild(on: app.db)
+            expectEqual(recount, try await Case.query(on: app.db).count())
+            let rebuilt = try await snapshot(app)
+            XCTAssertEqual(kept.statuses, rebuilt.statuses, "live queues equal a recount")
+            XCTAssertEqual(kept.rows.subtracting(rebuilt.rows).count, 0, "rows only in the kept rollups")
+            for r in kept.rows.subtracting(rebuilt.rows).prefix(3) {
+                let twin = rebuilt.rows.first { $0.area == r.area && $0.day == r.day && $0.channel == r.channel && $0.category == r.category }
+                print("KEPT", r.day, r.channel, zip(CaseFacts.counterNames, r.counters).filter { $0.1 != 0 }, "RECOUNT", twin.map { zip(CaseFacts.counterNames, $0.counters).filter { $0.1 != 0 } } ?? [])
+            }
+            XCTAssertEqual(rebuilt.rows.subtracting(kept.rows).count, 0, "rows only in the recount")
+
+            // And the district's totals are the cases: received = every case, closed = every closed one.
+            let district = try await Area.query(on: app.db).filter(\.$level == .district).first()!
+            let totals = try await CaseRollup.totals(area: district.id!, from: "2000-01-01", to: "2100-01-01", on: app.db)
+            expectEqual(totals.facts.received, try await Case.query(on: app.db).count())
+            expectEqual(totals.facts.closed, try await Case.query(on: app.db).filter(\.$status == .closed).count())
+            expectEqual(totals.facts.overdue, try await Case.query(on: app.db).filter(\.$overdue == true).count())
+            let queues = try await CaseRollup.statusCounts(area: district.id!, on: app.db)
+            expectEqual(queues[.inProgress] ?? 0, try await Case.query(on: app.db).filter(\.$status == .inProgress).count())
+        }
+    }
+}
