@@ -246,6 +246,11 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .GET, pattern: "/r/services/:code/apply", path: { _ in "/r/services/MZ001/apply" }, allowed: everyone),
             Rule(method: .POST, pattern: "/r/services/:code/apply", path: nil, allowed: everyone),
             Rule(method: .POST, pattern: "/r/track/:code/withdraw", path: nil, allowed: everyone),
+            // Statistics and the big screen: staff with an area, for areas in their scope.
+            Rule(method: .GET, pattern: "/stats", path: { _ in "/stats" }, allowed: staffWithAreas),
+            Rule(method: .GET, pattern: "/stats/export", path: { _ in "/stats/export?format=csv" }, allowed: staffWithAreas),
+            Rule(method: .GET, pattern: "/dashboard", path: { _ in "/dashboard" }, allowed: staffWithAreas),
+            Rule(method: .GET, pattern: "/dashboard/board", path: { "/dashboard/board?area=\($0.city.gridA.id!)" }, allowed: coversA),
             // Top-down tasks: issued by operators, leaders and administrators; seen by staff whose scope holds the issuer.
             Rule(method: .GET, pattern: "/tasks", path: { _ in "/tasks" }, allowed: staffWithAreas),
             Rule(method: .POST, pattern: "/tasks", path: { _ in "/tasks" }, allowed: [.communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .leader, .communityAdmin, .admin],

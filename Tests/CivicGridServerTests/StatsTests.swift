@@ -74,4 +74,48 @@ final class StatsTests: XCTestCase {
             expectEqual(queues[.inProgress] ?? 0, try await Case.query(on: app.db).filter(\.$status == .inProgress).count())
         }
     }
+
+    func testTheStatisticsPageTheExportAndTheBigScreenReadTheRollups() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let community = try await app.token("op-c1")
+            let category = try await app.category("SZ01")
+            for title in ["井盖缺失", "井盖破损"] {
+                let r = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+                    {"categoryID":"\(category)","title":"\(title)","description":"清水路","gridID":\(city.gridA.id!),"channel":"wechatGroup"}
+                    """)
+                XCTAssertEqual(r.status, .created, r.body.string)
+            }
+            let district = app.browser()
+            _ = try await district.login("op-d")
+            let page = try await district.get("/stats?from=2026-11-01&to=2026-11-30")
+            XCTAssertEqual(page.status, .ok, page.body.string)
+            let html = page.body.string
+            XCTAssertTrue(html.contains("按期办结率") && html.contains("期内受理的事件中，目前已办结的比例"), "rates with their definitions")
+            XCTAssertTrue(html.contains("清水塘街道"), "the district's streets, to drill into")
+            XCTAssertTrue(html.contains("<svg class=\"chart\""), "the trend chart")
+            XCTAssertTrue(html.contains("微信群"))
+            expectEqual(try await district.get("/stats?from=2026-11-30&to=2026-11-01").status, .badRequest)
+            expectEqual(try await district.get("/stats?from=2020-01-01&to=2026-11-01").status, .badRequest, "at most three years")
+            // A street operator cannot look at another street.
+            let other = app.browser()
+            _ = try await other.login("op-s2")
+            expectEqual(try await other.get("/stats?area=\(city.gridA.id!)").status, .notFound)
+
+            let csv = try await district.get("/stats/export?format=csv&from=2026-11-01&to=2026-11-30")
+            XCTAssertEqual(csv.status, .ok)
+            let text = csv.body.string
+            XCTAssertTrue(text.contains("办结率") && text.contains("口径"))
+            XCTAssertTrue(text.contains("微信群,2,0"), text)
+            let xlsx = try await district.get("/stats/export?format=xlsx")
+            XCTAssertEqual(Array(xlsx.body.readableBytesView.prefix(2)), [0x50, 0x4B], "a ZIP (XLSX)")
+
+            let screen = try await district.get("/dashboard")
+            XCTAssertEqual(screen.status, .ok)
+            XCTAssertTrue(screen.body.string.contains("今日受理") && screen.body.string.contains("井盖缺失"))
+            let board = try await district.get("/dashboard/board?area=\(city.gridA.id!)")
+            XCTAssertTrue(board.body.string.contains("井盖破损"))
+            XCTAssertFalse(board.body.string.contains("<html"), "a fragment to swap in")
+        }
+    }
 }

@@ -39,6 +39,8 @@ enum CaseRollup {
                 }
                 if let from = move.from { statuses[area, default: [:]][from.rawValue, default: 0] -= 1 }
                 if let to = move.to { statuses[area, default: [:]][to.rawValue, default: 0] += 1 }
+                let wasLate = before?.openOverdue ?? false
+                if wasLate != after.openOverdue { statuses[area, default: [:]][CaseRollup.openOverdueKey, default: 0] += after.openOverdue ? 1 : -1 }
             }
         }
     }
@@ -154,6 +156,15 @@ enum CaseRollup {
         return totals
     }
 
+    /// The pseudo-status under which `case_status_counts` keeps open cases past a deadline.
+    static let openOverdueKey = "openOverdue"
+
+    static func openOverdue(area: Int, on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { return 0 }
+        let row = try await sql.raw("SELECT n FROM case_status_counts WHERE area_id = \(bind: area) AND status = \(bind: Self.openOverdueKey)").first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     /// The live queue of an area's subtree: cases by current status.
     static func statusCounts(area: Int, on db: any Database) async throws -> [CaseStatus: Int] {
         guard let sql = db as? any SQLDatabase else { return [:] }
@@ -162,6 +173,19 @@ enum CaseRollup {
         for row in rows {
             if let s = CaseStatus(rawValue: try row.decode(column: "status", as: String.self)) { out[s] = try row.decode(column: "n", as: Int.self) }
         }
+        return out
+    }
+
+    /// Open cases now in each of these areas' subtrees (for the big screen's map).
+    static func openCounts(areas: [Int], on db: any Database) async throws -> [Int: Int] {
+        guard !areas.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        let open = CaseStatus.allCases.filter(\.isOpen).map(\.rawValue)
+        let rows = try await sql.raw("""
+            SELECT area_id, CAST(SUM(n) AS BIGINT) AS n FROM case_status_counts
+            WHERE area_id IN (\(binds: areas)) AND status IN (\(binds: open)) GROUP BY area_id
+            """).all()
+        var out: [Int: Int] = [:]
+        for row in rows { out[try row.decode(column: "area_id", as: Int.self)] = try row.decode(column: "n", as: Int?.self) ?? 0 }
         return out
     }
 

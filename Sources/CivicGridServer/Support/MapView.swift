@@ -9,11 +9,14 @@ struct MapView: Encodable {
         let x: String
         let y: String
         let highlighted: Bool
+        /// 0–4: how much is going on there (the big screen shades areas by open cases).
+        var heat = 0
+        var figure = ""
     }
 
     let width: Int
     let height: Int
-    let shapes: [Shape]
+    var shapes: [Shape]
     let showLabels: Bool
     /// Label size in view-box units, so labels read the same however the map is scaled.
     let fontSize: String

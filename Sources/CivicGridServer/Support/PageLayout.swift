@@ -31,6 +31,10 @@ struct PageLayout: Encodable {
         if current.kind == .staff {
             if !current.scope.areaPaths.isEmpty { items.append(("areas", "网格层级", SiteURL.areas.path)) }
             if !current.scope.areaPaths.isEmpty { items.append(("map", "地图", "/map")) }
+            if !current.scope.areaPaths.isEmpty && !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .supervisor, .gridLeader]) {
+                items.append(("stats", "统计", "/stats"))
+                items.append(("dashboard", "大屏", "/dashboard"))
+            }
             if !current.scope.areaPaths.isEmpty && RegistryRules.mayRead(current.roles) { items.append(("registry", "基础信息", "/registry")) }
             if TaskService.issuerArea(current) != nil { items.append(("tasks", "任务派发", "/tasks")) }
             if !current.scope.areaPaths.isEmpty || current.assignments.contains(where: { $0.departmentID != nil }) {

@@ -87,6 +87,9 @@ public struct CaseFacts: Equatable, Sendable {
         CaseFacts(counters: zip(a.counters, b.counters).map { $0 + $1 })
     }
 
+    /// Open and past a deadline: the big screen's 超时在办.
+    public var openOverdue: Bool { status?.isOpen == true && overdue == 1 }
+
     public static func statusMove(from before: CaseFacts?, to after: CaseFacts) -> (from: CaseStatus?, to: CaseStatus?) {
         before?.status == after.status ? (nil, nil) : (before?.status, after.status)
     }
