@@ -249,6 +249,17 @@ final class AuthorizationMatrixTests: XCTestCase {
             // Statistics and the big screen: staff with an area, for areas in their scope.
             Rule(method: .GET, pattern: "/stats", path: { _ in "/stats" }, allowed: staffWithAreas),
             Rule(method: .GET, pattern: "/stats/export", path: { _ in "/stats/export?format=csv" }, allowed: staffWithAreas),
+            Rule(method: .GET, pattern: "/assessment", path: { _ in "/assessment" }, allowed: staffWithAreas),
+            Rule(method: .POST, pattern: "/assessment/freeze", path: { _ in "/assessment/freeze" }, allowed: [.streetOperator, .otherStreetOperator, .districtOperator, .leader, .admin],
+                 form: ["area": "1", "month": "2026-10"]),
+            Rule(method: .GET, pattern: "/assessment/export", path: { _ in "/assessment/export?format=csv" }, allowed: staffWithAreas),
+            Rule(method: .GET, pattern: "/assessment/grids/:id", path: { "/assessment/grids/\($0.city.gridA.id!)" }, allowed: coversA),
+            Rule(method: .POST, pattern: "/assessment/grids/:id/hardware", path: { "/assessment/grids/\($0.city.gridA.id!)/hardware" },
+                 allowed: [.streetOperator, .districtOperator, .leader, .admin], form: ["points": "99", "month": "2026-11"]),
+            Rule(method: .GET, pattern: "/assessment/grids/:id/evidence", path: { "/assessment/grids/\($0.city.gridA.id!)/evidence?measure=patrolDays" }, allowed: coversA),
+            Rule(method: .GET, pattern: "/assessment/scheme", path: { _ in "/assessment/scheme" }, allowed: staffWithAreas),
+            Rule(method: .POST, pattern: "/assessment/scheme", path: { _ in "/assessment/scheme" }, allowed: administrators, form: ["points_patrolDays": "x"]),
+            Rule(method: .GET, pattern: "/assessment/departments", path: { _ in "/assessment/departments" }, allowed: staffWithAreas),
             Rule(method: .GET, pattern: "/dashboard", path: { _ in "/dashboard" }, allowed: staffWithAreas),
             Rule(method: .GET, pattern: "/dashboard/board", path: { "/dashboard/board?area=\($0.city.gridA.id!)" }, allowed: coversA),
             // Top-down tasks: issued by operators, leaders and administrators; seen by staff whose scope holds the issuer.

@@ -20,6 +20,7 @@ enum StatsController {
     struct Count: Encodable { let label: String; let value: Int; let percent: String }
 
     struct Page: Encodable {
+        let sub = "stats"
         let layout: PageLayout
         let areaID: Int
         let areaName: String

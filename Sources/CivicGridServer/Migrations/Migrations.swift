@@ -41,5 +41,7 @@ extension Migrations {
         add(CreateAgentServicesAndPatrolLists())
         // 011: statistics rollups (kept in each case change's transaction).
         add(CreateCaseRollups())
+        // 012: the monthly assessment (百分考核).
+        add(CreateAssessment())
     }
 }

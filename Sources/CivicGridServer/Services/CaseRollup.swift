@@ -176,6 +176,27 @@ enum CaseRollup {
         return out
     }
 
+    /// Per area over a period, with the gridWorker channel apart (for the assessment of many grids at once).
+    static func perArea(_ areas: [Int], from: String, to: String, on db: any Database) async throws -> [Int: (all: CaseFacts, byChannel: [String: CaseFacts])] {
+        guard !areas.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        let sums = CaseFacts.counterNames.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
+        let rows = try await sql.raw("""
+            SELECT area_id, channel, \(unsafeRaw: sums) FROM case_rollups
+            WHERE area_id IN (\(binds: areas)) AND day >= \(bind: from) AND day <= \(bind: to)
+            GROUP BY area_id, channel
+            """).all()
+        var out: [Int: (all: CaseFacts, byChannel: [String: CaseFacts])] = [:]
+        for row in rows {
+            let f = CaseFacts(counters: try CaseFacts.counterNames.map { try row.decode(column: $0, as: Int?.self) ?? 0 })
+            let area = try row.decode(column: "area_id", as: Int.self), channel = try row.decode(column: "channel", as: String.self)
+            var entry = out[area] ?? (CaseFacts(), [:])
+            entry.all = entry.all + f
+            entry.byChannel[channel] = (entry.byChannel[channel] ?? CaseFacts()) + f
+            out[area] = entry
+        }
+        return out
+    }
+
     /// Open cases now in each of these areas' subtrees (for the big screen's map).
     static func openCounts(areas: [Int], on db: any Database) async throws -> [Int: Int] {
         guard !areas.isEmpty, let sql = db as? any SQLDatabase else { return [:] }

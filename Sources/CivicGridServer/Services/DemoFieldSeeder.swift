@@ -148,6 +148,107 @@ struct DemoFieldSeeder {
         }
     }
 
+    /// The assessment's raw material for last month and this month so far — patrols (last month; this
+    /// month's come with the field seed), special-group visits at their frequencies (most done),
+    /// registry updates, the street's hardware points — then last month frozen by the district.
+    func seedAssessment(now: Date) async throws {
+        var rng = SplitMix64(seed: 20_261_129)
+        let today = LocalDate(now)
+        let thisMonth = AssessmentService.Month(containing: today), lastMonth = thisMonth.previous
+        let calendar = try await CalendarService.load(on: app.db)
+        let grids = try await Area.query(on: app.db).filter(\.$level ~~ [.grid, .microGrid]).sort(\.$code).all()
+        let workers = try await RoleAssignment.query(on: app.db).filter(\.$role == .gridWorker).with(\.$user).all()
+        let workerOf = Dictionary(workers.compactMap { w in w.$area.id.map { ($0, w.user) } }, uniquingKeysWith: { a, _ in a })
+        // Each grid has its own diligence, so the ranking spreads out.
+        let diligence = Dictionary(uniqueKeysWithValues: grids.map { ($0.id!, 0.6 + Double(Int.random(in: 0...40, using: &rng)) / 100) })
+        func chance(_ p: Double) -> Bool { Double(Int.random(in: 0..<1000, using: &rng)) / 1000 < p }
+
+        var checkIns: [PatrolCheckIn] = []
+        var d = lastMonth.first
+        while d <= lastMonth.last {
+            if calendar.isWorkingDay(d) {
+                for grid in grids {
+                    guard let worker = workerOf[grid.id!], chance(diligence[grid.id!]! + 0.05) else { continue }
+                    let c = PatrolCheckIn()
+                    c.id = UUID(); c.gridID = grid.id!; c.userID = worker.id!; c.userName = worker.displayName
+                    c.at = d.startInstant.addingTimeInterval(Double(8 * 3600 + Int.random(in: 30...180, using: &rng) * 60)); c.day = d.description
+                    let point = grid.boundary?.labelPoint
+                    c.latitude = point?.lat; c.longitude = point?.lon; c.insideGrid = point != nil; c.note = ""
+                    checkIns.append(c)
+                }
+            }
+            d = d.adding(days: 1)
+        }
+        // Visits at each member's frequency from the first of last month to yesterday, most of them made.
+        var visits: [Visit] = []
+        let members = try await SpecialGroupMember.query(on: app.db).filter(\.$active == true).all()
+        for m in members {
+            guard let worker = workerOf[m.gridID] else { continue }
+            var day = lastMonth.first.adding(days: Int.random(in: 0..<min(7, m.kind.visitEveryDays), using: &rng))
+            var last: LocalDate?
+            while day < today {
+                if chance(diligence[m.gridID] ?? 0.8) {
+                    let v = Visit()
+                    v.id = UUID(); v.gridID = m.gridID; v.personID = m.$person.id; v.memberID = m.id; v.workerID = worker.id!
+                    v.workerName = worker.displayName; v.visitedOn = day.description
+                    v.at = day.startInstant.addingTimeInterval(Double(9 * 3600 + Int.random(in: 0...360, using: &rng) * 60))
+                    v.note = ["身体状况良好，生活能自理", "已提醒注意用电用气安全", "反映楼道灯不亮，已上报", "子女近期来探望过", "已送去慰问品"][Int.random(in: 0..<5, using: &rng)]
+                    visits.append(v)
+                    last = day
+                }
+                day = day.adding(days: m.kind.visitEveryDays)
+            }
+            if let last {
+                m.lastVisitOn = last.description
+                m.nextVisitDue = last.adding(days: m.kind.visitEveryDays).description
+            }
+        }
+        // Registry updates: a few corrections a week per grid.
+        var revisions: [RegistryRevision] = []
+        let people = try await Person.query(on: app.db).all()
+        let byGrid = Dictionary(grouping: people, by: \.gridID)
+        for grid in grids {
+            guard let worker = workerOf[grid.id!], let list = byGrid[grid.id!], !list.isEmpty else { continue }
+            for month in [lastMonth, thisMonth] {
+                let n = Int(Double(Int.random(in: 8...30, using: &rng)) * (diligence[grid.id!] ?? 0.8))
+                for _ in 0..<n {
+                    let p = list[Int.random(in: 0..<list.count, using: &rng)]
+                    let day = month.first.adding(days: Int.random(in: 0..<28, using: &rng))
+                    guard day < today else { continue }
+                    revisions.append(RegistryRevision(entity: .person, entityID: p.id!, gridID: grid.id!, version: 1, action: .update, actorID: worker.id,
+                                                      actorName: worker.displayName, at: day.startInstant.addingTimeInterval(10 * 3600),
+                                                      changes: [FieldChange(field: "就业状况", old: nil, new: "已核实")]))
+                }
+            }
+        }
+        // Hardware: the street rated every grid last month and most of them this month.
+        guard let street = try await User.query(on: app.db).filter(\.$username == "jd1-zx").first(),
+              let district = try await User.query(on: app.db).filter(\.$username == "qu-zx").first() else { return }
+        var hardware: [AssessmentHardware] = []
+        let reasons = ["宣传栏内容未及时更新", "网格公示牌破损", "网格员工作室设备不全", "电子巡查终端故障未报修"]
+        for grid in grids {
+            for month in [lastMonth, thisMonth] where month == lastMonth || chance(0.6) {
+                let h = AssessmentHardware()
+                h.gridID = grid.id!; h.month = month.text
+                h.points = chance(0.7) ? 10 : Double(Int.random(in: 6...9, using: &rng))
+                h.reason = h.points == 10 ? "" : reasons[Int.random(in: 0..<reasons.count, using: &rng)]
+                h.enteredBy = street.id!; h.enteredByName = street.displayName
+                h.enteredAt = month.last.startInstant.addingTimeInterval(-86_400)
+                hardware.append(h)
+            }
+        }
+        let rows = checkIns, made = visits, revised = revisions, rated = hardware, touched = members
+        try await app.db.transaction { tx in
+            for chunk in stride(from: 0, to: rows.count, by: 500) { try await Array(rows[chunk..<min(chunk + 500, rows.count)]).create(on: tx) }
+            for chunk in stride(from: 0, to: made.count, by: 500) { try await Array(made[chunk..<min(chunk + 500, made.count)]).create(on: tx) }
+            for chunk in stride(from: 0, to: revised.count, by: 500) { try await Array(revised[chunk..<min(chunk + 500, revised.count)]).create(on: tx) }
+            try await rated.create(on: tx)
+            for m in touched { try await m.save(on: tx) }
+        }
+        let user = try await CurrentUser.load(district, via: .webSession, on: app.db)
+        _ = try await AssessmentService(db: app.db, app: app).freeze(grids, lastMonth, by: user)
+    }
+
     /// A small sample "document" photo (a 2×2 PNG) for the demo's collected materials.
     static let samplePNG: [UInt8] = [
         0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x02,

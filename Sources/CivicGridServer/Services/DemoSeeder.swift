@@ -25,10 +25,21 @@ struct DemoSeeder {
             try await DemoFieldSeeder(app: app).seed(now: now ?? app.state.clock.now())
             cityCreated = true
         }
-        guard cases > 0, try await Case.query(on: app.db).count() == 0 else { return cityCreated }
+        guard cases > 0, try await Case.query(on: app.db).count() == 0 else {
+            return try await seedAssessment(now: now) || cityCreated
+        }
         let history = DemoCaseHistory(app: app, plan: plan, caseCount: cases, days: days)
         let created = try await history.run(now: now ?? app.state.clock.now())
         app.logger.info("demo case history", metadata: ["cases": .stringConvertible(created)])
+        _ = try await seedAssessment(now: now)
+        return true
+    }
+
+    /// Last month's and this month's visits, registry updates and hardware points, last month frozen:
+    /// a plausible 考核 page. Once.
+    private func seedAssessment(now: Date?) async throws -> Bool {
+        guard try await AssessmentHardware.query(on: app.db).count() == 0, try await Case.query(on: app.db).count() > 0 else { return false }
+        try await DemoFieldSeeder(app: app).seedAssessment(now: now ?? app.state.clock.now())
         return true
     }
 
