@@ -121,4 +121,51 @@ final class AssessmentFlowTests: XCTestCase {
             expectEqual(try await street.get("/assessment/departments?month=2026-11").status, .ok)
         }
     }
+
+    func testAnOverdueCaseShowsItsChainTakesASanctionAndTheMonthlyNoticeListsBoth() async throws {
+        let clock = FixedClock(testNow)
+        try await withApp(clock: clock) { app in
+            let city = try await TestCity.build(app)
+            let community = try await app.token("op-c1")
+            let category = try await app.category("SZ01")
+            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+                {"categoryID":"\(category)","title":"井盖缺失","description":"清水路","gridID":\(city.gridA.id!),"channel":"wechatGroup"}
+                """)
+            let id = try created.content.decode(CaseAPIController.CaseDTO.self).id
+            // Nobody accepts it for three days: the acceptance deadline is missed.
+            clock.advance(by: 3 * 86_400)
+            _ = try await SLASweeper(db: app.db).sweep(now: clock.now())
+            let street = app.browser()
+            _ = try await street.login("op-s1")
+            var page = try await street.get("/cases/\(id)")
+            var html = page.body.string
+            XCTAssertTrue(html.contains("责任倒追") && html.contains("已超时"), "the chain with how late each link is")
+            XCTAssertTrue(html.contains("单位：清水社区"), "the holder is a target")
+            // A grid worker may look but not sanction.
+            let worker = app.browser()
+            _ = try await worker.login("wg-a")
+            expectFalse(try await worker.get("/cases/\(id)").body.string.contains("记录问责"))
+            expectEqual(try await worker.post("/cases/\(id)/sanctions", form: ["kind": "talk", "target": "area:\(city.community1.id!)", "reason": "超时未受理"]).status, .forbidden)
+            // The street: a target outside the chain and a missing reason are refused.
+            var r = try await street.post("/cases/\(id)/sanctions", form: ["kind": "talk", "target": "area:\(city.community2.id!)", "reason": "超时未受理"])
+            XCTAssertTrue(r.body.string.contains("请选择本事件责任链上的单位或个人"))
+            r = try await street.post("/cases/\(id)/sanctions", form: ["kind": "talk", "target": "area:\(city.community1.id!)", "reason": ""])
+            XCTAssertTrue(r.body.string.contains("请写明问责事由"))
+            expectEqual(try await Sanction.query(on: app.db).count(), 0)
+            r = try await street.post("/cases/\(id)/sanctions", form: ["kind": "yellowCard", "target": "area:\(city.community1.id!)", "reason": "超时三天未受理"])
+            XCTAssertEqual(r.status, .seeOther)
+            page = try await street.get("/cases/\(id)")
+            XCTAssertTrue(page.body.string.contains("黄牌警告") && page.body.string.contains("超时三天未受理"))
+            html = try await street.get("/areas/\(city.community1.id!)").body.string
+            XCTAssertTrue(html.contains("问责记录") && html.contains("黄牌警告：超时三天未受理"), "in the unit's record")
+
+            let notice = try await street.get("/assessment/notice?month=2026-11")
+            html = notice.body.string
+            XCTAssertEqual(notice.status, .ok)
+            XCTAssertTrue(html.contains("关于2026年11月网格化服务管理工作情况的通报"))
+            XCTAssertTrue(html.contains("井盖缺失") && html.contains("清水社区"), "the overdue case and who held it")
+            XCTAssertTrue(html.contains("对清水社区予以<b>黄牌警告</b>"))
+            XCTAssertTrue(html.contains("网格前五名"))
+        }
+    }
 }

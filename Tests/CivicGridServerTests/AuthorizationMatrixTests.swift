@@ -260,6 +260,9 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .GET, pattern: "/assessment/scheme", path: { _ in "/assessment/scheme" }, allowed: staffWithAreas),
             Rule(method: .POST, pattern: "/assessment/scheme", path: { _ in "/assessment/scheme" }, allowed: administrators, form: ["points_patrolDays": "x"]),
             Rule(method: .GET, pattern: "/assessment/departments", path: { _ in "/assessment/departments" }, allowed: staffWithAreas),
+            Rule(method: .GET, pattern: "/assessment/notice", path: { _ in "/assessment/notice" }, allowed: staffWithAreas),
+            Rule(method: .POST, pattern: "/cases/:id/sanctions", path: { "/cases/\($0.caseA)/sanctions" }, allowed: [.streetOperator, .districtOperator, .leader, .admin],
+                 form: ["kind": "talk", "target": "x", "reason": "超时未办"]),
             Rule(method: .GET, pattern: "/dashboard", path: { _ in "/dashboard" }, allowed: staffWithAreas),
             Rule(method: .GET, pattern: "/dashboard/board", path: { "/dashboard/board?area=\($0.city.gridA.id!)" }, allowed: coversA),
             // Top-down tasks: issued by operators, leaders and administrators; seen by staff whose scope holds the issuer.

@@ -83,3 +83,18 @@ final class AssessmentTests: XCTestCase {
         XCTAssertEqual(v2.part(.daily), 18 + 10 + 10)
     }
 }
+
+final class ResponsibilityTests: XCTestCase {
+    func testEachLinkSaysHowLateItWas() {
+        let t = Date(timeIntervalSince1970: 1_794_963_600)
+        let onTime = ResponsibilityLink(step: "受理", holder: "清水社区", from: t, due: t.addingTimeInterval(86_400), done: t.addingTimeInterval(3600))
+        let late = ResponsibilityLink(step: "办结", holder: "区城管局", from: t, due: t.addingTimeInterval(86_400), done: t.addingTimeInterval(4 * 86_400))
+        let open = ResponsibilityLink(step: "办结", holder: "区城管局", from: t, due: t.addingTimeInterval(86_400), done: nil)
+        XCTAssertEqual(onTime.verdict(now: t), "按时")
+        XCTAssertEqual(late.hoursLate(now: t), 72)
+        XCTAssertEqual(late.verdict(now: t), "超时 3.0 天")
+        XCTAssertEqual(open.verdict(now: t.addingTimeInterval(86_400 + 5 * 3600)), "已超时 5 小时")
+        XCTAssertEqual(open.verdict(now: t), "办理中")
+        XCTAssertEqual(SanctionKind.allCases.map(\.displayName), ["约谈", "面谈", "书面通报", "黄牌警告"])
+    }
+}

@@ -18,6 +18,7 @@ enum AreaController {
         let canAddChild: Bool
         let moveTargets: [AreaRow]
         let error: String?
+        var sanctions: [StaffController.SanctionLine] = []
     }
 
     struct AreaRow: Encodable {
@@ -74,11 +75,12 @@ enum AreaController {
                 .filter { $0.id != area.$parent.id && user.scope.canAdminister($0.areaPath) }.map(row)
         }
         let map = MapView(areas: children.isEmpty ? [(area, nil)] : children.map { ($0, SiteURL.area($0.id!).path) })
-        let page = AreaPage(
+        var page = AreaPage(
             layout: PageLayout(req, title: area.name, section: "areas"), area: row(area), crumbs: crumbs,
             children: children.map(row), childLevelName: levels.childLevel(of: area.level).map(levels.name(of:)),
             staff: staff, map: map, canAdminister: canAdminister,
             canAddChild: canAdminister && levels.childLevel(of: area.level) != nil, moveTargets: moveTargets, error: error)
+        page.sanctions = try await StaffController.sanctionLines(.area, String(id), on: req.db)
         let response = try await req.view.render("areas/show", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response

@@ -355,6 +355,7 @@ enum AssessmentController {
         let overdue: Int
         let satisfaction: String
         let hours: String
+        let sanctions: Int
     }
 
     struct DepartmentPage: Encodable {
@@ -383,6 +384,10 @@ enum AssessmentController {
         let departmentOf = Dictionary(memberships.map { ($0.$user.id, $0.$department.id!) }, uniquingKeysWith: { a, _ in a })
         var returned: [UUID: Int] = [:]
         for r in returns { if let u = UUID(uuidString: r.actorID), let d = departmentOf[u] { returned[d, default: 0] += 1 } }
+        var sanctioned: [String: Int] = [:]
+        for s in try await Sanction.query(on: req.db).filter(\.$targetType == .department).filter(\.$issuedAt >= start).filter(\.$issuedAt < stop).all() {
+            sanctioned[s.targetID, default: 0] += 1
+        }
         var overdue: [UUID: Int] = [:]
         for n in try await NegativeListEntry.query(on: req.db).filter(\.$departmentID != nil).filter(\.$createdAt >= start).filter(\.$createdAt < stop).all() {
             overdue[n.departmentID!, default: 0] += 1
@@ -400,7 +405,8 @@ enum AssessmentController {
                 return DepartmentRow(rank: i + 1, name: r.0.name, received: r.1.received, closed: r.1.closed, onTime: CaseRates.percent(rates.onTime),
                                      returns: r.2, returnRate: r.1.received + r.2 == 0 ? "—" : CaseRates.percent(Double(r.2) / Double(r.1.received + r.2)),
                                      overdue: r.3, satisfaction: CaseRates.percent(rates.satisfaction),
-                                     hours: rates.averageHandlingHours.map { String(format: "%.1f", $0) } ?? "—")
+                                     hours: rates.averageHandlingHours.map { String(format: "%.1f", $0) } ?? "—",
+                                     sanctions: sanctioned[r.0.id!.uuidString] ?? 0)
             }))
     }
 }

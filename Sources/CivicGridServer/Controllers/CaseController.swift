@@ -252,13 +252,59 @@ enum CaseController {
     static func renderShow(_ req: Request, id: UUID, error: String?) async throws -> Response {
         let user = try req.currentUser
         let detail = try await CaseDetail.load(id, for: user, req: req)
+        let accountability = user.kind == .staff ? try await AccountabilityView.load(caseID: id, user: user, req: req) : nil
         let response = try await req.view.render("cases/show", ShowPage(layout: PageLayout(req, title: detail.code, section: "cases"),
-                                                                        c: detail, error: error)).encodeResponse(for: req)
+                                                                        c: detail, error: error, accountability: accountability)).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
     }
 
-    struct ShowPage: Encodable { let layout: PageLayout; let c: CaseDetail; let error: String? }
+    struct ShowPage: Encodable { let layout: PageLayout; let c: CaseDetail; let error: String?; let accountability: AccountabilityView? }
+
+    /// 责任倒追 on the case page: shown when the case went overdue or failed, or has sanctions.
+    struct AccountabilityView: Encodable {
+        struct Row: Encodable { let step: String; let holder: String; let from: String; let due: String; let done: String; let verdict: String; let late: Bool; let actors: String }
+        struct Recorded: Encodable { let kind: String; let target: String; let reason: String; let by: String; let at: String }
+        let rows: [Row]
+        let canSanction: Bool
+        let targets: [Option]
+        let kinds: [Option]
+        let sanctions: [Recorded]
+
+        static func load(caseID: UUID, user: CurrentUser, req: Request) async throws -> AccountabilityView? {
+            guard let c = try await Case.find(caseID, on: req.db) else { return nil }
+            let service = AccountabilityService(db: req.db, app: req.application)
+            let chain = try await service.chain(of: c)
+            let recorded = try await Sanction.query(on: req.db).filter(\.$caseID == caseID).sort(\.$issuedAt).all()
+            guard chain.failed || !recorded.isEmpty else { return nil }
+            return AccountabilityView(
+                rows: chain.links.map { l in
+                    Row(step: l.link.step, holder: l.link.holder, from: Formatting.dateTime(l.link.from), due: Formatting.dateTime(l.link.due),
+                        done: l.link.done.map(Formatting.dateTime) ?? "—", verdict: l.link.verdict(now: req.now), late: l.link.hoursLate(now: req.now) > 0,
+                        actors: l.actors.joined(separator: "、"))
+                },
+                canSanction: AccountabilityService.maySanction(user),
+                targets: chain.targets.map { Option(value: $0.key, label: $0.label, selected: false) },
+                kinds: SanctionKind.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: false) },
+                sanctions: recorded.map { Recorded(kind: $0.kind.displayName, target: $0.targetName, reason: $0.reason, by: $0.issuedByName, at: Formatting.dateTime($0.issuedAt)) })
+        }
+    }
+
+    struct SanctionForm: Content { var kind: String; var target: String; var reason: String }
+
+    @Sendable static func sanction(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        let id = try req.parameters.require("id", as: UUID.self)
+        let c = try await CaseService(db: req.db, app: req.application).require(id, for: user)
+        let form = try req.content.decode(SanctionForm.self)
+        do {
+            guard let kind = SanctionKind(rawValue: form.kind) else { throw Abort(.unprocessableEntity, reason: "请选择问责方式") }
+            _ = try await AccountabilityService(db: req.db, app: req.application).record(kind, target: form.target, on: c, reason: form.reason, by: user)
+        } catch let error as AbortError where error.status == .unprocessableEntity {
+            return try await renderShow(req, id: id, error: error.reason)
+        }
+        return req.redirect(to: "/cases/\(id)?notice=saved#accountability")
+    }
 
     struct ActForm: Content {
         var action: String

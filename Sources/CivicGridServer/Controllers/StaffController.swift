@@ -71,6 +71,17 @@ enum StaffController {
         let areaOptions: [Option]
         let error: String?
         let links: Links
+        /// 问责记录 against this person.
+        var sanctions: [SanctionLine] = []
+    }
+
+    struct SanctionLine: Encodable { let text: String; let href: String? }
+
+    static func sanctionLines(_ type: Sanction.Target, _ id: String, on db: any Database) async throws -> [SanctionLine] {
+        try await AccountabilityService.against(type, id, on: db).map { s in
+            SanctionLine(text: "\(Formatting.dateTime(s.issuedAt)) \(s.kind.displayName)：\(s.reason)（\(s.issuedByName)）" + (s.caseCode.map { " 事件 \($0)" } ?? ""),
+                         href: s.caseID.map { "/cases/\($0)" })
+        }
     }
 
     struct RoleRow: Encodable { let label: String; let deleteHref: String }
@@ -90,7 +101,7 @@ enum StaffController {
         let areaOptions = try await Area.query(on: req.db).filter(\.$level ~~ [.district, .street, .community, .grid, .microGrid])
             .within(admin.scope).sort(\.$code).limit(2000).all()
         let formatter = DateFormatter(); formatter.dateFormat = "yyyy-MM-dd HH:mm"; formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        let page = ShowPage(
+        var page = ShowPage(
             layout: PageLayout(req, title: user.displayName, section: "staff"), id: user.id!.uuidString, username: user.username,
             name: user.displayName, phone: revealedPhone ?? service.maskedPhone(of: user) ?? "未登记", phoneRevealed: revealedPhone != nil,
             hasPhone: user.phoneSealed != nil, active: user.active, lastLogin: user.lastLoginAt.map(formatter.string(from:)) ?? "从未登录",
@@ -101,6 +112,7 @@ enum StaffController {
             error: error,
             links: Links(roles: SiteURL.staffRoles(user.id!).path, active: SiteURL.staffActive(user.id!).path,
                          phone: SiteURL.staffRevealPhone(user.id!).path, password: SiteURL.staffPassword(user.id!).path))
+        page.sanctions = try await sanctionLines(.user, user.id!.uuidString, on: req.db)
         let response = try await req.view.render("staff/show", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response

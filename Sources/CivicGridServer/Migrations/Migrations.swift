@@ -43,5 +43,7 @@ extension Migrations {
         add(CreateCaseRollups())
         // 012: the monthly assessment (百分考核).
         add(CreateAssessment())
+        // 013: accountability — sanctions (约谈、面谈、书面通报、黄牌警告).
+        add(CreateSanctions())
     }
 }

@@ -253,3 +253,43 @@ public enum Assessment {
                      actual: actual, formula: formula)
     }
 }
+
+/// 责任倒追: the sanctions a supervisor may record against a person or a unit along a case's chain.
+public enum SanctionKind: String, CaseIterable, Codable, Sendable {
+    case talk, interview, writtenNotice, yellowCard
+
+    public var displayName: String {
+        switch self {
+        case .talk: "约谈"
+        case .interview: "面谈"
+        case .writtenNotice: "书面通报"
+        case .yellowCard: "黄牌警告"
+        }
+    }
+}
+
+/// One link of a case's chain of responsibility: who held which deadline, from when, due when, and how it ended.
+public struct ResponsibilityLink: Equatable, Sendable {
+    public let step: String
+    public let holder: String
+    public let from: Date
+    public let due: Date
+    /// When the step was done (or handed on); nil while it is still open.
+    public let done: Date?
+
+    public init(step: String, holder: String, from: Date, due: Date, done: Date?) {
+        self.step = step; self.holder = holder; self.from = from; self.due = due; self.done = done
+    }
+
+    /// Hours past the deadline (at `now` when still open); 0 when on time.
+    public func hoursLate(now: Date) -> Double {
+        max(0, ((done ?? now).timeIntervalSince(due)) / 3600)
+    }
+
+    public func verdict(now: Date) -> String {
+        let late = hoursLate(now: now)
+        if late == 0 { return done == nil ? "办理中" : "按时" }
+        let text = late >= 24 ? String(format: "%.1f 天", late / 24) : String(format: "%.0f 小时", late.rounded(.up))
+        return (done == nil ? "已超时 " : "超时 ") + text
+    }
+}
