@@ -56,6 +56,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(VerifyTrailCommand(), as: "verify-trail")
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(BenchLocateCommand(), as: "bench-locate")
+    app.asyncCommands.use(BenchDashboardCommand(), as: "bench-dashboard")
+    app.asyncCommands.use(GenerateCommand(), as: "generate")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
 }

@@ -61,8 +61,8 @@ enum AgentServiceController {
             isDepartment: user.assignments.contains { $0.departmentID != nil }))
     }
 
-    struct ShowPage: Encodable {
-        let layout: PageLayout
+    /// What the desk and the phone both show of one request.
+    struct RequestView: Encodable {
         let id: String
         let code: String
         let service: String
@@ -82,11 +82,12 @@ enum AgentServiceController {
         let documents: [Document]
         let mayOpenDocuments: Bool
         let actions: [ActionButton]
-        let actionPath: String
-        let error: String?
         let chainIntact: Bool
+        /// The department's latest word (what to add, why refused), shown first.
         let remark: String?
     }
+
+    struct ShowPage: Encodable { let layout: PageLayout; let r: RequestView; let actionPath: String; let error: String? }
 
     /// The request with its grid, if the user may see it (404 otherwise: no hint that it exists).
     static func load(_ req: Request, user: CurrentUser) async throws -> (AgentServiceRequest, Area) {
@@ -98,21 +99,25 @@ enum AgentServiceController {
         return (r, grid)
     }
 
-    static func detail(_ req: Request, user: CurrentUser, r: AgentServiceRequest, grid: Area) async throws -> (ShowPage.Parts) {
+    static func view(_ req: Request, user: CurrentUser, r: AgentServiceRequest, grid: Area, newestFirst: Bool = false) async throws -> RequestView {
         let desk = AgentServiceDesk(db: req.db, app: req.application)
         let steps = try await AgentServiceStep.query(on: req.db).filter(\.$requestID == r.requireID()).sort(\.$seq).all()
         let actor = desk.actor(user, on: r, grid: grid)
         let docs = actor == nil ? [] : try await AgentServiceDocument.query(on: req.db).filter(\.$requestID == r.requireID()).sort(\.$createdAt).all()
         let item = try await ServiceItem.find(r.serviceItemID, on: req.db)
-        return ShowPage.Parts(
-            steps: steps.map { s in
-                Step(at: Formatting.dateTime(s.at), who: "\(s.actor.displayName) \(s.actorName)", action: s.action.displayName, comment: s.comment,
-                     documents: s.documents, to: s.toStatus.displayName)
-            },
+        let rows = steps.map { s in
+            Step(at: Formatting.dateTime(s.at), who: "\(s.actor.displayName) \(s.actorName)", action: s.action.displayName, comment: s.comment,
+                 documents: s.documents, to: s.toStatus.displayName)
+        }
+        return RequestView(
+            id: r.id!.uuidString, code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
+            serviceHref: "/r/services/\(r.serviceCode)", materials: (item?.materials ?? "").split(separator: "\n").map(String.init),
+            timeLimit: r.timeLimit, department: r.departmentName, grid: grid.name,
+            applicant: actor != nil ? r.applicantName : NameMask.mask(r.applicantName), phone: "尾号 \(r.applicantPhoneTail)",
+            address: r.address, note: r.note, status: r.status.displayName, due: r.dueAt.map(Formatting.deadline) ?? "—",
+            overdue: r.overdue(now: req.now), steps: newestFirst ? rows.reversed() : rows,
             documents: docs.map { Document(href: "/agent-services/\(r.id!)/documents/\($0.id!)", step: $0.stepSeq) },
-            actions: actor.map { a in AgentServiceFlow.available(at: r.status, to: a).map(button) } ?? [],
-            materials: (item?.materials ?? "").split(separator: "\n").map(String.init),
-            mayOpenDocuments: actor != nil,
+            mayOpenDocuments: actor != nil, actions: actor.map { a in AgentServiceFlow.available(at: r.status, to: a).map(button) } ?? [],
             chainIntact: try await desk.verify(r) == nil,
             remark: [.moreNeeded, .refused, .ready].contains(r.status)
                 ? steps.last(where: { $0.actor == .department && !$0.comment.isEmpty }).map { "\(r.departmentName)：\($0.comment)" } : nil)
@@ -125,16 +130,8 @@ enum AgentServiceController {
     static func renderShow(_ req: Request, error: String? = nil) async throws -> Response {
         let user = try staff(req)
         let (r, grid) = try await load(req, user: user)
-        let parts = try await detail(req, user: user, r: r, grid: grid)
-        let page = ShowPage(
-            layout: PageLayout(req, title: "帮办代办 · \(r.serviceName)", section: "agent"), id: r.id!.uuidString,
-            code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName, serviceHref: "/r/services/\(r.serviceCode)",
-            materials: parts.materials, timeLimit: r.timeLimit, department: r.departmentName, grid: grid.name,
-            applicant: parts.mayOpenDocuments ? r.applicantName : NameMask.mask(r.applicantName),
-            phone: "尾号 \(r.applicantPhoneTail)", address: r.address, note: r.note, status: r.status.displayName,
-            due: r.dueAt.map(Formatting.deadline) ?? "—", overdue: r.overdue(now: req.now), steps: parts.steps, documents: parts.documents,
-            mayOpenDocuments: parts.mayOpenDocuments, actions: parts.actions, actionPath: "/agent-services/\(r.id!)/act", error: error,
-            chainIntact: parts.chainIntact, remark: parts.remark)
+        let page = ShowPage(layout: PageLayout(req, title: "帮办代办 · \(r.serviceName)", section: "agent"),
+                            r: try await view(req, user: user, r: r, grid: grid), actionPath: "/agent-services/\(r.id!)/act", error: error)
         let response = try await req.view.render("agent/show", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -271,36 +268,13 @@ enum AgentServiceController {
         }
     }
 
-    struct PhoneShowPage: Encodable {
-        let layout: FieldController.Layout
-        let id: String
-        let code: String
-        let service: String
-        let materials: [String]
-        let applicant: String
-        let phone: String
-        let address: String
-        let note: String
-        let status: String
-        let due: String
-        let overdue: Bool
-        let steps: [Step]
-        let documents: [Document]
-        let actions: [ActionButton]
-        let remark: String?
-    }
+    struct PhoneShowPage: Encodable { let layout: FieldController.Layout; let r: RequestView }
 
     static func renderPhoneShow(_ req: Request, error: String? = nil) async throws -> Response {
         let user = try FieldController.worker(req)
         let (r, grid) = try await load(req, user: user)
-        let parts = try await detail(req, user: user, r: r, grid: grid)
-        let page = PhoneShowPage(
-            layout: FieldController.layout(req, user, title: r.serviceName, tab: "home", error: error, back: "/m/services"),
-            id: r.id!.uuidString, code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
-            materials: parts.materials, applicant: parts.mayOpenDocuments ? r.applicantName : NameMask.mask(r.applicantName),
-            phone: "尾号 \(r.applicantPhoneTail)", address: r.address, note: r.note, status: r.status.displayName,
-            due: r.dueAt.map(Formatting.deadline) ?? "—", overdue: r.overdue(now: req.now), steps: parts.steps.reversed(),
-            documents: parts.documents, actions: parts.actions, remark: parts.remark)
+        let page = PhoneShowPage(layout: FieldController.layout(req, user, title: r.serviceName, tab: "home", error: error, back: "/m/services"),
+                                 r: try await view(req, user: user, r: r, grid: grid, newestFirst: true))
         let response = try await req.view.render("field/service", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -453,18 +427,5 @@ enum AgentServiceController {
             return try await renderTrack(req, r: r, error: reason)
         }
         return req.redirect(to: "/r/track/\(code.value)?notice=saved")
-    }
-}
-
-extension AgentServiceController.ShowPage {
-    struct Parts {
-        let steps: [AgentServiceController.Step]
-        let documents: [AgentServiceController.Document]
-        let actions: [AgentServiceController.ActionButton]
-        let materials: [String]
-        let mayOpenDocuments: Bool
-        let chainIntact: Bool
-        /// The department's latest word (what to add, why refused), shown first.
-        let remark: String?
     }
 }

@@ -123,6 +123,46 @@ enum CaseRollup {
         return count
     }
 
+    /// The same rebuild as one SQL statement per table, for PostgreSQL and millions of cases (the
+    /// generator uses it). It restates `CaseFacts` in SQL; `StatsTests` checks it against the Swift
+    /// recount whenever the tests run on PostgreSQL.
+    static func rebuildInPostgres(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { _ = try await rebuild(on: db); return }
+        try await sql.raw("DELETE FROM case_rollups").run()
+        try await sql.raw("DELETE FROM case_status_counts").run()
+        let closed = "c.status = 'closed'"
+        try await sql.raw("""
+            INSERT INTO case_rollups (area_id, day, channel, category_id, \(unsafeRaw: CaseFacts.counterNames.joined(separator: ", ")))
+            SELECT a.id, to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), c.channel, c.category_id,
+              COUNT(*),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed)),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND NOT c.overdue),
+              COUNT(*) FILTER (WHERE c.overdue),
+              COUNT(*) FILTER (WHERE c.escalated_at IS NOT NULL),
+              COUNT(*) FILTER (WHERE c.satisfaction IS NOT NULL),
+              COUNT(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'mostlySatisfied')),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'resolvedOnSite'),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledLocally' AND COALESCE(h.level, '') IN ('community', 'grid', 'microGrid')),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledLocally' AND h.level = 'street'),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledLocally' AND (h.level IS NULL OR h.level NOT IN ('community', 'grid', 'microGrid', 'street'))),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledByDepartment'),
+              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'explained'),
+              COUNT(*) FILTER (WHERE c.status = 'rejected'),
+              COALESCE(SUM(GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (COALESCE(c.closed_at, c.reported_at) - c.reported_at))))) FILTER (WHERE \(unsafeRaw: closed)), 0)
+            FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
+            LEFT JOIN areas h ON h.id = c.holder_area_id
+            GROUP BY 1, 2, 3, 4
+            """).run()
+        try await sql.raw("""
+            INSERT INTO case_status_counts (area_id, status, n)
+            SELECT a.id, c.status, COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
+            GROUP BY 1, 2
+            UNION ALL
+            SELECT a.id, '\(unsafeRaw: openOverdueKey)', COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
+            WHERE c.overdue AND c.status NOT IN ('closed', 'rejected') GROUP BY 1
+            """).run()
+    }
+
     // MARK: Reading
 
     struct Totals {

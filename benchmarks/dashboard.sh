@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The command center's board at province scale: `civicgrid generate` adds CASES synthetic cases
+# (default 10,000,000, over 12 months) to the demo city in a PostgreSQL database of their own, then
+# `civicgrid bench-dashboard` times the district board as `/dashboard/board` serves it (figures from
+# the rollups, lists from indexed queries, the fragment rendered) against the same figures counted
+# from the cases table by full scans, in the same process on the same database. Goal: p95 ≤ 50 ms.
+#   benchmarks/dashboard.sh [CASES]      (needs PostgreSQL: scripts/pg-start; a release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CASES="${1:-10000000}"
+PGPORT="${PGPORT:-5433}"
+BIN="$(swift build -c release --show-bin-path)/civicgrid"
+[ -x "$BIN" ] || swift build -c release --product civicgrid
+scripts/pg-start
+as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
+as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS civicgrid_bench'"
+as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_bench OWNER civicgrid'"
+export DATABASE_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_bench?tlsmode=disable"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+export UPLOAD_DIR="$WORK/uploads"
+/usr/bin/time -f "generate: %e s, peak RSS %M KB" "$BIN" generate --cases "$CASES" --months 12
+"$BIN" bench-dashboard --runs "${RUNS:-200}" --naive-runs "${NAIVE_RUNS:-5}" | tee "$WORK/out"
+python3 - "$WORK/out" <<'PY'
+import json, sys
+line = [l for l in open(sys.argv[1]) if l.startswith("{")][-1]
+d = json.loads(line)
+print()
+print(f"| dashboard board, {d['cases']:,} cases (PostgreSQL) | ours (rollups) p95 {d['board_p95_ms']:.1f} ms (p50 {d['board_p50_ms']:.1f}) "
+      f"| baseline (full scan) p95 {d['naive_p95_ms']:,.0f} ms | ratio {d['ratio_p95']:,.0f}× |")
+PY
