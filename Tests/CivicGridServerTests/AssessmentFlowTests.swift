@@ -119,6 +119,8 @@ final class AssessmentFlowTests: XCTestCase {
             XCTAssertEqual(scheme.items.first { $0.measure == .patrolDays }?.points, 20)
             expectEqual(try await AssessmentSchemeRecord.query(on: app.db).count(), 2, "the old version is kept")
             expectEqual(try await street.get("/assessment/departments?month=2026-11").status, .ok)
+            let csv = try await street.get("/assessment/departments?month=2026-11&format=csv")
+            XCTAssertTrue(csv.body.string.contains("按期办结率") && csv.body.string.contains("退回率"))
         }
     }
 

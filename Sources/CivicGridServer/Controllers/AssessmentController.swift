@@ -364,7 +364,18 @@ enum AssessmentController {
 
     /// 部门考核: cases dispatched to each department received in the month (cohort), its returns and
     /// missed deadlines in the month; ranked by on-time rate, then fewer returns and overdue cases.
-    @Sendable static func departments(req: Request) async throws -> View {
+    @Sendable static func departments(req: Request) async throws -> Response {
+        let page = try await departmentRanking(req)
+        guard let format = req.query[String.self, at: "format"].flatMap(Spreadsheet.Format.init(rawValue:)) else {
+            return try await req.view.render("assessment/departments", page).encodeResponse(for: req)
+        }
+        var rows = [["\(page.month) 部门考核"], ["名次", "部门", "交办", "办结", "按期办结率", "退回", "退回率", "超时", "满意率", "平均办理（小时）", "问责"]]
+        rows += page.rows.map { [String($0.rank), $0.name, String($0.received), String($0.closed), $0.onTime, String($0.returns), $0.returnRate,
+                                 String($0.overdue), $0.satisfaction, $0.hours, String($0.sanctions)] }
+        return try RegistryListController.download(Spreadsheet.write(rows, as: format), name: "部门考核-\(page.month).\(format.rawValue)", format: format)
+    }
+
+    static func departmentRanking(_ req: Request) async throws -> DepartmentPage {
         _ = try staff(req)
         let month = try month(req)
         let start = month.first.startInstant, stop = month.next.first.startInstant
@@ -398,7 +409,7 @@ enum AssessmentController {
                 let ra = CaseRates(a.1).onTime ?? 0, rb = CaseRates(b.1).onTime ?? 0
                 return ra != rb ? ra > rb : (a.2 + a.3, a.0.code) < (b.2 + b.3, b.0.code)
             }
-        return try await req.view.render("assessment/departments", DepartmentPage(
+        return DepartmentPage(
             layout: PageLayout(req, title: "部门考核 · \(month.text)", section: "stats"), month: month.text,
             rows: rows.enumerated().map { i, r in
                 let rates = CaseRates(r.1)
@@ -407,6 +418,6 @@ enum AssessmentController {
                                      overdue: r.3, satisfaction: CaseRates.percent(rates.satisfaction),
                                      hours: rates.averageHandlingHours.map { String(format: "%.1f", $0) } ?? "—",
                                      sanctions: sanctioned[r.0.id!.uuidString] ?? 0)
-            }))
+            })
     }
 }

@@ -44,18 +44,21 @@ enum DashboardController {
         let id = try area.requireID()
         let today = LocalDate(req.now)
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)
-        let todayTotals = try await CaseRollup.totals(area: id, from: today.description, to: today.description, on: req.db).facts
-        let last30 = try await CaseRollup.totals(area: id, from: today.adding(days: -29).description, to: today.description, on: req.db)
-        let month = try await CaseRollup.totals(area: id, from: monthStart.description, to: today.description, on: req.db).facts
+        let todayTotals = try await CaseRollup.totals(area: id, from: today.description, to: today.description, by: [], on: req.db).facts
+        let last30 = try await CaseRollup.totals(area: id, from: today.adding(days: -29).description, to: today.description, by: [.day], on: req.db)
+        let month = try await CaseRollup.totals(area: id, from: monthStart.description, to: today.description, by: [], on: req.db).facts
         let queues = try await CaseRollup.statusCounts(area: id, on: req.db)
         let children = try await Area.query(on: req.db).filter(\.$parent.$id == id).sort(\.$code).all()
         let childFacts = try await CaseRollup.childTotals(of: id, from: monthStart.description, to: today.description, on: req.db)
         let open = try await CaseRollup.openCounts(areas: children.compactMap(\.id), on: req.db)
 
-        func inArea(_ q: QueryBuilder<Case>) -> QueryBuilder<Case> { q.filter(Area.self, \.$path =~ area.path) }
-        let overdue = try await inArea(CaseService.visible(to: user, on: req.db)).filter(\Case.$overdue == true)
-            .filter(\Case.$status !~ [.closed, .rejected]).sort(\Case.$reportedAt).limit(8).all()
-        let latest = try await inArea(CaseService.visible(to: user, on: req.db)).sort(\Case.$reportedAt, .descending).limit(8).all()
+        // The area is in the user's scope (AreaService.chosen), so every case of its grids may be shown:
+        // the lists filter by grid id, which the (grid) and (status, reported_at) indexes serve.
+        let gridIDs = [.grid, .microGrid].contains(area.level) ? [id]
+            : try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$path =~ area.path).all().compactMap(\.id)
+        let overdue = try await Case.query(on: req.db).filter(\.$grid.$id ~~ gridIDs).filter(\.$status ~~ CaseStatus.allCases.filter(\.isOpen)).filter(\.$overdue == true)
+            .sort(\.$reportedAt).limit(8).all()
+        let latest = try await Case.query(on: req.db).filter(\.$grid.$id ~~ gridIDs).sort(\.$reportedAt, .descending).limit(8).all()
         let gridNames = Dictionary(try await Area.query(on: req.db).filter(\.$id ~~ Array(Set((overdue + latest).map { $0.$grid.id }))).all()
             .map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         func row(_ c: Case) -> CaseRow {

@@ -33,7 +33,7 @@ enum NoticeController {
         let area = try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
         let month = try AssessmentController.month(req)
         let start = month.first.startInstant, stop = month.next.first.startInstant
-        let totals = try await CaseRollup.totals(area: area.id!, from: month.first.description, to: month.last.description, on: req.db).facts
+        let totals = try await CaseRollup.totals(area: area.id!, from: month.first.description, to: month.last.description, by: [], on: req.db).facts
         let rates = CaseRates(totals)
         // Deadlines missed in the month, for cases in the area (the negative list), with their holders.
         let negatives = try await NegativeListEntry.query(on: req.db).join(Case.self, on: \NegativeListEntry.$case.$id == \Case.$id)
