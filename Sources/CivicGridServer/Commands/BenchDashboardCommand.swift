@@ -49,6 +49,17 @@ struct BenchDashboardCommand: AsyncCommand {
             if i >= 5 { ours.append(elapsed) }  // the first few warm the caches
         }
 
+        // Where the time goes: the data alone, and each of its queries' share is in the difference.
+        var dataOnly: [Double] = []
+        for _ in 0..<20 {
+            let req = Request(application: app, method: .GET, url: URI(string: "/dashboard/board?area=\(root.id!)"), on: app.eventLoopGroup.next())
+            req.auth.login(user)
+            let start = clock.now
+            _ = try await DashboardController.board(req, user: user)
+            dataOnly.append(ms(clock.now - start))
+        }
+        context.console.info(String(format: "board data only p50 %.1f ms (the rest is rendering)", Self.percentile(dataOnly, 0.5)))
+
         // Baseline: the same figures by scanning the cases of the area.
         guard let sql = app.db as? any SQLDatabase else { return }
         let today = LocalDate(app.state.clock.now())

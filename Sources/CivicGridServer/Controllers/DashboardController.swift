@@ -44,29 +44,30 @@ enum DashboardController {
         let id = try area.requireID()
         let today = LocalDate(req.now)
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)
-        let todayTotals = try await CaseRollup.totals(area: id, from: today.description, to: today.description, by: [], on: req.db).facts
-        let last30 = try await CaseRollup.totals(area: id, from: today.adding(days: -29).description, to: today.description, by: [.day], on: req.db)
-        let month = try await CaseRollup.totals(area: id, from: monthStart.description, to: today.description, by: [], on: req.db).facts
-        let queues = try await CaseRollup.statusCounts(area: id, on: req.db)
+        let from = min(today.adding(days: -29), monthStart)
+        // One query for every day figure (today, this month, the 30-day trend), one for the queues of the
+        // area and its children, one for the children's month, two for the lists: the board is a handful
+        // of small indexed reads however many cases there are.
+        let byDay = try await CaseRollup.totals(area: id, from: from.description, to: today.description, by: [.day], on: req.db).byDay
+        func sum(from first: LocalDate) -> CaseFacts {
+            byDay.filter { $0.key >= first.description }.values.reduce(CaseFacts(), +)
+        }
+        let todayTotals = byDay[today.description] ?? CaseFacts(), month = sum(from: monthStart)
+        let last30 = byDay.filter { $0.key >= today.adding(days: -29).description }
         let children = try await Area.query(on: req.db).filter(\.$parent.$id == id).sort(\.$code).all()
+        let counts = try await CaseRollup.statusCounts(areas: [id] + children.compactMap(\.id), on: req.db)
+        let queues = Dictionary(uniqueKeysWithValues: (counts[id] ?? [:]).compactMap { k, v in CaseStatus(rawValue: k).map { ($0, v) } })
+        let open = Dictionary(uniqueKeysWithValues: children.compactMap(\.id).map { child in
+            (child, CaseStatus.allCases.filter(\.isOpen).reduce(0) { $0 + (counts[child]?[$1.rawValue] ?? 0) })
+        })
+        let lateNow = counts[id]?[CaseRollup.openOverdueKey] ?? 0
         let childFacts = try await CaseRollup.childTotals(of: id, from: monthStart.description, to: today.description, on: req.db)
-        let open = try await CaseRollup.openCounts(areas: children.compactMap(\.id), on: req.db)
-
-        // The area is in the user's scope (AreaService.chosen), so every case of its grids may be shown:
-        // the lists filter by grid id, which the (grid) and (status, reported_at) indexes serve.
-        let gridIDs = [.grid, .microGrid].contains(area.level) ? [id]
-            : try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$path =~ area.path).all().compactMap(\.id)
-        let overdue = try await Case.query(on: req.db).filter(\.$grid.$id ~~ gridIDs).filter(\.$status ~~ CaseStatus.allCases.filter(\.isOpen)).filter(\.$overdue == true)
-            .sort(\.$reportedAt).limit(8).all()
-        let latest = try await Case.query(on: req.db).filter(\.$grid.$id ~~ gridIDs).sort(\.$reportedAt, .descending).limit(8).all()
-        let gridNames = Dictionary(try await Area.query(on: req.db).filter(\.$id ~~ Array(Set((overdue + latest).map { $0.$grid.id }))).all()
-            .map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
-        func row(_ c: Case) -> CaseRow {
-            CaseRow(href: "/cases/\(c.id!)", code: c.code, title: c.title, place: gridNames[c.$grid.id] ?? "", status: c.status.displayName,
-                    when: Formatting.dateTime(c.reportedAt))
+        let overdue = try await CaseRollup.cases(in: area, overdueOnly: true, limit: 8, on: req.db)
+        let latest = try await CaseRollup.cases(in: area, overdueOnly: false, limit: 8, on: req.db)
+        func row(_ c: CaseRollup.Listed) -> CaseRow {
+            CaseRow(href: "/cases/\(c.id)", code: c.code, title: c.title, place: c.grid, status: c.status.displayName, when: Formatting.dateTime(c.reportedAt))
         }
         let rates = CaseRates(month)
-        let lateNow = try await CaseRollup.openOverdue(area: id, on: req.db)
         let openTotal = queues.filter { $0.key.isOpen }.values.reduce(0, +)
         let ranked = children.map { ($0, childFacts[$0.id!] ?? CaseFacts()) }
             .sorted { a, b in
@@ -108,7 +109,7 @@ enum DashboardController {
             },
             childLevel: children.first.map { req.state.levels.name(of: $0.level) } ?? "",
             trend: SVGChart(width: 560, height: 260, theme: "chart dark").render(StatsController.trend(
-                last30.byDay, range: .init(from: today.adding(days: -29), to: today), grouping: .day)),
+                last30, range: .init(from: today.adding(days: -29), to: today), grouping: .day)),
             map: map)
     }
 

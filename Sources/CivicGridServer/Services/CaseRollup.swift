@@ -220,6 +220,45 @@ enum CaseRollup {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
+    /// Status counts (and open-overdue) of several areas in one read: area → status → n.
+    static func statusCounts(areas: [Int], on db: any Database) async throws -> [Int: [String: Int]] {
+        guard !areas.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        var out: [Int: [String: Int]] = [:]
+        for row in try await sql.raw("SELECT area_id, status, n FROM case_status_counts WHERE area_id IN (\(binds: areas))").all() {
+            out[try row.decode(column: "area_id", as: Int.self), default: [:]][try row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return out
+    }
+
+    struct Listed: Decodable {
+        let id: UUID
+        let code: String
+        let title: String
+        let status: CaseStatus
+        let reportedAt: Date
+        let grid: String
+        enum CodingKeys: String, CodingKey { case id, code, title, status, reportedAt = "reported_at", grid }
+    }
+
+    /// The newest cases of an area's subtree, or its open overdue ones oldest first, with the grid's
+    /// name: one indexed query (cases by grid, by reported_at or by status).
+    static func cases(in area: Area, overdueOnly: Bool, limit: Int, on db: any Database) async throws -> [Listed] {
+        guard let sql = db as? any SQLDatabase else { return [] }
+        let open = CaseStatus.allCases.filter(\.isOpen).map(\.rawValue)
+        let q: SQLQueryString = overdueOnly
+            ? """
+              SELECT c.id, c.code, c.title, c.status, c.reported_at, g.name AS grid FROM cases c JOIN areas g ON g.id = c.grid_id
+              WHERE g.path LIKE \(bind: area.path + "%") AND g.level IN ('grid', 'microGrid') AND c.overdue = \(bind: true) AND c.status IN (\(binds: open))
+              ORDER BY c.reported_at ASC LIMIT \(unsafeRaw: String(limit))
+              """
+            : """
+              SELECT c.id, c.code, c.title, c.status, c.reported_at, g.name AS grid FROM cases c JOIN areas g ON g.id = c.grid_id
+              WHERE g.path LIKE \(bind: area.path + "%") AND g.level IN ('grid', 'microGrid')
+              ORDER BY c.reported_at DESC LIMIT \(unsafeRaw: String(limit))
+              """
+        return try await sql.raw(q).all(decoding: Listed.self)
+    }
+
     /// The live queue of an area's subtree: cases by current status.
     static func statusCounts(area: Int, on db: any Database) async throws -> [CaseStatus: Int] {
         guard let sql = db as? any SQLDatabase else { return [:] }
