@@ -21,6 +21,16 @@ final class StatsTests: XCTestCase {
                             channel: try r.decode(column: "channel", as: String.self), category: try r.decode(column: "category_id", as: UUID.self),
                             counters: counters))
         }
+        // The per-day table is the fine one summed.
+        let days = try await sql.raw("SELECT area_id, day, \(unsafeRaw: cols) FROM case_day_totals").all()
+        var summed: [String: [Int]] = [:]
+        for r in rows { summed["\(r.area)/\(r.day)"] = zip(summed["\(r.area)/\(r.day)"] ?? Array(repeating: 0, count: r.counters.count), r.counters).map { $0 + $1 } }
+        var perDay: [String: [Int]] = [:]
+        for d in days {
+            let counters = try CaseFacts.counterNames.map { try d.decode(column: $0, as: Int.self) }
+            if counters.contains(where: { $0 != 0 }) { perDay["\(try d.decode(column: "area_id", as: Int.self))/\(try d.decode(column: "day", as: String.self))"] = counters }
+        }
+        XCTAssertEqual(perDay, summed, "case_day_totals = case_rollups summed per area and day")
         var statuses: [String: Int] = [:]
         for r in try await sql.raw("SELECT area_id, status, n FROM case_status_counts").all() {
             let n = try r.decode(column: "n", as: Int.self)

@@ -45,5 +45,7 @@ extension Migrations {
         add(CreateAssessment())
         // 013: accountability — sanctions (约谈、面谈、书面通报、黄牌警告).
         add(CreateSanctions())
+        // 014: the rollups per area and day, for the big screen.
+        add(CreateCaseDayTotals())
     }
 }

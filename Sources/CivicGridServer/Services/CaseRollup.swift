@@ -15,6 +15,8 @@ enum CaseRollup {
         let category: UUID
     }
 
+    struct DayKey: Hashable { let areaID: Int; let day: String }
+
     /// The facts of an aggregate as it stands in memory.
     static func facts(of a: CaseAggregate) -> CaseFacts {
         let c = a.record
@@ -78,6 +80,27 @@ enum CaseRollup {
             q.appendInterpolation(unsafeRaw: names.map { "\($0) = case_rollups.\($0) + excluded.\($0)" }.joined(separator: ", "))
             try await sql.raw(q).run()
         }
+        // The same changes summed per area and day, for the big screen and the totals.
+        var days: [DayKey: [Int]] = [:]
+        for row in rows {
+            let key = DayKey(areaID: row.key.areaID, day: row.key.day)
+            days[key] = zip(days[key] ?? Array(repeating: 0, count: names.count), row.value).map { $0 + $1 }
+        }
+        let dayRows = days.sorted { ($0.key.areaID, $0.key.day) < ($1.key.areaID, $1.key.day) }
+        for start in stride(from: 0, to: dayRows.count, by: 100) {
+            var q = SQLQueryString("INSERT INTO case_day_totals (area_id, day, \(unsafeRaw: names.joined(separator: ", "))) VALUES ")
+            for (i, row) in dayRows[start..<min(start + 100, dayRows.count)].enumerated() {
+                if i > 0 { q.appendLiteral(", ") }
+                q.appendLiteral("(")
+                q.appendInterpolation(bind: row.key.areaID); q.appendLiteral(", ")
+                q.appendInterpolation(bind: row.key.day)
+                for v in row.value { q.appendLiteral(", "); q.appendInterpolation(bind: v) }
+                q.appendLiteral(")")
+            }
+            q.appendLiteral(" ON CONFLICT (area_id, day) DO UPDATE SET ")
+            q.appendInterpolation(unsafeRaw: names.map { "\($0) = case_day_totals.\($0) + excluded.\($0)" }.joined(separator: ", "))
+            try await sql.raw(q).run()
+        }
         let statusRows = changes.statuses.flatMap { area, moves in moves.filter { $0.value != 0 }.map { (area, $0.key, $0.value) } }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         for start in stride(from: 0, to: statusRows.count, by: 200) {
@@ -101,6 +124,7 @@ enum CaseRollup {
         let areas = try await Area.query(on: db).all()
         let byID = Dictionary(areas.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
         try await sql.raw("DELETE FROM case_rollups").run()
+        try await sql.raw("DELETE FROM case_day_totals").run()
         try await sql.raw("DELETE FROM case_status_counts").run()
         var count = 0, offset = 0
         let page = 5_000
@@ -129,6 +153,7 @@ enum CaseRollup {
     static func rebuildInPostgres(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { _ = try await rebuild(on: db); return }
         try await sql.raw("DELETE FROM case_rollups").run()
+        try await sql.raw("DELETE FROM case_day_totals").run()
         try await sql.raw("DELETE FROM case_status_counts").run()
         let closed = "c.status = 'closed'"
         try await sql.raw("""
@@ -153,6 +178,7 @@ enum CaseRollup {
             LEFT JOIN areas h ON h.id = c.holder_area_id
             GROUP BY 1, 2, 3, 4
             """).run()
+        try await fillDayTotals(sql)
         try await sql.raw("""
             INSERT INTO case_status_counts (area_id, status, n)
             SELECT a.id, c.status, COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
@@ -160,6 +186,15 @@ enum CaseRollup {
             UNION ALL
             SELECT a.id, '\(unsafeRaw: openOverdueKey)', COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
             WHERE c.overdue AND c.status NOT IN ('closed', 'rejected') GROUP BY 1
+            """).run()
+    }
+
+    /// `case_day_totals` from `case_rollups` (both databases).
+    static func fillDayTotals(_ sql: any SQLDatabase) async throws {
+        let names = CaseFacts.counterNames
+        try await sql.raw("""
+            INSERT INTO case_day_totals (area_id, day, \(unsafeRaw: names.joined(separator: ", ")))
+            SELECT area_id, day, \(unsafeRaw: names.map { "SUM(\($0))" }.joined(separator: ", ")) FROM case_rollups GROUP BY area_id, day
             """).run()
     }
 
@@ -195,8 +230,10 @@ enum CaseRollup {
         let sums = CaseFacts.counterNames.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
         let key = column.map { "\($0) AS k, " } ?? ""
         let group = column.map { " GROUP BY \($0)" } ?? ""
+        // Totals and days come from the per-day table (a row per day); channels and categories from the fine one.
+        let table = column == nil || column == "day" ? "case_day_totals" : "case_rollups"
         let rows = try await sql.raw("""
-            SELECT \(unsafeRaw: key)\(unsafeRaw: sums) FROM case_rollups
+            SELECT \(unsafeRaw: key)\(unsafeRaw: sums) FROM \(unsafeRaw: table)
             WHERE area_id = \(bind: area) AND day >= \(bind: from) AND day <= \(bind: to)\(unsafeRaw: group)
             """).all()
         var out: [String: CaseFacts] = [:]
@@ -309,7 +346,7 @@ enum CaseRollup {
         guard let sql = db as? any SQLDatabase else { return [:] }
         let sums = CaseFacts.counterNames.map { "CAST(SUM(r.\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
         let rows = try await sql.raw("""
-            SELECT r.area_id, \(unsafeRaw: sums) FROM case_rollups r JOIN areas a ON a.id = r.area_id
+            SELECT r.area_id, \(unsafeRaw: sums) FROM case_day_totals r JOIN areas a ON a.id = r.area_id
             WHERE a.parent_id = \(bind: parent) AND r.day >= \(bind: from) AND r.day <= \(bind: to)
             GROUP BY r.area_id
             """).all()

@@ -2,8 +2,7 @@ import Fluent
 import GridCore
 import SQLKit
 
-/// 011: statistics rollups kept in each case change's transaction (`CaseRollup`), filled from the
-/// cases already there.
+/// 011: statistics rollups kept in each case change's transaction (`CaseRollup`).
 struct CreateCaseRollups: AsyncMigration {
     func prepare(on database: any Database) async throws {
         var rollups = database.schema("case_rollups")
@@ -19,7 +18,7 @@ struct CreateCaseRollups: AsyncMigration {
             .field("n", .int64, .required)
             .unique(on: "area_id", "status")
             .create()
-        _ = try await CaseRollup.rebuild(on: database)
+        // Filled from the cases by 014, once the per-day table exists too.
     }
 
     func revert(on database: any Database) async throws {
