@@ -56,7 +56,9 @@ struct GenerateCommand: AsyncCommand {
         context.console.output("".consoleText())
         context.console.info("rebuilding the rollups …")
         try await CaseRollup.rebuildInPostgres(on: app.db)
-        if sql.dialect.name == "postgresql" { try await sql.raw("ANALYZE").run() }
+        if sql.dialect.name == "postgresql" {
+            for table in ["cases", "case_rollups", "case_day_totals", "case_status_counts"] { try await sql.raw("ANALYZE \(unsafeRaw: table)").run() }
+        }
         context.console.info("generated \(total) cases in \(Int(Date().timeIntervalSince(started))) s")
     }
 
