@@ -63,57 +63,41 @@ enum CaseRollup {
     static func write(_ changes: Changes, on db: any Database) async throws {
         guard !changes.isEmpty, let sql = db as? any SQLDatabase else { return }
         let names = CaseFacts.counterNames
-        let rows = changes.counters.filter { $0.value.contains { $0 != 0 } }.sorted { ($0.key.areaID, $0.key.day, $0.key.channel) < ($1.key.areaID, $1.key.day, $1.key.channel) }
-        for start in stride(from: 0, to: rows.count, by: 100) {
-            var q = SQLQueryString("INSERT INTO case_rollups (area_id, day, channel, category_id, \(unsafeRaw: names.joined(separator: ", "))) VALUES ")
-            for (i, row) in rows[start..<min(start + 100, rows.count)].enumerated() {
-                if i > 0 { q.appendLiteral(", ") }
-                q.appendLiteral("(")
-                q.appendInterpolation(bind: row.key.areaID); q.appendLiteral(", ")
-                q.appendInterpolation(bind: row.key.day); q.appendLiteral(", ")
-                q.appendInterpolation(bind: row.key.channel); q.appendLiteral(", ")
-                q.appendInterpolation(bind: row.key.category)
-                for v in row.value { q.appendLiteral(", "); q.appendInterpolation(bind: v) }
-                q.appendLiteral(")")
-            }
-            q.appendLiteral(" ON CONFLICT (area_id, day, channel, category_id) DO UPDATE SET ")
-            q.appendInterpolation(unsafeRaw: names.map { "\($0) = case_rollups.\($0) + excluded.\($0)" }.joined(separator: ", "))
-            try await sql.raw(q).run()
-        }
+        let rows = changes.counters.filter { $0.value.contains { $0 != 0 } }
+            .sorted { ($0.key.areaID, $0.key.day, $0.key.channel) < ($1.key.areaID, $1.key.day, $1.key.channel) }
+        try await add(into: "case_rollups", keys: ["area_id", "day", "channel", "category_id"], counters: names,
+                      rows.map { ([$0.key.areaID, $0.key.day, $0.key.channel, $0.key.category], $0.value) }, on: sql)
         // The same changes summed per area and day, for the big screen and the totals.
         var days: [DayKey: [Int]] = [:]
         for row in rows {
             let key = DayKey(areaID: row.key.areaID, day: row.key.day)
             days[key] = zip(days[key] ?? Array(repeating: 0, count: names.count), row.value).map { $0 + $1 }
         }
-        let dayRows = days.sorted { ($0.key.areaID, $0.key.day) < ($1.key.areaID, $1.key.day) }
-        for start in stride(from: 0, to: dayRows.count, by: 100) {
-            var q = SQLQueryString("INSERT INTO case_day_totals (area_id, day, \(unsafeRaw: names.joined(separator: ", "))) VALUES ")
-            for (i, row) in dayRows[start..<min(start + 100, dayRows.count)].enumerated() {
-                if i > 0 { q.appendLiteral(", ") }
-                q.appendLiteral("(")
-                q.appendInterpolation(bind: row.key.areaID); q.appendLiteral(", ")
-                q.appendInterpolation(bind: row.key.day)
-                for v in row.value { q.appendLiteral(", "); q.appendInterpolation(bind: v) }
-                q.appendLiteral(")")
-            }
-            q.appendLiteral(" ON CONFLICT (area_id, day) DO UPDATE SET ")
-            q.appendInterpolation(unsafeRaw: names.map { "\($0) = case_day_totals.\($0) + excluded.\($0)" }.joined(separator: ", "))
-            try await sql.raw(q).run()
-        }
+        try await add(into: "case_day_totals", keys: ["area_id", "day"], counters: names,
+                      days.sorted { ($0.key.areaID, $0.key.day) < ($1.key.areaID, $1.key.day) }.map { ([$0.key.areaID, $0.key.day], $0.value) }, on: sql)
         let statusRows = changes.statuses.flatMap { area, moves in moves.filter { $0.value != 0 }.map { (area, $0.key, $0.value) } }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        for start in stride(from: 0, to: statusRows.count, by: 200) {
-            var q = SQLQueryString("INSERT INTO case_status_counts (area_id, status, n) VALUES ")
-            for (i, row) in statusRows[start..<min(start + 200, statusRows.count)].enumerated() {
-                if i > 0 { q.appendLiteral(", ") }
-                q.appendLiteral("(")
-                q.appendInterpolation(bind: row.0); q.appendLiteral(", ")
-                q.appendInterpolation(bind: row.1); q.appendLiteral(", ")
-                q.appendInterpolation(bind: row.2)
+        try await add(into: "case_status_counts", keys: ["area_id", "status"], counters: ["n"], statusRows.map { ([$0.0, $0.1], [$0.2]) }, on: sql)
+    }
+
+    /// Adds counters to rows by key: `INSERT … ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c`
+    /// (the same statement on SQLite and PostgreSQL), 100 rows a statement, in the order given (sorted
+    /// by the callers, so concurrent writers lock rows in the same order).
+    static func add(into table: String, keys: [String], counters: [String], _ rows: [(keys: [any Encodable & Sendable], values: [Int])],
+                    on sql: any SQLDatabase) async throws {
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            var q = SQLQueryString("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keys + counters).joined(separator: ", "))) VALUES ")
+            for (i, row) in rows[start..<min(start + 100, rows.count)].enumerated() {
+                q.appendLiteral(i > 0 ? ", (" : "(")
+                for (j, k) in row.keys.enumerated() {
+                    if j > 0 { q.appendLiteral(", ") }
+                    q.appendInterpolation(bind: k)
+                }
+                for v in row.values { q.appendLiteral(", "); q.appendInterpolation(bind: v) }
                 q.appendLiteral(")")
             }
-            q.appendLiteral(" ON CONFLICT (area_id, status) DO UPDATE SET n = case_status_counts.n + excluded.n")
+            q.appendLiteral(" ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET ")
+            q.appendInterpolation(unsafeRaw: counters.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", "))
             try await sql.raw(q).run()
         }
     }
