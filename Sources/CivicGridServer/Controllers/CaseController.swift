@@ -279,7 +279,7 @@ enum CaseController {
             guard chain.failed || !recorded.isEmpty else { return nil }
             return AccountabilityView(
                 rows: chain.links.map { l in
-                    Row(step: l.link.step, holder: l.link.holder, from: Formatting.dateTime(l.link.from), due: Formatting.dateTime(l.link.due),
+                    Row(step: l.link.step, holder: l.link.holder, from: Formatting.dateTime(l.link.from), due: Formatting.deadline(l.link.due),
                         done: l.link.done.map(Formatting.dateTime) ?? "—", verdict: l.link.verdict(now: req.now), late: l.link.hoursLate(now: req.now) > 0,
                         actors: l.actors.joined(separator: "、"))
                 },
