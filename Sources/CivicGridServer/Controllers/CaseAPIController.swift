@@ -93,7 +93,7 @@ enum CaseAPIController {
         let body = try req.content.decode(ReportBody.self)
         guard let channel = CaseChannel(rawValue: body.channel) else { throw Abort(.unprocessableEntity, reason: "未知的来源渠道 \(body.channel)") }
         guard let datum = Datum(rawValue: body.datum ?? "wgs84") else { throw Abort(.unprocessableEntity, reason: "datum 应为 wgs84 或 gcj02") }
-        let c = try await CaseService(db: req.db, app: req.application).report(.init(
+        let c = try await CaseService(db: req.db, app: req.application, generation: req.referenceGeneration).report(.init(
             categoryID: body.categoryID, title: body.title, description: body.description ?? "", channel: channel, urgency: body.urgency ?? .normal,
             gridID: body.gridID, latitude: body.latitude, longitude: body.longitude, address: body.address, reporterName: body.reporterName,
             reporterPhone: body.reporterPhone, externalRef: body.externalRef, onSiteNote: body.onSiteNote,

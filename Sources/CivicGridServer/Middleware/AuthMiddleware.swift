@@ -12,9 +12,12 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         let bearer = request.headers.bearerAuthorization?.token
         if let token = bearer ?? request.cookies[Cookies.session]?.string {
             let auth = AuthService(db: request.db, app: request.application)
-            if let (user, purpose) = try await auth.user(forToken: token),
-               (bearer != nil) == (purpose == .api) {
-                request.auth.login(try await CurrentUser.load(user, via: purpose, on: request.db))
+            if let session = try await auth.session(forToken: token), (bearer != nil) == (session.purpose == .api) {
+                let assignments = try await request.application.state.assignments.assignments(
+                    of: session.userID, generation: session.generation, on: request.db)
+                request.referenceGeneration = session.generation
+                request.auth.login(CurrentUser.make(id: session.userID, username: session.username, displayName: session.displayName,
+                                                    kind: session.kind, via: session.purpose, assignments: assignments))
             }
         }
         return try await next.respond(to: request)
@@ -80,5 +83,16 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
         return response
+    }
+}
+
+extension Request {
+    private struct ReferenceGenerationKey: StorageKey { typealias Value = Int64 }
+
+    /// The reference generation read with the sign-in (nil for anonymous requests): callers pass it to
+    /// `ReferenceCache` and skip reading it again.
+    var referenceGeneration: Int64? {
+        get { storage[ReferenceGenerationKey.self] }
+        set { storage[ReferenceGenerationKey.self] = newValue }
     }
 }

@@ -47,5 +47,7 @@ extension Migrations {
         add(CreateSanctions())
         // 014: the rollups per area and day, for the big screen.
         add(CreateCaseDayTotals())
+        // 015: the reference generation (triggers), so instances can keep reference data in memory.
+        add(CreateReferenceGeneration())
     }
 }

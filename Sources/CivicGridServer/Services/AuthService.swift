@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import GridCore
 import Vapor
@@ -68,6 +69,38 @@ struct AuthService {
             .filter(\.$expiresAt > app.state.clock.now())
             .with(\.$user).first(), row.user.active else { return nil }
         return (row.user, row.purpose)
+    }
+
+    /// What one request needs from its token: one query for the token, its active user and the
+    /// reference generation (the role assignments come from `AssignmentCache` at that generation).
+    struct Session {
+        let userID: UUID
+        let username: String
+        let displayName: String
+        let kind: User.Kind
+        let purpose: UserToken.Purpose
+        let generation: Int64
+    }
+
+    func session(forToken token: String) async throws -> Session? {
+        guard let sql = db as? any SQLDatabase else {
+            guard let (user, purpose) = try await user(forToken: token) else { return nil }
+            return Session(userID: try user.requireID(), username: user.username, displayName: user.displayName, kind: user.kind,
+                           purpose: purpose, generation: 0)
+        }
+        struct Row: Decodable {
+            let user_id: UUID; let purpose: String; let username: String; let display_name: String; let kind: String; let generation: Int64
+        }
+        let row = try await sql.raw("""
+            SELECT t.user_id, t.purpose, u.username, u.display_name, u.kind,
+                   (SELECT n FROM reference_generation WHERE id = 1) AS generation
+            FROM user_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = \(bind: TokenMaker.hash(token)) AND t.expires_at > \(bind: app.state.clock.now()) AND u.active = \(bind: true)
+            LIMIT 1
+            """).first(decoding: Row.self)
+        guard let row, let purpose = UserToken.Purpose(rawValue: row.purpose), let kind = User.Kind(rawValue: row.kind) else { return nil }
+        return Session(userID: row.user_id, username: row.username, displayName: row.display_name, kind: kind, purpose: purpose,
+                       generation: row.generation)
     }
 
     func hashPassword(_ password: String) async throws -> String {

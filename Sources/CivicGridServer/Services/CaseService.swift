@@ -12,6 +12,8 @@ struct CaseService {
     let app: Application
     /// A machine built once by a caller doing many actions (the demo history); otherwise loaded per call.
     var preparedMachine: CaseMachine? = nil
+    /// The reference generation the request's sign-in read (`Request.referenceGeneration`); read again when nil.
+    var generation: Int64? = nil
 
     // MARK: Who is acting
 
@@ -23,7 +25,12 @@ struct CaseService {
 
     func machine() async throws -> CaseMachine {
         if let preparedMachine { return preparedMachine }
-        return CaseMachine(calendar: try await CalendarService.load(on: db), levels: app.state.levels)
+        return CaseMachine(calendar: try await reference().calendar, levels: app.state.levels)
+    }
+
+    /// Areas, classification list and calendar as of the current reference generation.
+    func reference() async throws -> ReferenceCache.Snapshot {
+        try await app.state.reference.snapshot(on: db, generation: generation)
     }
 
     // MARK: Reading
@@ -122,13 +129,14 @@ struct CaseService {
         if let lat = input.latitude, let lon = input.longitude {
             guard (-90...90).contains(lat), (-180...180).contains(lon) else { throw Abort(.unprocessableEntity, reason: "经纬度超出范围") }
         }
-        guard let category = try await CaseCategory.find(input.categoryID, on: db), category.$parent.id != nil, category.active else {
+        let reference = try await reference()
+        guard let category = reference.categories[input.categoryID], category.$parent.id != nil, category.active else {
             throw Abort(.unprocessableEntity, reason: "请选择具体的事件类别（二级分类）")
         }
-        let grid = try await locateGrid(input, user: user)
+        let grid = try await locateGrid(input, user: user, reference: reference)
         let phoneSealed = try sealedPhone(input.reporterPhone)
-        let machine = try await machine()
-        let chain = try await Area.query(on: db).filter(\.$id ~~ grid.areaPath.ids).all()
+        let machine = preparedMachine ?? CaseMachine(calendar: reference.calendar, levels: app.state.levels)
+        let chain = reference.chain(of: grid)
         if let key = input.clientKey, let earlier = try await FieldService.receipt(key, user: user, on: db) {
             throw AlreadyReceived(targetID: earlier.targetID ?? "")
         }
@@ -188,18 +196,19 @@ struct CaseService {
     }
 
     /// The grid named, or the grid containing the reported point.
-    private func locateGrid(_ input: ReportInput, user: CurrentUser) async throws -> Area {
-        let gridLevels: [AreaLevel] = [.grid, .microGrid]
+    private func locateGrid(_ input: ReportInput, user: CurrentUser, reference: ReferenceCache.Snapshot) async throws -> Area {
+        let gridLevels: Set<AreaLevel> = [.grid, .microGrid]
         if let id = input.gridID {
-            let query = Area.query(on: db).filter(\.$id == id).filter(\.$level ~~ gridLevels)
             // Residents may report anywhere; staff only inside their scope.
-            let found = user.kind == .resident ? try await query.first() : try await query.within(user.scope).first()
-            guard let grid = found else { throw Abort(.unprocessableEntity, reason: "所选网格不存在或不在您的管辖范围内") }
+            guard let grid = reference.area(id), gridLevels.contains(grid.level),
+                  user.kind == .resident || user.scope.covers(grid.areaPath) else {
+                throw Abort(.unprocessableEntity, reason: "所选网格不存在或不在您的管辖范围内")
+            }
             return grid
         }
         if let lat = input.latitude, let lon = input.longitude {
             let point = GeoPoint(lon: lon, lat: lat)
-            if let id = try await app.state.gridLocator.locate(point, on: db), let grid = try await Area.find(id, on: db) {
+            if let id = try await app.state.gridLocator.locate(point, on: db, generation: reference.generation), let grid = reference.area(id) {
                 guard user.kind == .resident || user.scope.covers(grid.areaPath) else {
                     throw Abort(.unprocessableEntity, reason: "该位置所在的“\(grid.name)”不在您的管辖范围内")
                 }
@@ -209,7 +218,7 @@ struct CaseService {
         }
         // A grid worker with exactly one grid reports in it.
         let own = user.assignments.filter { $0.role == .gridWorker }.compactMap(\.areaID)
-        if own.count == 1, let grid = try await Area.find(own[0], on: db) { return grid }
+        if own.count == 1, let grid = reference.area(own[0]) { return grid }
         throw Abort(.unprocessableEntity, reason: "请选择网格或提供位置")
     }
 

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import GridCore
+import Synchronization
 import Vapor
 
 /// The signed-in user with everything needed to decide what they may see, loaded once per request.
@@ -36,22 +37,48 @@ struct CurrentUser: Authenticatable, Sendable {
 
     /// Loads the user's roles (one query joining areas and departments) and builds the scope.
     static func load(_ user: User, via: UserToken.Purpose, on db: any Database) async throws -> CurrentUser {
+        make(id: try user.requireID(), username: user.username, displayName: user.displayName, kind: user.kind, via: via,
+             assignments: try await assignments(of: try user.requireID(), on: db))
+    }
+
+    /// The user's role assignments with their areas and departments.
+    static func assignments(of userID: UUID, on db: any Database) async throws -> [Assignment] {
         let rows = try await RoleAssignment.query(on: db)
-            .filter(\.$user.$id == user.requireID())
+            .filter(\.$user.$id == userID)
             .with(\.$area)
             .with(\.$department)
             .all()
-        let assignments = rows.map { row in
+        return rows.map { row in
             Assignment(role: row.role, areaID: row.$area.id, areaName: row.area?.name, areaLevel: row.area?.level,
                        areaPath: row.area.flatMap { AreaPath($0.path) }, departmentID: row.$department.id,
                        departmentName: row.department?.name, employment: row.employment)
         }
+    }
+
+    static func make(id: UUID, username: String, displayName: String, kind: User.Kind, via: UserToken.Purpose,
+                     assignments: [Assignment]) -> CurrentUser {
         let scope = AccessScope(
             areaPaths: assignments.compactMap(\.areaPath),
             departmentIDs: Set(assignments.compactMap { $0.departmentID?.uuidString }),
             roles: Set(assignments.map(\.role)))
-        return CurrentUser(id: try user.requireID(), username: user.username, displayName: user.displayName,
-                           kind: user.kind, scope: scope, assignments: assignments, via: via)
+        return CurrentUser(id: id, username: username, displayName: displayName, kind: kind, scope: scope, assignments: assignments, via: via)
+    }
+}
+
+/// Each signed-in user's role assignments as of a reference generation (role assignments, areas and
+/// departments are reference tables: a change anywhere moves the generation and every entry is
+/// reloaded on its next use). Spares every request the three joined loads.
+final class AssignmentCache: Sendable {
+    private let entries = Mutex<[UUID: (generation: Int64, assignments: [CurrentUser.Assignment])]>([:])
+
+    func assignments(of userID: UUID, generation: Int64, on db: any Database) async throws -> [CurrentUser.Assignment] {
+        if let hit = entries.withLock({ $0[userID] }), hit.generation == generation { return hit.assignments }
+        let loaded = try await CurrentUser.assignments(of: userID, on: db)
+        entries.withLock { table in
+            if table.count > 50_000 { table.removeAll(keepingCapacity: true) }
+            table[userID] = (generation, loaded)
+        }
+        return loaded
     }
 }
 

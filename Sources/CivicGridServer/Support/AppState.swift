@@ -12,6 +12,10 @@ struct AppState: Sendable {
     let uploadDirectory: String
     /// Point → grid, shared by every request; rebuilt when grid boundaries change.
     let gridLocator = GridLocator()
+    /// Areas, classification list and calendar in memory, current as of the reference generation.
+    let reference = ReferenceCache()
+    /// Signed-in users' role assignments, current as of the reference generation.
+    let assignments = AssignmentCache()
     /// New, changed and overdue cases, to every connected browser (`GET /events`).
     let caseEvents = CaseEventHub()
     /// Per-address limits on the public pages (resident reports, tracking, QR pages, Open311 POST).
