@@ -16,6 +16,8 @@ struct AppState: Sendable {
     let reference = ReferenceCache()
     /// Signed-in users' role assignments, current as of the reference generation.
     let assignments = AssignmentCache()
+    /// New cases waiting to be written together (group commit).
+    let intakeQueue = IntakeQueue()
     /// New, changed and overdue cases, to every connected browser (`GET /events`).
     let caseEvents = CaseEventHub()
     /// Per-address limits on the public pages (resident reports, tracking, QR pages, Open311 POST).

@@ -1,0 +1,93 @@
+import Fluent
+import Foundation
+import Synchronization
+
+/// Group commit for new cases: reports that arrive while a write is running wait for it and are then
+/// written together — case numbers drawn, rows inserted several per statement, rollups summed, one
+/// commit — instead of one transaction each. Alone, a report is written at once (a batch of one), so
+/// a quiet server adds no delay; under load the commits, statements and (on SQLite) the single
+/// writer's turns are shared. Each report still gets its own answer: a report whose rows cannot be
+/// built fails alone, and a batch the database refuses is written again one report at a time.
+final class IntakeQueue: Sendable {
+    /// One waiting report: its case-number prefix (`{grid}-{yyyyMMdd}-`) and how to build its
+    /// aggregate once its number is known.
+    struct Job: Sendable {
+        let prefix: String
+        let build: @Sendable (_ code: String) throws -> CaseAggregateBox
+        let answer: CheckedContinuation<Case, any Error>
+    }
+
+    /// Carries a freshly built aggregate out of a job's closure (it never leaves the drain task).
+    struct CaseAggregateBox: @unchecked Sendable { let aggregate: CaseAggregate }
+
+    static let maxBatch = 128
+
+    private struct State {
+        var running = false
+        var waiting: [Job] = []
+    }
+    private let state = Mutex(State())
+
+    /// Queues a report and waits until it is committed (or refused).
+    func submit(prefix: String, on db: any Database, build: @escaping @Sendable (_ code: String) throws -> CaseAggregateBox) async throws -> Case {
+        try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Case, any Error>) in
+            let job = Job(prefix: prefix, build: build, answer: answer)
+            let start = state.withLock { s -> Bool in
+                s.waiting.append(job)
+                if s.running { return false }
+                s.running = true
+                return true
+            }
+            if start { Task { await self.drain(on: db) } }
+        }
+    }
+
+    private func drain(on db: any Database) async {
+        while true {
+            let jobs = state.withLock { s -> [Job] in
+                let taken = Array(s.waiting.prefix(Self.maxBatch))
+                s.waiting.removeFirst(taken.count)
+                if taken.isEmpty { s.running = false }
+                return taken
+            }
+            if jobs.isEmpty { return }
+            do {
+                try await write(jobs, on: db)
+            } catch where jobs.count > 1 {
+                // One report's rows spoiled the batch: write each alone, so only that one fails.
+                for job in jobs {
+                    do { try await write([job], on: db) } catch { job.answer.resume(throwing: error) }
+                }
+            } catch {
+                jobs[0].answer.resume(throwing: error)
+            }
+        }
+    }
+
+    /// One transaction for the batch: numbers drawn per grid and day, rows written together. Jobs
+    /// whose aggregate cannot be built are answered with their error and left out.
+    private func write(_ jobs: [Job], on db: any Database) async throws {
+        let outcome: [(Int, Result<Case, any Error>)] = try await db.writeTransaction { tx in
+            var next: [String: Int] = [:]
+            var built: [(Int, CaseAggregate)] = []
+            var failed: [(Int, Result<Case, any Error>)] = []
+            for (i, job) in jobs.enumerated() {
+                let n: Int
+                if let last = next[job.prefix] { n = last + 1 } else { n = try await CaseService.countCodes(prefix: job.prefix, on: tx) + 1 }
+                do {
+                    built.append((i, try job.build(job.prefix + String(format: "%03d", n)).aggregate))
+                    next[job.prefix] = n
+                } catch {
+                    failed.append((i, .failure(error)))
+                }
+            }
+            let aggregates = built.map(\.1)
+            if !aggregates.isEmpty {
+                try await aggregates.map(\.record).create(on: tx)
+                try await CaseService.persistRows(of: aggregates, on: tx)
+            }
+            return failed + built.map { ($0.0, .success($0.1.record)) }
+        }
+        for (i, result) in outcome { jobs[i].answer.resume(with: result) }
+    }
+}
