@@ -58,6 +58,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(BenchLocateCommand(), as: "bench-locate")
     app.asyncCommands.use(BenchDashboardCommand(), as: "bench-dashboard")
     app.asyncCommands.use(GenerateCommand(), as: "generate")
+    app.asyncCommands.use(BenchSweepCommand(), as: "bench-sweep")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
 }

@@ -49,5 +49,7 @@ extension Migrations {
         add(CreateCaseDayTotals())
         // 015: the reference generation (triggers), so instances can keep reference data in memory.
         add(CreateReferenceGeneration())
+        // 016: the SLA sweep's index of running deadlines.
+        add(AddOpenDeadlineIndex())
     }
 }

@@ -384,7 +384,7 @@ struct CaseService {
 
     /// Writes an aggregate's changes. Timeline entries are only ever inserted.
     func persist(_ a: CaseAggregate, on tx: any Database) async throws {
-        if a.isNew { try await a.record.create(on: tx) } else { try await a.record.save(on: tx) }
+        if a.isNew, !a.record._$idExists { try await RowWriter.insert([a.record], on: tx) } else { try await a.record.save(on: tx) }
         try await Self.persistRows(of: [a], on: tx)
     }
 
@@ -397,12 +397,12 @@ struct CaseService {
             for d in a.dirtyDeadlines { try await d.save(on: tx) }
             for i in a.dirtyInquiries { try await i.save(on: tx) }
         }
-        try await insert(aggregates.flatMap(\.newDeadlines))
+        try await RowWriter.insert(aggregates.flatMap(\.newDeadlines), on: tx)
         try await insert(aggregates.flatMap(\.newInquiries))
         try await insert(aggregates.flatMap(\.newPhotos))
-        try await insert(aggregates.flatMap(\.newEntries))
+        try await RowWriter.insert(aggregates.flatMap(\.newEntries), on: tx)
         try await insert(aggregates.flatMap(\.newNegatives))
-        try await insert(aggregates.flatMap(\.newNotifications))
+        try await RowWriter.insert(aggregates.flatMap(\.newNotifications), on: tx)
         try await CaseRollup.record(aggregates, on: tx)
         for a in aggregates {
             a.dirtyDeadlines = []; a.dirtyInquiries = []; a.newDeadlines = []; a.newInquiries = []

@@ -175,7 +175,7 @@ struct DemoCaseHistory {
         }
         sweep(at: now)
         for start in stride(from: 0, to: order.count, by: 100) {
-            try await order[start..<min(start + 100, order.count)].map(\.record).create(on: tx)
+            try await RowWriter.insert(order[start..<min(start + 100, order.count)].map(\.record), on: tx)
         }
         try await CaseService.persistRows(of: order, on: tx)
         return order.count

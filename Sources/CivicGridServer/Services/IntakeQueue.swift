@@ -25,7 +25,15 @@ final class IntakeQueue: Sendable {
     private struct State {
         var running = false
         var waiting: [Job] = []
+        /// The last case number this process gave per prefix, so a busy grid's day is not counted
+        /// again for every batch. Another instance may have numbered since: the unique index then
+        /// refuses the batch, the numbers are forgotten and the retry counts afresh.
+        var lastNumber: [String: Int] = [:]
+        var largestBatch = 0
     }
+
+    /// The most reports written in one transaction so far (tests, diagnostics).
+    var largestBatch: Int { state.withLock { $0.largestBatch } }
     private let state = Mutex(State())
 
     /// Queues a report and waits until it is committed (or refused).
@@ -47,6 +55,7 @@ final class IntakeQueue: Sendable {
             let jobs = state.withLock { s -> [Job] in
                 let taken = Array(s.waiting.prefix(Self.maxBatch))
                 s.waiting.removeFirst(taken.count)
+                s.largestBatch = max(s.largestBatch, taken.count)
                 if taken.isEmpty { s.running = false }
                 return taken
             }
@@ -67,13 +76,17 @@ final class IntakeQueue: Sendable {
     /// One transaction for the batch: numbers drawn per grid and day, rows written together. Jobs
     /// whose aggregate cannot be built are answered with their error and left out.
     private func write(_ jobs: [Job], on db: any Database) async throws {
-        let outcome: [(Int, Result<Case, any Error>)] = try await db.writeTransaction { tx in
+        let (outcome, numbered): ([(Int, Result<Case, any Error>)], [String: Int]) = try await db.writeTransaction { tx in
             var next: [String: Int] = [:]
             var built: [(Int, CaseAggregate)] = []
             var failed: [(Int, Result<Case, any Error>)] = []
             for (i, job) in jobs.enumerated() {
                 let n: Int
-                if let last = next[job.prefix] { n = last + 1 } else { n = try await CaseService.countCodes(prefix: job.prefix, on: tx) + 1 }
+                if let last = next[job.prefix] ?? self.state.withLock({ $0.lastNumber[job.prefix] }) {
+                    n = last + 1
+                } else {
+                    n = try await CaseService.countCodes(prefix: job.prefix, on: tx) + 1
+                }
                 do {
                     built.append((i, try job.build(job.prefix + String(format: "%03d", n)).aggregate))
                     next[job.prefix] = n
@@ -83,10 +96,19 @@ final class IntakeQueue: Sendable {
             }
             let aggregates = built.map(\.1)
             if !aggregates.isEmpty {
-                try await aggregates.map(\.record).create(on: tx)
+                do {
+                    try await RowWriter.insert(aggregates.map(\.record), on: tx)
+                } catch {
+                    self.state.withLock { $0.lastNumber = [:] }
+                    throw error
+                }
                 try await CaseService.persistRows(of: aggregates, on: tx)
             }
-            return failed + built.map { ($0.0, .success($0.1.record)) }
+            return (failed + built.map { ($0.0, .success($0.1.record)) }, next)
+        }
+        state.withLock { s in
+            if s.lastNumber.count > 10_000 { s.lastNumber = [:] }  // yesterday's prefixes
+            s.lastNumber.merge(numbered) { _, new in new }
         }
         for (i, result) in outcome { jobs[i].answer.resume(with: result) }
     }
