@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 KIND="${1:-sqlite}"; DURATION="${2:-30s}"; PORT="${BENCH_PORT:-8099}"
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-BIN="$(swift build -c release --show-bin-path)/civicgrid"
-[ -x "$BIN" ] || swift build -c release --product civicgrid
+BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
+[ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
 WORK="$(mktemp -d)"
 export UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning
 if [ "$KIND" = postgres ]; then

@@ -5,12 +5,13 @@
 #   benchmarks/locate.sh [POLYGONS] [POINTS]      (defaults 10000 and 2000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="$(swift build -c release --show-bin-path)/civicgrid"
-[ -x "$BIN" ] || swift build -c release --product civicgrid
+BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
+[ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 DATABASE_PATH="$WORK/bench.sqlite" UPLOAD_DIR="$WORK/uploads" "$BIN" bench-locate --polygons "${1:-10000}" --points "${2:-2000000}" --brute-points 5000 \
   | tee "$WORK/out"
 index=$(sed -n 's/.*index_per_s=\([0-9]*\).*/\1/p' "$WORK/out"); brute=$(sed -n 's/.*brute_per_s=\([0-9]*\).*/\1/p' "$WORK/out")
-echo
-echo "| point → grid over ${1:-10000} polygons | ours (grid index) $index lookups/s | baseline (every polygon) $brute lookups/s | ratio $(python3 -c "print(round($index/$brute))")× |"
+POLYGONS="${1:-10000}" benchmarks/record.py locate "point → grid over ${1:-10000} polygons" "$index lookups/s (bucket-grid index)" \
+  "every polygon tested: $brute lookups/s" "$(python3 -c "print(round($index/$brute))")×" "≥ 1,000,000/s and ≥ 50×" \
+  "$(python3 -c "print('yes' if $index >= 1000000 and $index / $brute >= 50 else 'no')")"

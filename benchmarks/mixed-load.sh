@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES="${1:-30}"; PORT="${BENCH_PORT:-8097}"
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-BIN="$(swift build -c release --show-bin-path)/civicgrid"
-[ -x "$BIN" ] || swift build -c release --product civicgrid
+BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
+[ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
 WORK="$(mktemp -d)"
 export DATABASE_PATH="$WORK/mixed.sqlite" UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning
 "$BIN" demo --no-serve --cases 400 --people-per-grid 5 >/dev/null 2>&1

@@ -5,10 +5,11 @@ import json, os, sys, datetime, platform, subprocess
 
 key, figure, ours, baseline, ratio, target, met = sys.argv[1:8]
 note = sys.argv[8] if len(sys.argv) > 8 else ""
-os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
+out = os.environ.get("BENCH_RESULTS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+os.makedirs(out, exist_ok=True)
 cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
-with open(os.path.join(os.path.dirname(__file__), "results", key + ".json"), "w") as f:
+with open(os.path.join(out, key + ".json"), "w") as f:
     json.dump({"key": key, "figure": figure, "ours": ours, "baseline": baseline, "ratio": ratio, "target": target, "met": met,
                "note": note, "date": datetime.date.today().isoformat(), "machine": f"{cpu} vCPU, {mem} GiB, {platform.system()} {platform.release()}"},
               f, ensure_ascii=False, indent=1, sort_keys=True)

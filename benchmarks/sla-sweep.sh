@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OPEN="${1:-1000000}"; PER_MINUTE="${2:-1000}"
-BIN="$(swift build -c release --show-bin-path)/civicgrid"
-[ -x "$BIN" ] || swift build -c release --product civicgrid
+BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
+[ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
 PGPORT="${PGPORT:-5433}"
 scripts/pg-start
 as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }

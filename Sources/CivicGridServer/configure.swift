@@ -31,7 +31,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let command = CommandLine.arguments.dropFirst().first
     // A restore copies the database file into place before anything may open it.
     if command != "restore" { app.lifecycle.use(DatabaseStartup()) }
-    app.lifecycle.use(PeriodicWork.sweeper)
+    app.lifecycle.use(PeriodicWork.sweeper(every: config.sweepIntervalSeconds))
     app.lifecycle.use(PeriodicWork.outbox)
     app.lifecycle.use(CaseEventsLifecycle())
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")

@@ -130,7 +130,13 @@ enum DepartmentController {
 
 /// `GET /health`: the process is up and the database answers.
 enum HealthController {
-    struct Health: Content { let status: String; let database: String }
+    struct Health: Content {
+        let status: String
+        let database: String
+        /// Which app instance answered (host:pid), for load balancers and the scale-out check.
+        var instance = HealthController.instance
+    }
+    static let instance = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
 
     @Sendable static func check(req: Request) async throws -> Response {
         do {

@@ -141,14 +141,18 @@ struct CaseService {
             throw AlreadyReceived(targetID: earlier.targetID ?? "")
         }
         let created: Case
+        var published = false
         if input.clientKey == nil, input.patrolFindingID == nil, input.onSiteNote == nil, !db.inTransaction {
             // A plain report: written with whatever other reports are waiting (group commit).
             let service = self
-            created = try await app.state.intakeQueue.submit(prefix: Self.codePrefix(grid: grid, at: now), on: db) { code in
+            let gridPath = grid.path
+            created = try await app.state.intakeQueue.submit(prefix: Self.codePrefix(grid: grid, at: now), on: db, app: app,
+                                                             event: { CaseEvent(.created, $0, gridPath: gridPath, at: now) }) { code in
                 IntakeQueue.CaseAggregateBox(aggregate: try service.newCase(
                     input, code: code, title: title, description: description, category: category, chain: chain, grid: grid,
                     phoneSealed: phoneSealed, by: user, photos: photos, machine: machine, now: now))
             }
+            published = true
         } else {
             // Intake and an on-the-spot fix are one transaction: a retried phone never finds half of it.
             created = try await db.writeTransaction { tx in
@@ -170,9 +174,11 @@ struct CaseService {
                 return again.record
             }
         }
-        var events = [CaseEvent(.created, created, gridPath: grid.path, at: now)]
-        if input.onSiteNote != nil { events.append(CaseEvent(.changed, created, gridPath: grid.path, at: now)) }
-        await app.state.caseEvents.publish(events, app: app)
+        if !published {
+            var events = [CaseEvent(.created, created, gridPath: grid.path, at: now)]
+            if input.onSiteNote != nil { events.append(CaseEvent(.changed, created, gridPath: grid.path, at: now)) }
+            await app.state.caseEvents.publish(events, app: app)
+        }
         return created
     }
 

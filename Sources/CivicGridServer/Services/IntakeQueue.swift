@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Vapor
 import Synchronization
 
 /// Group commit for new cases: reports that arrive while a write is running wait for it and are then
@@ -14,6 +15,8 @@ final class IntakeQueue: Sendable {
     struct Job: Sendable {
         let prefix: String
         let build: @Sendable (_ code: String) throws -> CaseAggregateBox
+        /// The live-view event of the written case.
+        let event: @Sendable (Case) -> CaseEvent
         let answer: CheckedContinuation<Case, any Error>
     }
 
@@ -36,21 +39,23 @@ final class IntakeQueue: Sendable {
     var largestBatch: Int { state.withLock { $0.largestBatch } }
     private let state = Mutex(State())
 
-    /// Queues a report and waits until it is committed (or refused).
-    func submit(prefix: String, on db: any Database, build: @escaping @Sendable (_ code: String) throws -> CaseAggregateBox) async throws -> Case {
+    /// Queues a report and waits until it is committed (or refused); its event is published with
+    /// the batch (in the transaction on PostgreSQL, after the commit on SQLite).
+    func submit(prefix: String, on db: any Database, app: Application, event: @escaping @Sendable (Case) -> CaseEvent,
+                build: @escaping @Sendable (_ code: String) throws -> CaseAggregateBox) async throws -> Case {
         try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Case, any Error>) in
-            let job = Job(prefix: prefix, build: build, answer: answer)
+            let job = Job(prefix: prefix, build: build, event: event, answer: answer)
             let start = state.withLock { s -> Bool in
                 s.waiting.append(job)
                 if s.running { return false }
                 s.running = true
                 return true
             }
-            if start { Task { await self.drain(on: db) } }
+            if start { Task { await self.drain(on: db, app: app) } }
         }
     }
 
-    private func drain(on db: any Database) async {
+    private func drain(on db: any Database, app: Application) async {
         while true {
             let jobs = state.withLock { s -> [Job] in
                 let taken = Array(s.waiting.prefix(Self.maxBatch))
@@ -61,11 +66,11 @@ final class IntakeQueue: Sendable {
             }
             if jobs.isEmpty { return }
             do {
-                try await write(jobs, on: db)
+                try await write(jobs, on: db, app: app)
             } catch where jobs.count > 1 {
                 // One report's rows spoiled the batch: write each alone, so only that one fails.
                 for job in jobs {
-                    do { try await write([job], on: db) } catch { job.answer.resume(throwing: error) }
+                    do { try await write([job], on: db, app: app) } catch { job.answer.resume(throwing: error) }
                 }
             } catch {
                 jobs[0].answer.resume(throwing: error)
@@ -75,8 +80,9 @@ final class IntakeQueue: Sendable {
 
     /// One transaction for the batch: numbers drawn per grid and day, rows written together. Jobs
     /// whose aggregate cannot be built are answered with their error and left out.
-    private func write(_ jobs: [Job], on db: any Database) async throws {
-        let (outcome, numbered): ([(Int, Result<Case, any Error>)], [String: Int]) = try await db.writeTransaction { tx in
+    private func write(_ jobs: [Job], on db: any Database, app: Application) async throws {
+        let hub = app.state.caseEvents
+        let (outcome, numbered, notified): ([(Int, Result<Case, any Error>)], [String: Int], Bool) = try await db.writeTransaction { tx in
             var next: [String: Int] = [:]
             var built: [(Int, CaseAggregate)] = []
             var failed: [(Int, Result<Case, any Error>)] = []
@@ -104,7 +110,12 @@ final class IntakeQueue: Sendable {
                 }
                 try await CaseService.persistRows(of: aggregates, on: tx)
             }
-            return (failed + built.map { ($0.0, .success($0.1.record)) }, next)
+            let notified = try await hub.notify(built.map { jobs[$0.0].event($0.1.record) }, inTransaction: tx)
+            return (failed + built.map { ($0.0, .success($0.1.record)) }, next, notified)
+        }
+        if !notified {
+            let events = outcome.compactMap { i, result in (try? result.get()).map { jobs[i].event($0) } }
+            await hub.publish(events, app: app)
         }
         state.withLock { s in
             if s.lastNumber.count > 10_000 { s.lastNumber = [:] }  // yesterday's prefixes

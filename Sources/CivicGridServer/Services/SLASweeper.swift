@@ -79,9 +79,9 @@ struct PeriodicWork: LifecycleHandler {
 }
 
 extension PeriodicWork {
-    /// The SLA sweeper, once a minute: marks missed deadlines, tells the live views.
-    static var sweeper: PeriodicWork {
-        PeriodicWork(name: "SLA sweep", interval: .seconds(60)) { app in
+    /// The SLA sweeper, once a minute by default: marks missed deadlines, tells the live views.
+    static func sweeper(every seconds: Int) -> PeriodicWork {
+        PeriodicWork(name: "SLA sweep", interval: .seconds(seconds)) { app in
             let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
             app.metrics.sweep(marked: result.marked)
             await app.state.caseEvents.publish(result.events, app: app)

@@ -29,6 +29,8 @@ public struct AppConfig: Sendable {
     public var publicURL: String?
     /// Behind a reverse proxy (`TRUST_PROXY=1`): limits count the X-Forwarded-For address.
     public var trustProxy = false
+    /// How often the SLA sweeper runs, in seconds (`SWEEP_INTERVAL_SECONDS`, default 60).
+    public var sweepIntervalSeconds = 60
     /// Anonymous reports per address (`PUBLIC_REPORTS_PER_HOUR`, default 10 an hour).
     public var publicReportLimit = RateLimit(limit: 10, window: 3_600)
     /// Tracking lookups and QR pages per address (120 per 10 minutes).
@@ -105,6 +107,10 @@ public struct AppConfig: Sendable {
         if let n = env["PUBLIC_REPORTS_PER_HOUR"] {
             guard let value = Int(n), (1...10_000).contains(value) else { throw ConfigError.invalid("PUBLIC_REPORTS_PER_HOUR", "应为 1–10000") }
             config.publicReportLimit = RateLimit(limit: value, window: 3_600)
+        }
+        if let seconds = env["SWEEP_INTERVAL_SECONDS"], !seconds.isEmpty {
+            guard let value = Int(seconds), (1...3_600).contains(value) else { throw ConfigError.invalid("SWEEP_INTERVAL_SECONDS", "应为 1–3600") }
+            config.sweepIntervalSeconds = value
         }
         if let levels = env["CIVICGRID_LEVELS"], !levels.isEmpty {
             do { config.levelScheme = try LevelScheme.parse(levels) } catch { throw ConfigError.invalid("CIVICGRID_LEVELS", error.description) }

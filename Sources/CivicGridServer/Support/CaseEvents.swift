@@ -81,6 +81,17 @@ final class CaseEventHub: Sendable {
         for c in subscribers.withLock({ Array($0.values) }) { c.yield(event) }
     }
 
+    /// On PostgreSQL, queues the events in the writing transaction itself (`NOTIFY` is delivered at
+    /// commit, never for a rolled-back change), all in one statement; returns false elsewhere, where
+    /// the caller publishes after the commit.
+    func notify(_ events: [CaseEvent], inTransaction tx: any Database) async throws -> Bool {
+        guard let sql = tx as? any SQLDatabase, sql.dialect.name == "postgresql" else { return false }
+        guard !events.isEmpty else { return true }
+        let payloads = events.map { String(decoding: (try? CaseEvent.encoder.encode($0)) ?? Data(), as: UTF8.self) }
+        try await sql.raw("SELECT pg_notify(\(bind: Self.channel), p) FROM unnest(\(bind: payloads)::text[]) AS p").run()
+        return true
+    }
+
     /// Publishes after the change committed: through PostgreSQL to every instance, or locally.
     func publish(_ events: [CaseEvent], app: Application) async {
         guard !events.isEmpty else { return }
