@@ -40,7 +40,7 @@ request = function()
   if k == 4 then return wrk.format("GET", "/dashboard/board", auth) end
   if k == 5 then return wrk.format("GET", "/cases", auth) end
   if k == 6 then return wrk.format("GET", "/api/v1/categories", auth) end
-  if k == 7 then return wrk.format("GET", "/api/v1/map/layers/grids", auth) end
+  if k == 7 then return wrk.format("GET", "/api/v1/map/layers/areas", auth) end
   return wrk.format("GET", "/health")
 end
 LUA

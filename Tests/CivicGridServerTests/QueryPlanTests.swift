@@ -21,7 +21,7 @@ final class QueryPlanTests: XCTestCase {
     static let hot: [Hot] = [
         Hot(name: "SLA sweep (SLASweeper)", sql: """
             SELECT id FROM case_deadlines WHERE met_at IS NULL AND ended_at IS NULL AND overdue_at IS NULL
-            AND due_at < '2026-11-18 09:00:00' LIMIT 5000
+            AND due_at < '2026-11-18 09:00:00' ORDER BY due_at LIMIT 5000
             """, table: "case_deadlines", index: "case_deadlines_open_due_idx"),
         Hot(name: "case number of the day (CaseService.nextCode)",
             sql: "SELECT COUNT(id) FROM cases WHERE code >= '430204001001001-20261118-' AND code < '430204001001001-20261118.'", table: "cases"),

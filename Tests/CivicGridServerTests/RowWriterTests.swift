@@ -14,6 +14,7 @@ final class RowWriterTests: XCTestCase {
         XCTAssertEqual(Set(RowWriter.deadlineColumns), Set(CaseDeadline.keys.map(\.description)))
         XCTAssertEqual(Set(RowWriter.entryColumns), Set(TimelineEntry.keys.map(\.description)))
         XCTAssertEqual(Set(RowWriter.notificationColumns), Set(Notification.keys.map(\.description)))
+        XCTAssertEqual(Set(RowWriter.negativeColumns), Set(NegativeListEntry.keys.map(\.description)))
         let c = Case()
         c.id = UUID(); c.code = "x"; c.title = "t"; c.description = ""; c.$category.id = UUID(); c.channel = .resident; c.urgency = .normal
         c.status = .reported; c.$grid.id = 1; c.reporterName = "r"; c.coHandlers = ""; c.overdue = false; c.inquiryOpen = false

@@ -407,7 +407,7 @@ struct CaseService {
         try await insert(aggregates.flatMap(\.newInquiries))
         try await insert(aggregates.flatMap(\.newPhotos))
         try await RowWriter.insert(aggregates.flatMap(\.newEntries), on: tx)
-        try await insert(aggregates.flatMap(\.newNegatives))
+        try await RowWriter.insert(aggregates.flatMap(\.newNegatives), on: tx)
         try await RowWriter.insert(aggregates.flatMap(\.newNotifications), on: tx)
         try await CaseRollup.record(aggregates, on: tx)
         for a in aggregates {

@@ -46,6 +46,32 @@ enum RowWriter {
         [n.id, n.$case.id, n.areaID, n.departmentID, n.text, n.createdAt]
     }
 
+    static let negativeColumns = ["id", "case_id", "deadline_id", "kind", "area_id", "department_id", "points", "reason", "created_at"]
+
+    static func values(_ n: NegativeListEntry) -> [Value] {
+        [n.id, n.$case.id, n.deadlineID, n.kind, n.areaID, n.departmentID, n.points, n.reason, n.createdAt]
+    }
+
+    static func insert(_ rows: [NegativeListEntry], on db: any Database) async throws {
+        try await insert(rows, into: NegativeListEntry.schema, columns: negativeColumns, values: values, on: db)
+    }
+
+    /// `UPDATE table SET assignments WHERE id IN (…)` for many rows at once, 1,000 ids a statement.
+    static func update(_ table: String, set assignments: SQLQueryString, ids: [UUID], on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            var q = SQLQueryString("UPDATE \(unsafeRaw: table) SET ")
+            q.appendInterpolation(assignments)
+            q.appendLiteral(" WHERE id IN (")
+            for (i, id) in ids[start..<min(start + 1_000, ids.count)].enumerated() {
+                if i > 0 { q.appendLiteral(", ") }
+                q.appendInterpolation(bind: id)
+            }
+            q.appendLiteral(")")
+            try await sql.raw(q).run()
+        }
+    }
+
     static func insert(_ rows: [Case], on db: any Database) async throws {
         try await insert(rows, into: Case.schema, columns: caseColumns, values: values, on: db)
     }
