@@ -58,7 +58,7 @@ final class RowWriterTests: XCTestCase {
             // The rollups counted all 40 once.
             struct Row: Decodable { let n: Int }
             let received = try await (app.db as! any SQLDatabase)
-                .raw("SELECT SUM(received) AS n FROM case_day_totals WHERE area_id = \(bind: grid.id!)").first(decoding: Row.self)?.n
+                .raw("SELECT CAST(SUM(received) AS BIGINT) AS n FROM case_day_totals WHERE area_id = \(bind: grid.id!)").first(decoding: Row.self)?.n
             XCTAssertEqual(received, 40)
         }
     }
