@@ -21,7 +21,7 @@ as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_s
 WORK="$(mktemp -d)"
 export DATABASE_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_scaleout?tlsmode=disable"
 export UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning SWEEP_INTERVAL_SECONDS=2
-"$BIN" demo --no-serve --cases 60 --people-per-grid 0 >/dev/null
+"$BIN" demo --no-serve --cases 200 --people-per-grid 0 >/dev/null
 PORT_A=8111; PORT_B=8112; LB_PORT=8110
 "$BIN" serve --port $PORT_A >"$WORK/a.log" 2>&1 & A=$!
 "$BIN" serve --port $PORT_B >"$WORK/b.log" 2>&1 & B=$!
