@@ -11,11 +11,7 @@ CASES="${1:-10000000}"
 PGPORT="${PGPORT:-5433}"
 BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
 [ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
-scripts/pg-start
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS civicgrid_bench'"
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_bench OWNER civicgrid'"
-export DATABASE_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_bench?tlsmode=disable"
+export DATABASE_URL="$(scripts/pg-fresh-db civicgrid_bench)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 export UPLOAD_DIR="$WORK/uploads"

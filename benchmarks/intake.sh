@@ -17,11 +17,7 @@ WORK="$(mktemp -d)"
 export UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning
 if [ "$KIND" = postgres ]; then
   PGPORT="${PGPORT:-5433}"
-  scripts/pg-start
-  as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-  as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS civicgrid_intake'"
-  as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_intake OWNER civicgrid'"
-  export DATABASE_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_intake?tlsmode=disable"
+  export DATABASE_URL="$(scripts/pg-fresh-db civicgrid_intake)"
 else
   export DATABASE_PATH="$WORK/intake.sqlite"
 fi
@@ -53,9 +49,7 @@ kill $SERVER; wait $SERVER 2>/dev/null || true
 echo "--- django-helpdesk: POST /helpdesk/api/tickets/"
 HD_PORT=$((PORT + 1))
 if [ "$KIND" = postgres ]; then
-  as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS helpdesk_bench'"
-  as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE helpdesk_bench OWNER civicgrid'"
-  HD_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/helpdesk_bench"
+  HD_URL="$(scripts/pg-fresh-db helpdesk_bench)"; HD_URL="${HD_URL%\?*}"
 else
   HD_URL="sqlite:///$WORK/helpdesk.sqlite"
 fi

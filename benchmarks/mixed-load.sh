@@ -64,9 +64,12 @@ peak, last = max(samples), samples[-1]
 half = samples[: max(1, len(samples) // 2)]
 growth = (last - max(half)) / max(half)
 mb = lambda kb: kb / 1024
+step = max(1, len(samples) // 6)
+curve = ", ".join(f"{mb(samples[i]):.0f}" for i in range(0, len(samples), step)) + f", {mb(last):.0f}"
+print(f"RSS every {step * 10} s (MB): {curve}")
 print(f"RSS idle {mb(idle):.0f} MB, peak {mb(peak):.0f} MB, last {mb(last):.0f} MB, growth over the second half {growth * 100:+.1f} %; {rps:,.0f} req/s, {bad} not 2xx/3xx")
 subprocess.run(["benchmarks/record.py", "mixed-load-rss", f"server RSS under {minutes:g} minutes of mixed load (SQLite, 16 connections)",
                 f"peak {mb(peak):.0f} MB, last {mb(last):.0f} MB ({growth * 100:+.1f} % over the second half), {rps:,.0f} req/s, {bad} errors",
                 f"idle after start {mb(idle):.0f} MB", f"{peak / idle:.2f}", "≤ 250 MB, flat",
-                "yes" if mb(peak) <= 250 and growth < 0.10 and bad == 0 else "no"], check=True)
+                "yes" if mb(peak) <= 250 and growth < 0.10 and bad == 0 else "no", f"RSS every {step * 10} s (MB): {curve}"], check=True)
 PY

@@ -9,13 +9,8 @@ cd "$(dirname "$0")/.."
 OPEN="${1:-1000000}"; PER_MINUTE="${2:-1000}"
 BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
 [ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
-PGPORT="${PGPORT:-5433}"
-scripts/pg-start
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS civicgrid_sweep'"
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_sweep OWNER civicgrid'"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
-export DATABASE_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_sweep?tlsmode=disable" UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning
+export DATABASE_URL="$(scripts/pg-fresh-db civicgrid_sweep)" UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning
 "$BIN" bench-sweep --open "$OPEN" --history "$OPEN" --per-minute "$PER_MINUTE" | tee "$WORK/out.txt"
 python3 - "$WORK/out.txt" <<'PY'
 import re, subprocess, sys

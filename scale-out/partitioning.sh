@@ -9,13 +9,8 @@ cd "$(dirname "$0")/.."
 CASES="${1:-200000}"
 BIN="$(swift build -c "${BENCH_BUILD:-debug}" --show-bin-path)/civicgrid"
 [ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-debug}" --product civicgrid
-PGPORT="${PGPORT:-5433}"
-scripts/pg-start
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS civicgrid_partitions'"
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_partitions OWNER civicgrid'"
-URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_partitions"
+APP_URL="$(scripts/pg-fresh-db civicgrid_partitions)"; URL="${APP_URL%\?*}"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
-DATABASE_URL="$URL?tlsmode=disable" UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning "$BIN" generate --cases "$CASES" --months 12 >/dev/null
+DATABASE_URL="$APP_URL" UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning "$BIN" generate --cases "$CASES" --months 12 >/dev/null
 psql "$URL" -v ON_ERROR_STOP=1 -q -f scale-out/partitioning.sql
 python3 scale-out/partition_plans.py "$URL"

@@ -13,13 +13,8 @@ if ! command -v haproxy >/dev/null; then
 fi
 BIN="$(swift build -c "${BENCH_BUILD:-debug}" --show-bin-path)/civicgrid"
 [ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-debug}" --product civicgrid
-PGPORT="${PGPORT:-5433}"
-scripts/pg-start
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'DROP DATABASE IF EXISTS civicgrid_scaleout'"
-as_pg "psql -h 127.0.0.1 -p $PGPORT -U postgres -qc 'CREATE DATABASE civicgrid_scaleout OWNER civicgrid'"
 WORK="$(mktemp -d)"
-export DATABASE_URL="postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_scaleout?tlsmode=disable"
+export DATABASE_URL="$(scripts/pg-fresh-db civicgrid_scaleout)"
 export UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning SWEEP_INTERVAL_SECONDS=2
 "$BIN" demo --no-serve --cases 200 --people-per-grid 0 >/dev/null
 PORT_A=8111; PORT_B=8112; LB_PORT=8110
@@ -33,4 +28,4 @@ for port in $PORT_A $PORT_B $LB_PORT; do
 done
 sleep 2  # haproxy's first health checks
 python3 scale-out/check.py --lb "http://127.0.0.1:$LB_PORT" --a "http://127.0.0.1:$PORT_A" --b "http://127.0.0.1:$PORT_B" \
-  --database-url "postgres://civicgrid:civicgrid@127.0.0.1:$PGPORT/civicgrid_scaleout"
+  --database-url "${DATABASE_URL%\?*}"
