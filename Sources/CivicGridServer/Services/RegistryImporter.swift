@@ -116,8 +116,11 @@ struct RegistryImporter {
         return try await db.transaction { tx in
             // Large SQLite imports insert into several random-keyed indexes: give this connection a
             // page cache big enough to hold them (the default 2 MB makes every insert a page miss).
+            // Each multi-row INSERT also keeps a statement journal (to undo just that statement on a
+            // constraint error): in memory rather than a temporary file (11 % of an import's time in `perf`).
             if rows.count > 20_000, let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
                 try await sql.raw("PRAGMA cache_size = -262144").run()
+                try await sql.raw("PRAGMA temp_store = MEMORY").run()
             }
             let bulk = BulkWriter(db: tx, progress: progress)
             // One revision per created record: "imported by whom, when".
