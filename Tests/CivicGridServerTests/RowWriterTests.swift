@@ -63,7 +63,7 @@ final class RowWriterTests: XCTestCase {
         }
     }
 
-    func testAReportThatCannotBeWrittenFailsAloneAndLeavesNothing() async throws {
+    func testACaseNumberTakenElsewhereIsDrawnAgain() async throws {
         try await withApp { app in
             _ = try await TestCity.build(app)
             let token = try await app.token("op-c1", password: testPassword)
