@@ -93,7 +93,7 @@ enum CaseAPIController {
         let body = try req.content.decode(ReportBody.self)
         guard let channel = CaseChannel(rawValue: body.channel) else { throw Abort(.unprocessableEntity, reason: "未知的来源渠道 \(body.channel)") }
         guard let datum = Datum(rawValue: body.datum ?? "wgs84") else { throw Abort(.unprocessableEntity, reason: "datum 应为 wgs84 或 gcj02") }
-        let c = try await CaseService(db: req.db, app: req.application, generation: req.referenceGeneration).report(.init(
+        let c = try await CaseService(req).report(.init(
             categoryID: body.categoryID, title: body.title, description: body.description ?? "", channel: channel, urgency: body.urgency ?? .normal,
             gridID: body.gridID, latitude: body.latitude, longitude: body.longitude, address: body.address, reporterName: body.reporterName,
             reporterPhone: body.reporterPhone, externalRef: body.externalRef, onSiteNote: body.onSiteNote,
@@ -115,7 +115,7 @@ enum CaseAPIController {
 
     static func detail(_ id: UUID, req: Request) async throws -> DetailDTO {
         let user = try req.currentUser
-        let service = CaseService(db: req.db, app: req.application)
+        let service = CaseService(req)
         let c = try await service.require(id, for: user)
         let deadlines = try await CaseDeadline.query(on: req.db).filter(\.$case.$id == id).sort(\.$startedAt).all()
         let entries = try await TimelineEntry.query(on: req.db).filter(\.$case.$id == id).sort(\.$seq).all()
@@ -135,7 +135,7 @@ enum CaseAPIController {
     /// Open cases of the same category near this one (any channel), nearest first.
     @Sendable static func duplicates(req: Request) async throws -> [DuplicateDTO] {
         let user = try req.currentUser
-        let c = try await CaseService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), for: user)
+        let c = try await CaseService(req).require(try req.parameters.require("id", as: UUID.self), for: user)
         return try await DuplicateService(db: req.db, app: req.application).candidates(for: c, user: user).map {
             DuplicateDTO(case_: CaseDTO($0.record), distanceMetres: ($0.match.distanceMetres * 10).rounded() / 10, hoursApart: ($0.match.hoursApart * 10).rounded() / 10)
         }
@@ -172,7 +172,7 @@ enum CaseAPIController {
         let form = CaseController.ActForm(action: body.action, comment: body.comment, reason: body.reason, department: body.department,
                                           coHandlers: body.coHandlers, days: body.workingDays.map(String.init),
                                           passed: body.passed == false ? "0" : "1", satisfaction: body.satisfaction, photos: nil)
-        _ = try await CaseService(db: req.db, app: req.application).perform(try form.caseAction(), on: id, by: user, now: req.now)
+        _ = try await CaseService(req).perform(try form.caseAction(), on: id, by: user, now: req.now)
         return try await detail(id, req: req)
     }
 

@@ -227,7 +227,7 @@ enum CaseController {
                 onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: channel == .gridWorker,
                 buildingID: form.building.flatMap(UUID.init(uuidString:)))
             let photos = try await storePhotos(form.photos ?? [], req: req)
-            let c = try await CaseService(db: req.db, app: req.application).report(input, by: user, photos: photos, now: req.now)
+            let c = try await CaseService(req).report(input, by: user, photos: photos, now: req.now)
             return req.redirect(to: "/cases/\(c.id!)?notice=reported")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
@@ -295,7 +295,7 @@ enum CaseController {
     @Sendable static func sanction(req: Request) async throws -> Response {
         let user = try req.currentUser
         let id = try req.parameters.require("id", as: UUID.self)
-        let c = try await CaseService(db: req.db, app: req.application).require(id, for: user)
+        let c = try await CaseService(req).require(id, for: user)
         let form = try req.content.decode(SanctionForm.self)
         do {
             guard let kind = SanctionKind(rawValue: form.kind) else { throw Abort(.unprocessableEntity, reason: "请选择问责方式") }
@@ -363,7 +363,7 @@ enum CaseController {
             let form = try req.content.decode(ActForm.self)
             let action = try form.caseAction()
             let photos = try await storePhotos(form.photos ?? [], req: req)
-            _ = try await CaseService(db: req.db, app: req.application).perform(action, on: id, by: user, photos: photos, now: req.now)
+            _ = try await CaseService(req).perform(action, on: id, by: user, photos: photos, now: req.now)
             return req.redirect(to: "/cases/\(id)?notice=done")
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
@@ -401,7 +401,7 @@ enum CaseController {
     @Sendable static func photo(req: Request) async throws -> Response {
         let user = try req.currentUser
         guard let photo = try await CasePhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
-        _ = try await CaseService(db: req.db, app: req.application).require(photo.$case.id, for: user)
+        _ = try await CaseService(req).require(photo.$case.id, for: user)
         return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
     }
 }

@@ -266,7 +266,7 @@ enum FieldController {
             let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
                 let photos = try await CaseController.storePhotos(form.photos ?? [], req: req)
                 let after = onSite ? try await CaseController.storePhotos(form.afterPhotos ?? [], req: req) : []
-                return try await CaseService(db: req.db, app: req.application)
+                return try await CaseService(req)
                     .report(input, by: user, photos: photos, onSitePhotos: after, now: req.now).id!.uuidString
             }
             return try await answer(req, id: id, duplicate: duplicate, kind: "report", href: "/cases/\(id)", then: "/m/?notice=reported")

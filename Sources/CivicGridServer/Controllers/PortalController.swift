@@ -158,7 +158,7 @@ enum PortalController {
                 address: form.address.flatMap(nonEmpty) ?? building.map { "\($0.address) \($0.name)" },
                 reporterName: form.name.flatMap(nonEmpty) ?? (resident == nil ? "匿名居民" : nil), reporterPhone: form.phone,
                 buildingID: building?.id)
-            let c = try await CaseService(db: req.db, app: req.application).report(input, by: reporter, photos: photos, now: req.now)
+            let c = try await CaseService(req).report(input, by: reporter, photos: photos, now: req.now)
             let grid = try await Area.find(c.$grid.id, on: req.db)?.name ?? ""
             let code = TrackingCode(c.trackingCode ?? "")
             return try await req.view.render("portal/reported", ReportedPage(
@@ -275,7 +275,7 @@ enum PortalController {
         guard let reporterID = c.$reporter.id, let reporter = try await User.find(reporterID, on: req.db) else { throw Abort(.notFound) }
         let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
         do {
-            _ = try await CaseService(db: req.db, app: req.application).perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
+            _ = try await CaseService(req).perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }

@@ -307,7 +307,7 @@ enum Open311Controller {
             let name = [form.last_name, form.first_name].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.joined()
             let title = description.isEmpty ? category.name : String(description.prefix(30))
             let actor = try await CurrentUser.load(apiKey.user, via: .api, on: req.db)
-            let c = try await CaseService(db: req.db, app: req.application).report(.init(
+            let c = try await CaseService(req).report(.init(
                 categoryID: category.requireID(), title: title.count < 2 ? category.name : title, description: text, channel: .open311,
                 latitude: lat, longitude: lon, address: form.address_string, reporterName: name.isEmpty ? apiKey.name : name,
                 reporterPhone: form.phone), by: actor, now: req.now)

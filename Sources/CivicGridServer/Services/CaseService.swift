@@ -15,6 +15,16 @@ struct CaseService {
     /// The reference generation the request's sign-in read (`Request.referenceGeneration`); read again when nil.
     var generation: Int64? = nil
 
+    /// For a request: its database, and the reference generation its sign-in already read.
+    init(_ req: Request) { self.init(db: req.db, app: req.application, generation: req.referenceGeneration) }
+
+    init(db: any Database, app: Application, preparedMachine: CaseMachine? = nil, generation: Int64? = nil) {
+        self.db = db
+        self.app = app
+        self.preparedMachine = preparedMachine
+        self.generation = generation
+    }
+
     // MARK: Who is acting
 
     static func actor(_ user: CurrentUser) -> CaseActor {
