@@ -62,16 +62,7 @@ struct AuthService {
         try await UserToken.query(on: db).filter(\.$tokenHash == TokenMaker.hash(token)).delete()
     }
 
-    /// The active user behind a token that has not expired.
-    func user(forToken token: String) async throws -> (User, UserToken.Purpose)? {
-        guard let row = try await UserToken.query(on: db)
-            .filter(\.$tokenHash == TokenMaker.hash(token))
-            .filter(\.$expiresAt > app.state.clock.now())
-            .with(\.$user).first(), row.user.active else { return nil }
-        return (row.user, row.purpose)
-    }
-
-    /// What one request needs from its token: one query for the token, its active user and the
+    /// What one request needs from its token that has not expired: one query for the token, its active user and the
     /// reference generation (the role assignments come from `AssignmentCache` at that generation).
     struct Session {
         let userID: UUID
@@ -83,11 +74,7 @@ struct AuthService {
     }
 
     func session(forToken token: String) async throws -> Session? {
-        guard let sql = db as? any SQLDatabase else {
-            guard let (user, purpose) = try await user(forToken: token) else { return nil }
-            return Session(userID: try user.requireID(), username: user.username, displayName: user.displayName, kind: user.kind,
-                           purpose: purpose, generation: 0)
-        }
+        guard let sql = db as? any SQLDatabase else { return nil }  // both drivers (SQLite, PostgreSQL) are SQL
         struct Row: Decodable {
             let user_id: UUID; let purpose: String; let username: String; let display_name: String; let kind: String; let generation: Int64
         }
