@@ -105,6 +105,104 @@ final class CSVTableTests: XCTestCase {
     }
 }
 
+/// The streaming reader must read a file fed in any pieces exactly as it reads it whole.
+final class CSVReaderTests: XCTestCase {
+    let text = "\u{FEFF}姓名,备注\r\n张三,\"他说\"\"你好\"\",然后走了\"\r\n李四,\"两行\r\n文字\"\r\n\r\n王五,\n,末行无换行"
+
+    func rows(_ bytes: [UInt8], pieces size: Int) throws -> [[String]] {
+        var reader = CSVReader()
+        var rows: [[String]] = []
+        for start in stride(from: 0, to: bytes.count, by: size) {
+            try reader.feed(bytes[start..<min(start + size, bytes.count)]) { rows.append($0) }
+        }
+        try reader.finish { rows.append($0) }
+        return rows
+    }
+
+    func testAnySplitOfTheBytesGivesTheSameRows() throws {
+        let bytes = Array(text.utf8)
+        let whole = try CSVReader.rows(bytes)
+        XCTAssertEqual(whole, [["姓名", "备注"], ["张三", "他说\"你好\",然后走了"], ["李四", "两行\r\n文字"], ["王五", ""], ["", "末行无换行"]])
+        // Every piece size from one byte up: splits inside the BOM, a CR LF, a doubled quote and a multi-byte character.
+        for size in 1...bytes.count { XCTAssertEqual(try rows(bytes, pieces: size), whole, "pieces of \(size)") }
+    }
+
+    func testABOMOnlyFileAndAFileShorterThanABOM() throws {
+        XCTAssertEqual(try CSVReader.rows([0xEF, 0xBB, 0xBF]), [])
+        XCTAssertEqual(try CSVReader.rows(Array("a".utf8)), [["a"]])
+        XCTAssertThrowsError(try CSVReader.rows([0xEF, 0x41]), "a lone first byte of a BOM is not UTF-8") {
+            XCTAssertEqual($0 as? CSVTable.Problem, .notUTF8)
+        }
+    }
+
+    func testProblemsAreNamed() {
+        XCTAssertThrowsError(try CSVReader.rows(Array("a\n\"b,c\nd".utf8))) { XCTAssertEqual($0 as? CSVTable.Problem, .unterminatedQuote(line: 2)) }
+        XCTAssertThrowsError(try CSVReader.rows([0x61, 0x2C, 0xFF, 0x0A])) { XCTAssertEqual($0 as? CSVTable.Problem, .notUTF8) }
+    }
+}
+
+final class RegistryImportStreamingTests: XCTestCase {
+    func id(_ n: Int) -> String { IdentityNumber.make(region: "430204", birth: LocalDate(year: 1980 + n % 40, month: 1 + n % 12, day: 1 + n % 28), sequence: n % 1000).value }
+
+    /// Row by row, the validator finds what the whole-table check finds: the duplicate by its first row.
+    func testDuplicatesAreFoundAcrossBatchesByTheirFirstRow() {
+        var validator = RegistryImport.Validator(header: ImportKind.people.templateHeader, kind: .people)
+        var good = 0
+        for n in 0..<3_000 {
+            let idNumber = n == 2_500 ? id(17) : id(n)
+            if validator.check(["G1", "张三", idNumber, "", "户籍人口", "", "", "", "", "", ""], row: n + 2) != nil { good += 1 }
+        }
+        validator.finish()
+        XCTAssertEqual(good, 2_999)
+        XCTAssertEqual(validator.rowsRead, 3_000)
+        XCTAssertEqual(validator.issues, [ImportIssue(row: 2_502, column: "身份证号", reason: "与第 19 行重复")])
+    }
+
+    func testALowerCaseXIsTheSameNumberAsAnUpperCaseOne() throws {
+        let withX = (0..<2_000).lazy.map { self.id($0) }.first { $0.hasSuffix("X") }!
+        let lower = String(withX.dropLast()) + "x"
+        XCTAssertEqual(try IdentityNumber(lower).value, withX)
+        var validator = RegistryImport.Validator(header: ImportKind.people.templateHeader, kind: .people)
+        _ = validator.check(["G1", "甲", withX, "", "户籍人口"], row: 2)
+        XCTAssertNil(validator.check(["G1", "乙", lower, "", "户籍人口"], row: 3))
+        XCTAssertEqual(validator.issues.first?.reason, "与第 2 行重复")
+    }
+
+    func testPackedIdentityIsExact() throws {
+        let a = try IdentityNumber(id(1)), b = try IdentityNumber(id(2))
+        XCTAssertNotEqual(a.packed, b.packed)
+        XCTAssertEqual(a.packed, try IdentityNumber(a.value).packed)
+    }
+
+    /// The byte-level fast path gives the same verdicts (and the same named problems) as the general one.
+    func testFastIdentityCheckAgreesWithTheGeneralOne() {
+        let valid = id(5)
+        XCTAssertEqual(try IdentityNumber(" \(valid) ").value, valid, "spaces are dropped by the general path")
+        XCTAssertThrowsError(try IdentityNumber("43020419900230001X")) { XCTAssertEqual($0 as? IdentityNumber.Problem, .invalidBirthDate("19900230")) }
+        XCTAssertThrowsError(try IdentityNumber("00020419900101001X")) { XCTAssertEqual($0 as? IdentityNumber.Problem, .unknownRegion("00")) }
+        XCTAssertThrowsError(try IdentityNumber("43020418700101001X")) { XCTAssertEqual($0 as? IdentityNumber.Problem, .invalidBirthDate("18700101")) }
+        XCTAssertNoThrow(try IdentityNumber(IdentityNumber.make(region: "430204", birth: LocalDate(year: 2000, month: 2, day: 29), sequence: 3).value))
+        XCTAssertThrowsError(try IdentityNumber("430204190002290031")) { XCTAssertEqual($0 as? IdentityNumber.Problem, .invalidBirthDate("19000229")) }
+        var wrong = Array(valid); wrong[17] = wrong[17] == "0" ? "1" : "0"
+        XCTAssertThrowsError(try IdentityNumber(String(wrong))) {
+            guard case .checkCharacterMismatch? = $0 as? IdentityNumber.Problem else { return XCTFail("\($0)") }
+        }
+    }
+
+    func testPlainMobilesSkipTheCopy() {
+        XCTAssertEqual(PhoneNumber.normalize("13907310001"), "13907310001")
+        XCTAssertNil(PhoneNumber.normalize("12907310001"))
+        XCTAssertEqual(PhoneNumber.normalize("+86 139 0731 0001"), "13907310001")
+    }
+
+    func testWhitespaceIsTrimmedOnlyWhenThere() {
+        XCTAssertEqual("\u{3000}张三 \n".trimmedWhitespace, "张三")
+        XCTAssertEqual(" \t".trimmedWhitespace, "")
+        XCTAssertEqual("张 三".trimmedWhitespace, "张 三")
+        XCTAssertEqual(" 姓名\t".trimmedSpaces, "姓名")
+    }
+}
+
 final class RegistryImportTests: XCTestCase {
     let header = ImportKind.people.templateHeader
     func person(_ grid: String, _ name: String, _ id: String, phone: String = "", kind: String = "户籍人口") -> [String] {

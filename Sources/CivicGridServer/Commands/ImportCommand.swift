@@ -28,29 +28,23 @@ struct ImportCommand: AsyncCommand {
             throw Abort(.badRequest, reason: "--area: no area with that code")
         }
         guard let path = signature.file, FileManager.default.isReadableFile(atPath: path) else { throw Abort(.badRequest, reason: "--file: cannot read the file") }
-        var data = FileManager.default.contents(atPath: path) ?? Data()
         let started = Date()
         let importer = RegistryImporter(db: app.db, app: app)
-        // The file and its table are dropped once validated: only the typed rows are kept.
-        let (outcome, parsed) = try await { () async throws -> (RegistryImport.Outcome, Date) in
-            let table = try Spreadsheet.read(Array(data))
-            data = Data()
-            let parsed = Date()
-            return (try await importer.validate(table, kind: kind, under: area), parsed)
-        }()
+        // The file is read from disk a piece at a time, once to check it and once to write it.
+        let checked = try await importer.validate(try ImportSource(path: path), kind: kind, under: area)
         let validated = Date()
-        guard outcome.isValid else {
-            for issue in outcome.issues.prefix(50) { context.console.error(issue.description) }
-            context.console.error("\(outcome.issues.count) problem(s); nothing written.")
+        guard checked.isValid else {
+            for issue in checked.issues.prefix(50) { context.console.error(issue.description) }
+            context.console.error("\(checked.issues.count) problem(s); nothing written.")
             throw Abort(.unprocessableEntity, reason: "invalid file")
         }
         func seconds(_ a: Date, _ b: Date) -> String { String(format: "%.2f", b.timeIntervalSince(a)) }
         guard !signature.dryRun else {
-            context.console.info("valid: \(outcome.rows.count) rows (parse \(seconds(started, parsed)) s, validate \(seconds(parsed, validated)) s); nothing written")
+            context.console.info("valid: \(checked.rows) rows (read and checked in \(seconds(started, validated)) s); nothing written")
             return
         }
-        let n = try await importer.commit(outcome.rows, kind: kind, under: area, actorID: nil, actorName: "命令行导入")
+        let n = try await importer.commit(checked, under: area, actorID: nil, actorName: "命令行导入")
         let done = Date()
-        context.console.info("imported \(n) rows in \(seconds(started, done)) s (parse \(seconds(started, parsed)) s, validate \(seconds(parsed, validated)) s, write \(seconds(validated, done)) s)")
+        context.console.info("imported \(n) rows in \(seconds(started, done)) s (check \(seconds(started, validated)) s, write \(seconds(validated, done)) s)")
     }
 }

@@ -75,12 +75,11 @@ enum RegistryListController {
         job.id = UUID(); job.kind = kind; job.fileName = String(body.file.filename.suffix(120)); job.areaID = area.id!
         job.uploadedBy = user.id; job.uploadedAt = req.state.clock.now(); job.sealedPath = ""
         do {
-            let table = try Spreadsheet.read(bytes)
-            let outcome = try await RegistryImporter(db: req.db, app: req.application).validate(table, kind: kind, under: area)
-            job.rowCount = outcome.rows.count + Set(outcome.issues.map(\.row)).count
-            job.status = outcome.isValid ? .validated : .invalid
-            job.issues = try issuesJSON(outcome.issues)
-            if outcome.isValid { job.sealedPath = try storeSealed(bytes, id: job.id!, req: req) }
+            let checked = try await RegistryImporter(db: req.db, app: req.application).validate(try ImportSource(bytes: bytes), kind: kind, under: area)
+            job.rowCount = checked.rows
+            job.status = checked.isValid ? .validated : .invalid
+            job.issues = try issuesJSON(checked.issues)
+            if checked.isValid { job.sealedPath = try storeSealed(bytes, id: job.id!, req: req) }
         } catch let problem as Spreadsheet.Problem {
             job.rowCount = 0; job.status = .invalid; job.issues = try issuesJSON([ImportIssue(row: 1, column: "文件", reason: problem.description)])
         }
@@ -124,9 +123,9 @@ enum RegistryListController {
         let user = try manager(req)
         let job = try await requireJob(req, user: user)
         var preview: [[String]] = [], header: [String] = []
-        if job.status == .validated, let table = try? readSealed(job, req: req) {
+        if job.status == .validated, let source = try? readSealed(job, req: req), let table = try? source.prefix(21) {
             header = job.kind.templateHeader
-            let outcome = RegistryImport.validate(Array(table.prefix(21)), kind: job.kind)
+            let outcome = RegistryImport.validate(table, kind: job.kind)
             let cipherless = outcome.rows.map { row in job.kind.columns.map { c -> String in
                 guard let v = row[c.key] else { return "" }
                 switch v {
@@ -163,9 +162,9 @@ enum RegistryListController {
         return job
     }
 
-    static func readSealed(_ job: ImportJob, req: Request) throws -> [[String]] {
+    static func readSealed(_ job: ImportJob, req: Request) throws -> ImportSource {
         let sealed = try Data(contentsOf: URL(fileURLWithPath: job.sealedPath))
-        return try Spreadsheet.read(Array(try req.state.cipher.openData(sealed)))
+        return try ImportSource(bytes: Array(try req.state.cipher.openData(sealed)))
     }
 
     /// Rows above this are committed in the background with a progress bar.
@@ -177,12 +176,12 @@ enum RegistryListController {
         guard job.status == .validated else { throw Abort(.conflict, reason: "该导入任务已处理（\(job.status.displayName)）") }
         let app = req.application
         guard let area = try await AreaService(db: req.db, levels: req.state.levels).find(job.areaID, in: user.scope) else { throw Abort(.notFound) }
-        let table = try readSealed(job, req: req)
+        let source = try readSealed(job, req: req)
         let importer = RegistryImporter(db: req.db, app: app)
         // The registry may have changed since the upload: check again.
-        let outcome = try await importer.validate(table, kind: job.kind, under: area)
-        guard outcome.isValid else {
-            job.status = .invalid; job.issues = try issuesJSON(outcome.issues); job.finishedAt = req.state.clock.now()
+        let checked = try await importer.validate(source, kind: job.kind, under: area)
+        guard checked.isValid else {
+            job.status = .invalid; job.issues = try issuesJSON(checked.issues); job.finishedAt = req.state.clock.now()
             try await job.save(on: req.db)
             try? FileManager.default.removeItem(atPath: job.sealedPath)
             return req.redirect(to: "/registry/import/\(job.id!)")
@@ -191,7 +190,7 @@ enum RegistryListController {
         let run: @Sendable () async -> Void = {
             let db = app.db
             do {
-                let n = try await RegistryImporter(db: db, app: app).commit(outcome.rows, kind: job.kind, under: area, actorID: user.id, actorName: user.displayName) {
+                let n = try await RegistryImporter(db: db, app: app).commit(checked, under: area, actorID: user.id, actorName: user.displayName) {
                     app.importProgress.set(jobID, done: $0)
                 }
                 job.status = .committed; job.message = "已导入 \(n) 条\(job.kind.displayName)记录"
@@ -204,7 +203,7 @@ enum RegistryListController {
             try? FileManager.default.removeItem(atPath: job.sealedPath)
             app.importProgress.clear(jobID)
         }
-        if outcome.rows.count <= inlineCommitLimit {
+        if checked.rows <= inlineCommitLimit {
             await run()
         } else {
             job.status = .running

@@ -39,8 +39,8 @@ struct DemoRegistrySeeder {
     }
 
     struct GridRows: Sendable {
-        var buildings: [[any SQLExpression]] = [], houses: [[any SQLExpression]] = [], households: [[any SQLExpression]] = []
-        var people: [[any SQLExpression]] = [], members: [[any SQLExpression]] = [], orgs: [[any SQLExpression]] = [], components: [[any SQLExpression]] = []
+        var buildings: [[RowInserter.Value]] = [], houses: [[RowInserter.Value]] = [], households: [[RowInserter.Value]] = []
+        var people: [[RowInserter.Value]] = [], members: [[RowInserter.Value]] = [], orgs: [[RowInserter.Value]] = [], components: [[RowInserter.Value]] = []
 
         func insert(on tx: any Database) async throws {
             try await RowInserter(tx, table: Building.schema, columns: ["id", "grid_id", "name", "address", "latitude", "longitude", "floors", "units", "version", "updated_at"]).insert(buildings)
@@ -64,8 +64,8 @@ struct DemoRegistrySeeder {
                                              people: target, today: today, holes: index % 40 == 0)
         let v = RowInserter.value
         var buildingIDs: [Int: UUID] = [:], buildingGrid: [Int: Int] = [:], houseIDs: [Int: UUID] = [:], householdIDs: [Int: UUID] = [:], personIDs: [Int: UUID] = [:]
-        var buildings: [[any SQLExpression]] = [], houses: [[any SQLExpression]] = [], households: [[any SQLExpression]] = []
-        var people: [[any SQLExpression]] = [], members: [[any SQLExpression]] = [], orgs: [[any SQLExpression]] = [], components: [[any SQLExpression]] = []
+        var buildings: [[RowInserter.Value]] = [], houses: [[RowInserter.Value]] = [], households: [[RowInserter.Value]] = []
+        var people: [[RowInserter.Value]] = [], members: [[RowInserter.Value]] = [], orgs: [[RowInserter.Value]] = [], components: [[RowInserter.Value]] = []
         for b in registry.buildings {
             let id = UUID(), grid = b.onCommunity ? communityID : gridID
             buildingIDs[b.key] = id; buildingGrid[b.key] = grid

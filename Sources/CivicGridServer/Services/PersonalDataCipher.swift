@@ -7,11 +7,14 @@ import Foundation
 struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
     private let sealingKey: SymmetricKey
     private let indexKey: SymmetricKey
+    /// HMAC keyed once: each index starts from a copy (the key schedule was a third of the cost).
+    private let keyedIndex: HMAC<SHA256>
 
     init(secret: String) {
         let master = SymmetricKey(data: Data(secret.utf8))
         sealingKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("civicgrid/pii/aes-gcm".utf8), outputByteCount: 32)
         indexKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("civicgrid/pii/index".utf8), outputByteCount: 32)
+        keyedIndex = HMAC<SHA256>(key: indexKey)
     }
 
     /// Base64 of nonce ‖ ciphertext ‖ tag.
@@ -35,8 +38,25 @@ struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
         try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: sealingKey)
     }
 
+    /// HMAC-SHA256 of the value under the index key, as lower-case hex.
     func index(_ value: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: indexKey)).hexString
+        var mac = keyedIndex
+        var text = value
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return mac.finalize().withUnsafeBytes { Self.hex($0) }
+    }
+
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { d in
+                for (i, byte) in bytes.enumerated() {
+                    out[2 * i] = d[Int(byte >> 4)]
+                    out[2 * i + 1] = d[Int(byte & 0x0F)]
+                }
+            }
+            return bytes.count * 2
+        }
     }
 
     enum CipherError: Error { case malformed }

@@ -23,10 +23,15 @@ enum Spreadsheet {
 
     /// Rows of the file; the format is sniffed from the bytes (a ZIP is XLSX), not trusted from the name.
     static func read(_ bytes: [UInt8]) throws -> [[String]] {
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try readXLSX(Data(bytes)) }
-        if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) { throw Problem(description: "不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx 或 CSV UTF-8") }
+        if isXLSX(bytes) { return try readXLSX(Data(bytes)) }
+        if isLegacyXLS(bytes) { throw Problem(description: "不支持旧版 .xls 文件：请在 Excel 中另存为 .xlsx 或 CSV UTF-8") }
         do { return try CSVTable(bytes: bytes).rows } catch { throw Problem(description: String(describing: error)) }
     }
+
+    /// A ZIP container: Office Open XML.
+    static func isXLSX(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
+    /// An OLE compound file: the old binary .xls.
+    static func isLegacyXLS(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) }
 
     static func write(_ rows: [[String]], as format: Format) throws -> Data {
         switch format {

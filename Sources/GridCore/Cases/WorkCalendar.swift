@@ -18,6 +18,15 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self = candidate
     }
 
+    /// Days in a month of the proleptic Gregorian calendar.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     /// The date of an instant in Beijing time.
     public init(_ instant: Date) {
         self.init(days: Int(((instant.timeIntervalSince1970 + LocalDate.offset) / 86_400).rounded(.down)))

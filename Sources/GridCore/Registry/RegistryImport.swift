@@ -188,49 +188,147 @@ public enum RegistryImport {
 
     /// Validates a table (header first). Stops collecting after `maxIssues` problems.
     public static func validate(_ table: [[String]], kind: ImportKind, maxIssues: Int = 200) -> Outcome {
+        var validator = Validator(header: table.first, kind: kind, maxIssues: maxIssues)
         var outcome = Outcome()
-        guard let header = table.first else {
-            outcome.issues.append(ImportIssue(row: 1, column: "表头", reason: "文件是空的")); return outcome
+        if validator.acceptsRows {
+            for (offset, cells) in table.dropFirst().enumerated() {
+                if let row = validator.check(cells, row: offset + 2) { outcome.rows.append(row) }
+                if validator.isFull { break }
+            }
         }
-        let columns = kind.columns
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
-        var position: [String: Int] = [:]
-        for column in columns {
-            if let i = names.firstIndex(where: { $0 == column.header || column.aliases.contains($0) || $0 == column.key }) { position[column.key] = i }
-            else if column.required { outcome.issues.append(ImportIssue(row: 1, column: column.header, reason: "缺少必填列")) }
-        }
-        guard outcome.issues.isEmpty else { return outcome }
-        if table.count == 1 { outcome.issues.append(ImportIssue(row: 2, column: "—", reason: "没有数据行")); return outcome }
+        validator.finish()
+        outcome.issues = validator.issues
+        return outcome
+    }
 
-        var seen: [[String]: Int] = [:]
-        for (offset, cells) in table.dropFirst().enumerated() {
-            let rowNumber = offset + 2
-            if cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            var values: [String: ImportValue] = [:]
-            var rowOK = true
+    /// Checks a file a row at a time, keeping only what later rows are compared with (the unique
+    /// keys seen, compactly) and the problems found: a million-row file is validated in a few MB.
+    public struct Validator: Sendable {
+        public let kind: ImportKind
+        public let maxIssues: Int
+        public private(set) var issues: [ImportIssue] = []
+        /// Data rows read (rows of empty cells not counted), and those that passed the cell checks.
+        public private(set) var rowsRead = 0
+        public private(set) var validRows = 0
+        private var anyRow = false
+        private let columns: [ImportColumn]
+        private var positions: [Int?] = []
+        private let uniqueHeader: String
+        private var seenIdentities: [UInt64: Int32] = [:]
+        private var seenKeys: [String: Int] = [:]
+
+        /// `header` is the file's first row (nil for an empty file).
+        public init(header: [String]?, kind: ImportKind, maxIssues: Int = 200) {
+            self.kind = kind
+            self.maxIssues = maxIssues
+            columns = kind.columns
+            uniqueHeader = columns.first { $0.key == kind.uniqueKey.last! }!.header
+            guard let header else {
+                issues.append(ImportIssue(row: 1, column: "表头", reason: "文件是空的")); return
+            }
+            let names = header.map { $0.trimmedSpaces }
             for column in columns {
-                let raw = position[column.key].flatMap { $0 < cells.count ? cells[$0] : nil }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let i = names.firstIndex { $0 == column.header || column.aliases.contains($0) || $0 == column.key }
+                if i == nil, column.required { issues.append(ImportIssue(row: 1, column: column.header, reason: "缺少必填列")) }
+                positions.append(i)
+            }
+        }
+
+        /// False when the header already failed: the rows cannot be read.
+        public var acceptsRows: Bool { issues.isEmpty || (issues.first!.row > 1) }
+        public var isFull: Bool { issues.count >= maxIssues }
+
+        /// Checks one data row (`row` is its spreadsheet row number); the typed row when it is good.
+        public mutating func check(_ cells: [String], row rowNumber: Int) -> ImportRow? {
+            guard acceptsRows, !isFull else { return nil }
+            anyRow = true
+            if cells.allSatisfy({ $0.trimmedWhitespace.isEmpty }) { return nil }  // a row of empty cells is skipped
+            rowsRead += 1
+            var values: [String: ImportValue] = [:]
+            values.reserveCapacity(columns.count)
+            var rowOK = true
+            for (column, position) in zip(columns, positions) {
+                let raw = position.flatMap { $0 < cells.count ? cells[$0] : nil }?.trimmedWhitespace ?? ""
                 if raw.isEmpty {
-                    if column.required { outcome.issues.append(ImportIssue(row: rowNumber, column: column.header, reason: "必填")); rowOK = false }
+                    if column.required { issues.append(ImportIssue(row: rowNumber, column: column.header, reason: "必填")); rowOK = false }
                     continue
                 }
                 switch column.parse(raw) {
                 case .success(let v): values[column.key] = v
-                case .failure(let p): outcome.issues.append(ImportIssue(row: rowNumber, column: column.header, reason: p.reason)); rowOK = false
+                case .failure(let p): issues.append(ImportIssue(row: rowNumber, column: column.header, reason: p.reason)); rowOK = false
                 }
             }
-            if rowOK {
-                let key = kind.uniqueKey.map { values[$0]?.text ?? "" }
-                if let first = seen[key] {
-                    let header = columns.first { $0.key == kind.uniqueKey.last! }!.header
-                    outcome.issues.append(ImportIssue(row: rowNumber, column: header, reason: "与第 \(first) 行重复"))
-                } else {
-                    seen[key] = rowNumber
-                    outcome.rows.append(ImportRow(row: rowNumber, values: values))
-                }
+            guard rowOK else { return nil }
+            if let first = firstRow(withKeyOf: values, at: rowNumber) {
+                issues.append(ImportIssue(row: rowNumber, column: uniqueHeader, reason: "与第 \(first) 行重复"))
+                return nil
             }
-            if outcome.issues.count >= maxIssues { break }
+            validRows += 1
+            return ImportRow(row: rowNumber, values: values)
         }
-        return outcome
+
+        /// Records a problem found outside the cells (by the server: grid codes, numbers already registered).
+        public mutating func report(_ issue: ImportIssue) {
+            guard !isFull else { return }
+            issues.append(issue)
+        }
+
+        /// After the last row: a file with a header and nothing else is refused.
+        public mutating func finish() {
+            if acceptsRows, !anyRow, issues.isEmpty { issues.append(ImportIssue(row: 2, column: "—", reason: "没有数据行")) }
+        }
+
+        /// The row that already had this unique key, or nil (and the key is remembered). An identity
+        /// number is kept as one 64-bit integer (17 digits and the check character), exactly.
+        private mutating func firstRow(withKeyOf values: [String: ImportValue], at rowNumber: Int) -> Int? {
+            let key = kind.uniqueKey
+            if key.count == 1, case .identity(let id)? = values[key[0]], let packed = id.packed {
+                if let first = seenIdentities[packed] { return Int(first) }
+                seenIdentities[packed] = Int32(truncatingIfNeeded: rowNumber)
+                return nil
+            }
+            let text = key.map { values[$0]?.text ?? "" }.joined(separator: "\u{1F}")
+            if let first = seenKeys[text] { return first }
+            seenKeys[text] = rowNumber
+            return nil
+        }
+    }
+}
+
+extension IdentityNumber {
+    /// The number as one integer: the 17 digits × 11 + the check character's position; nil if not 18 ASCII characters.
+    public var packed: UInt64? {
+        var n: UInt64 = 0, i = 0
+        for b in value.utf8 {
+            if i == 17 { return n * 11 + UInt64(b == UInt8(ascii: "X") ? 10 : UInt64(b &- 0x30)) }
+            guard b >= 0x30, b <= 0x39 else { return nil }
+            n = n * 10 + UInt64(b - 0x30); i += 1
+        }
+        return nil
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space (Unicode White_Space, which includes the full-width
+    /// space and line ends); returns `self` untouched in the usual case of nothing to trim.
+    var trimmedWhitespace: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        guard first.properties.isWhitespace || last.properties.isWhitespace else { return self }
+        let scalars = unicodeScalars.drop { $0.properties.isWhitespace }
+        let kept = scalars.reversed().drop { $0.properties.isWhitespace }.reversed()
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: kept)
+        return String(out)
+    }
+
+    /// Without leading and trailing spaces and tabs (header names).
+    var trimmedSpaces: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace && s != "\n" && s != "\r" }
+        guard isSpace(first) || isSpace(last) else { return self }
+        let kept = unicodeScalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: kept)
+        return String(out)
     }
 }

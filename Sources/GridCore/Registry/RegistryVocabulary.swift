@@ -7,10 +7,10 @@ public protocol RegistryTerm: RawRepresentable<String>, CaseIterable, Codable, S
 extension RegistryTerm {
     /// Accepts the stored value or the Chinese display name (imports are typed by people).
     public init?(text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmedSpaces
         if let v = Self(rawValue: t) { self = v; return }
-        guard let v = Self.allCases.first(where: { $0.displayName == t }) else { return nil }
-        self = v
+        for v in Self.allCases where v.displayName == t { self = v; return }
+        return nil
     }
 
     public static var choices: String { allCases.map(\.displayName).joined(separator: "、") }

@@ -4,6 +4,7 @@ public enum PhoneNumber {
     /// Normalizes a mainland mobile (11 digits starting 1[3-9]) or a landline with area code
     /// (e.g. 0731-22334455). Spaces, dashes and a +86/86 prefix are accepted on input.
     public static func normalize(_ raw: String) -> String? {
+        if isPlainMobile(raw) { return raw }
         var digits = raw.filter { !" -()".contains($0) }
         if digits.hasPrefix("+86") { digits.removeFirst(3) } else if digits.hasPrefix("86"), digits.count == 13 { digits.removeFirst(2) }
         guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
@@ -11,6 +12,20 @@ public enum PhoneNumber {
         if chars.count == 11, chars[0] == "1", ("3"..."9").contains(chars[1]) { return digits }
         if chars.first == "0", (10...12).contains(chars.count) { return digits }
         return nil
+    }
+
+    /// 11 ASCII digits `1[3-9]…`: already normal (most cells of an import), checked without copying.
+    static func isPlainMobile(_ raw: String) -> Bool {
+        let utf8 = raw.utf8
+        guard utf8.count == 11 else { return false }
+        var i = 0
+        for b in utf8 {
+            guard b >= 0x30, b <= 0x39 else { return false }
+            if i == 0, b != 0x31 { return false }
+            if i == 1, b < 0x33 { return false }
+            i += 1
+        }
+        return true
     }
 
     /// `13812345678` → `138****5678`; landlines keep area code and last four.
