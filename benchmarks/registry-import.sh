@@ -30,7 +30,7 @@ with open(out, "w", encoding="utf-8") as f:
         if body in seen: continue
         seen.add(body)
         idn = body + "10X98765432"[sum(int(d) * w for d, w in zip(body, W)) % 11]
-        grid = grids[n % len(grids)]
+        grid = grids[(n // 3) % len(grids)]  # households of three, side by side in one grid
         phone = "139%08d" % rng.randint(0, 99999999) if rng.random() < 0.8 else ""
         f.write(f"{grid},{rng.choice('王李张刘陈杨黄赵吴周')}{rng.choice('秀英建华国强丽芳军伟')},{idn},{phone},户籍人口,{grid[-3:]}-{n // 3:06d},,,,,\n")
         n += 1

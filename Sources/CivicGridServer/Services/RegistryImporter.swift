@@ -204,7 +204,8 @@ struct RegistryImporter {
                        actorID: UUID?, actorName: String, progress: @Sendable (Int) -> Void) async throws -> Int {
         var known = try await Known.load(kind, under: area, on: tx)
         let reader = try checked.source.makeReader()
-        var validator = RegistryImport.Validator(header: reader.header, kind: kind)
+        // Duplicates within the file were found by the check; here the unique indexes stand behind it.
+        var validator = RegistryImport.Validator(header: reader.header, kind: kind, tracksDuplicates: false)
         var rows = RowBuilder(now: now, actorID: actorID, actorName: actorName, cipher: cipher)
         if kind == .people { rows.households = try await HouseholdIndex.load(gridIDs: Set(known.grids.values), on: tx) }
         var written = 0

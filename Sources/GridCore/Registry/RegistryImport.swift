@@ -217,10 +217,15 @@ public enum RegistryImport {
         private var seenIdentities: [UInt64: Int32] = [:]
         private var seenKeys: [String: Int] = [:]
 
+        /// Whether rows are compared for duplicates (a second read of an already checked file, backed
+        /// by the database's unique indexes, can skip it and the memory it takes).
+        private let tracksDuplicates: Bool
+
         /// `header` is the file's first row (nil for an empty file).
-        public init(header: [String]?, kind: ImportKind, maxIssues: Int = 200) {
+        public init(header: [String]?, kind: ImportKind, maxIssues: Int = 200, tracksDuplicates: Bool = true) {
             self.kind = kind
             self.maxIssues = maxIssues
+            self.tracksDuplicates = tracksDuplicates
             columns = kind.columns
             uniqueHeader = columns.first { $0.key == kind.uniqueKey.last! }!.header
             guard let header else {
@@ -259,7 +264,7 @@ public enum RegistryImport {
                 }
             }
             guard rowOK else { return nil }
-            if let first = firstRow(withKeyOf: values, at: rowNumber) {
+            if tracksDuplicates, let first = firstRow(withKeyOf: values, at: rowNumber) {
                 issues.append(ImportIssue(row: rowNumber, column: uniqueHeader, reason: "与第 \(first) 行重复"))
                 return nil
             }
