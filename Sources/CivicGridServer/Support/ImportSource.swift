@@ -140,17 +140,3 @@ struct ImportSource: Sendable {
         }
     }
 }
-
-/// Returns memory that malloc holds free to the operating system (glibc's `malloc_trim`).
-enum MemoryRelease {
-    static func trim() {
-        #if os(Linux)
-        _ = glibcMallocTrim(0)
-        #endif
-    }
-}
-
-#if os(Linux)
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif
