@@ -33,7 +33,6 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     if command != "restore" { app.lifecycle.use(DatabaseStartup()) }
     app.lifecycle.use(PeriodicWork.sweeper(every: config.sweepIntervalSeconds))
     app.lifecycle.use(PeriodicWork.outbox)
-    app.lifecycle.use(PeriodicWork.memoryTrim)
     app.lifecycle.use(CaseEventsLifecycle())
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 

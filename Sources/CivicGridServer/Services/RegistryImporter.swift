@@ -296,9 +296,6 @@ struct RegistryImporter {
             }
             written += good.count
             progress(written)
-            // Each batch's statements leave freed pages scattered over the threads' malloc arenas:
-            // hand them back to the system now and then, so a long import's memory stays flat.
-            if written % (Self.batchSize * 20) == 0 { MemoryRelease.trim() }
         }
         try await finishWriting()
         return written

@@ -95,11 +95,6 @@ extension PeriodicWork {
     }
 }
 
-extension PeriodicWork {
-    /// Returns freed memory to the system once a minute, so a long-running server's footprint stays flat.
-    static let memoryTrim = PeriodicWork(name: "memory trim", interval: .seconds(60)) { _ in MemoryRelease.trim() }
-}
-
 struct RunSweeperKey: StorageKey { typealias Value = Bool }
 
 /// `civicgrid verify-trail`: checks every case's hash chain and reports the first broken link.
