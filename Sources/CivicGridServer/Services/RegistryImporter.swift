@@ -227,6 +227,7 @@ struct RegistryImporter {
             for (row, cells) in batch {
                 guard let checkedRow = validator.check(cells, row: row) else { continue }
                 guard let grid = known.grids[checkedRow.text("gridCode")!] else {
+                    try? await finishWriting()  // never leave a write running on a transaction that is being rolled back
                     throw FileChanged(issues: [ImportIssue(row: row, column: "网格编码", reason: "网格编码不存在")])
                 }
                 good.append((checkedRow, grid))
