@@ -63,15 +63,7 @@ struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
 }
 
 extension Data {
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: count * 2)
-        for (i, byte) in enumerated() {
-            out[2 * i] = digits[Int(byte >> 4)]
-            out[2 * i + 1] = digits[Int(byte & 0x0F)]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    var hexString: String { withUnsafeBytes { PersonalDataCipher.hex($0) } }
 }
 
 enum TokenMaker {

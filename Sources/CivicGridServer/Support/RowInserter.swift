@@ -32,8 +32,6 @@ struct RowInserter: Sendable {
 
         static func text(_ s: String?) -> Value { s.map(Value.text) ?? .null }
         static func uuid(_ u: UUID?) -> Value { u.map(Value.uuid) ?? .null }
-        static func real(_ d: Double?) -> Value { d.map(Value.real) ?? .null }
-        static func int(_ i: Int?) -> Value { i.map(Value.int) ?? .null }
 
         var sqlite: SQLiteData {
             switch self {

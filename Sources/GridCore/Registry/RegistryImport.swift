@@ -207,9 +207,8 @@ public enum RegistryImport {
         public let kind: ImportKind
         public let maxIssues: Int
         public private(set) var issues: [ImportIssue] = []
-        /// Data rows read (rows of empty cells not counted), and those that passed the cell checks.
+        /// Data rows read (rows of empty cells not counted).
         public private(set) var rowsRead = 0
-        public private(set) var validRows = 0
         private var anyRow = false
         private let columns: [ImportColumn]
         private var positions: [Int?] = []
@@ -268,7 +267,6 @@ public enum RegistryImport {
                 issues.append(ImportIssue(row: rowNumber, column: uniqueHeader, reason: "与第 \(first) 行重复"))
                 return nil
             }
-            validRows += 1
             return ImportRow(row: rowNumber, values: values)
         }
 
