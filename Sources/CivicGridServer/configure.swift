@@ -34,6 +34,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.lifecycle.use(PeriodicWork.sweeper(every: config.sweepIntervalSeconds))
     app.lifecycle.use(PeriodicWork.outbox)
     app.lifecycle.use(CaseEventsLifecycle())
+    app.lifecycle.use(StopServingFirst())  // last in, first to shut down
     app.storage[RunSweeperKey.self] = app.environment != .testing && (command == nil || command == "serve" || command == "demo")
 
     app.views.use(.leaf)

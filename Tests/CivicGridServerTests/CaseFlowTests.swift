@@ -131,6 +131,37 @@ final class CaseFlowTests: XCTestCase {
         }
     }
 
+    /// 即将超时: cases with a running deadline falling due within the next 24 hours, counted by a
+    /// subquery on the running-deadline index (no id list that grows with the open cases).
+    func testTheSoonTabHoldsRunningDeadlinesDueWithinADay() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let district = try await app.token("op-d")
+            var ids: [UUID] = []
+            for title in ["夜间施工噪声扰民", "路灯不亮"] {
+                let created = try await app.api(.POST, "/api/v1/cases", token: district, json: """
+                    {"categoryID":"\(try await app.category("HJ03"))","title":"\(title)","channel":"hotline12345","gridID":\(city.gridA.id!)}
+                    """)
+                XCTAssertEqual(created.status, .created, created.body.string)
+                ids.append(try created.content.decode(CaseAPIController.CaseDTO.self).id)
+            }
+            // The second case's acceptance is met: it no longer counts.
+            try await CaseDeadline.query(on: app.db).filter(\.$case.$id == ids[1]).set(\.$metAt, to: testNow).update()
+            let user = try await CurrentUser.load(try await User.query(on: app.db).filter(\.$username == "op-d").first()!, via: .api, on: app.db)
+            func soon(at now: Date) async throws -> [UUID] {
+                try await CaseQueries.query(.soon, filter: .init(), user: user, now: now, on: app.db).all().compactMap(\.id)
+            }
+            let inWindow = try await soon(at: testNow.addingTimeInterval(3600))
+            let early = try await soon(at: testNow.addingTimeInterval(-3600))
+            let late = try await soon(at: testNow.addingTimeInterval(25 * 3600))
+            XCTAssertEqual(inWindow, [ids[0]], "due in 23 hours")
+            XCTAssertEqual(early, [], "due in 25 hours: not yet")
+            XCTAssertEqual(late, [], "already past due")
+            let count = try await CaseQueries.query(.soon, filter: .init(), user: user, now: testNow.addingTimeInterval(3600), on: app.db).count()
+            XCTAssertEqual(count, 1)
+        }
+    }
+
     func testUtilityCasesRunTwoClocks() async throws {
         try await withApp { app in
             let city = try await TestCity.build(app)

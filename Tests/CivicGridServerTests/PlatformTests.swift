@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fluent
 import GridCore
 import SQLKit
@@ -28,6 +29,44 @@ final class PlatformTests: XCTestCase {
             XCTAssertEqual(health.status, "ok")
             XCTAssertEqual(health.database, usingPostgres ? "postgresql" : "sqlite")
         }
+    }
+
+    /// On shutdown the server stops taking requests before the databases close: a request arriving
+    /// late must be refused at the door, never reach a database that is gone (that crashed the process).
+    func testShutdownStopsServingBeforeTheDatabasesClose() async throws {
+        final class Probe: LifecycleHandler, @unchecked Sendable {
+            var serverAnswered: Bool?
+            var databaseAnswered: Bool?
+            var port = 0
+            func shutdownAsync(_ app: Application) async {
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(5))
+                serverAnswered = response != nil
+                try? await client.shutdown()
+                databaseAnswered = (try? await (app.db as! any SQLDatabase).raw("SELECT 1 AS one").first()) != nil
+            }
+        }
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .warning
+        // Fluent closes the databases in its own lifecycle handler, added with the first use of
+        // `app.databases`; the probe comes after it and before configure's: on shutdown it runs
+        // after StopServingFirst and before the databases close.
+        _ = app.databases
+        let probe = Probe()
+        app.lifecycle.use(probe)
+        try await configure(app, config: .testing(clock: FixedClock(testNow)))
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = try XCTUnwrap(app.http.server.shared.localAddress?.port)
+        // Served while running (the database is not migrated here, so /health says 503; it answers).
+        var first = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health")
+        first.headers.add(name: "Connection", value: "close")
+        _ = try await HTTPClient.shared.execute(first, timeout: .seconds(5))
+        probe.port = port
+        let server = app.http.server.shared
+        try await app.asyncShutdown()
+        await server.shutdown()  // a no-op once stopped; without the fix, lets the test fail instead of crash
+        XCTAssertEqual(probe.serverAnswered, false, "the server still took requests while the app shut down")
+        XCTAssertEqual(probe.databaseAnswered, true, "the databases closed before the server stopped")
     }
 
     func testErrorsArePagesForBrowsersAndJSONForTheAPI() async throws {

@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQL
 import Foundation
 import GridCore
 import Vapor
@@ -61,9 +62,14 @@ enum CaseQueries {
         case .sign: q.filter(\Case.$status == .dispatched).filter(\Case.$holderDepartment.$id ~~ departments)
         case .working: q.filter(\Case.$status ~~ [.dispatched, .inProgress])
         case .soon:
-            let ids = try await CaseDeadline.query(on: db).filter(\.$metAt == nil).filter(\.$endedAt == nil).filter(\.$overdueAt == nil)
-                .filter(\.$dueAt >= now).filter(\.$dueAt < now.addingTimeInterval(24 * 3600)).all(\.$case.$id)
-            q.filter(\Case.$id ~~ Array(Set(ids)))
+            // A subquery on the running-deadline index, not the ids loaded and sent back as an IN
+            // list: that list grew with every open case (every new case's acceptance falls due
+            // within a day), and with it the page's time and memory.
+            q.filter(.sql(embed: """
+                \(ident: Case.schema).\(ident: "id") IN (SELECT \(ident: "case_id") FROM \(ident: CaseDeadline.schema) \
+                WHERE \(ident: "met_at") IS NULL AND \(ident: "ended_at") IS NULL AND \(ident: "overdue_at") IS NULL \
+                AND \(ident: "due_at") >= \(bind: now) AND \(ident: "due_at") < \(bind: now.addingTimeInterval(24 * 3600)))
+                """))
         case .overdue: q.filter(\Case.$overdue == true).filter(\Case.$status !~ [.closed, .rejected])
         case .verify: q.filter(\Case.$status == .replied)
         case .mine: q.filter(\Case.$reporter.$id == user.id)

@@ -80,7 +80,14 @@ struct PeriodicWork: LifecycleHandler {
         }
     }
 
-    func shutdownAsync(_ app: Application) async { box.task?.cancel() }
+    /// Stops the loop and waits for a run in progress to end (its transaction commits or rolls
+    /// back) before the databases it uses are shut down.
+    func shutdownAsync(_ app: Application) async {
+        guard let task = box.task else { return }
+        task.cancel()
+        await task.value
+        box.task = nil
+    }
 }
 
 extension PeriodicWork {
