@@ -24,7 +24,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
     case .postgres(let url):
-        app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url)), as: .psql)
+        app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url),
+                                    maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop), as: .psql)
     }
     app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory)
     _ = app.importProgress  // created once here, before requests run concurrently

@@ -77,6 +77,40 @@ final class AuthTests: XCTestCase {
         }
     }
 
+    func testABrowserGetsItsTokenWithTheFirstFormAndAPICallsGetNone() async throws {
+        try await withApp { app in
+            _ = try await TestCity.build(app)
+            let browser = app.browser()
+            browser.cookies = [:]
+            let page = try await browser.get("/login")
+            let token = try XCTUnwrap(browser.cookies["cg_csrf"], "the login page sets the token cookie")
+            XCTAssertEqual(token.count, 43, "32 random bytes, URL-safe base64")
+            XCTAssertTrue(page.body.string.contains("value=\"\(token)\""), "the form carries the cookie's token")
+            let signedIn = try await browser.post("/login", form: ["username": "admin", "password": testPassword], csrf: token)
+            XCTAssertEqual(signedIn.status, .seeOther)
+            XCTAssertEqual(browser.cookies["cg_csrf"], token, "kept, not replaced")
+            let other = app.browser()
+            other.cookies = [:]
+            _ = try await other.get("/login")
+            XCTAssertNotEqual(other.cookies["cg_csrf"], token, "each browser its own")
+            let api = try await app.api(.GET, "/api/v1/me", token: try await app.token("admin"))
+            XCTAssertEqual(api.status, .ok)
+            XCTAssertFalse(api.headers[.setCookie].contains { $0.hasPrefix("cg_csrf=") }, "an API call makes no token")
+        }
+    }
+
+    func testTokensAreURLSafeBase64() {
+        for length in 0...40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 200) }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            XCTAssertEqual(TokenMaker.base64URL(bytes), expected, "\(length) bytes")
+        }
+        let tokens = Set((0..<100).map { _ in TokenMaker.random() })
+        XCTAssertEqual(tokens.count, 100)
+        XCTAssertTrue(tokens.allSatisfy { $0.count == 43 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } })
+    }
+
     func testSessionCookieDoesNotWorkAsBearerAndViceVersa() async throws {
         try await withApp { app in
             _ = try await TestCity.build(app)

@@ -69,6 +69,17 @@ final class PlatformTests: XCTestCase {
         XCTAssertEqual(probe.databaseAnswered, true, "the databases closed before the server stopped")
     }
 
+    func testThePostgreSQLPoolSizeIsReadAndChecked() throws {
+        let url = ["DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db"]
+        XCTAssertEqual(try AppConfig.fromEnvironment(url).postgresConnectionsPerLoop, 4, "more than Fluent's one per loop")
+        XCTAssertEqual(try AppConfig.fromEnvironment(url.merging(["DATABASE_POOL_PER_LOOP": "8"]) { $1 }).postgresConnectionsPerLoop, 8)
+        for bad in ["0", "65", "four"] {
+            XCTAssertThrowsError(try AppConfig.fromEnvironment(url.merging(["DATABASE_POOL_PER_LOOP": bad]) { $1 })) { error in
+                XCTAssertTrue("\(error)".contains("DATABASE_POOL_PER_LOOP"))
+            }
+        }
+    }
+
     func testErrorsArePagesForBrowsersAndJSONForTheAPI() async throws {
         try await withApp { app in
             _ = try await TestCity.build(app)

@@ -23,8 +23,10 @@ final class QueryPlanTests: XCTestCase {
             SELECT id FROM case_deadlines WHERE met_at IS NULL AND ended_at IS NULL AND overdue_at IS NULL
             AND due_at < '2026-11-18 09:00:00' ORDER BY due_at LIMIT 5000
             """, table: "case_deadlines", index: "case_deadlines_open_due_idx"),
-        Hot(name: "case number of the day (CaseService.nextCode)",
-            sql: "SELECT COUNT(id) FROM cases WHERE code >= '430204001001001-20261118-' AND code < '430204001001001-20261118.'", table: "cases"),
+        Hot(name: "case number of the day (CaseService.lastNumber)", sql: """
+            SELECT MAX(CAST(SUBSTR(code, 26) AS INTEGER)) AS n FROM cases
+            WHERE code >= '430204001001001-20261118-' AND code < '430204001001001-20261118.'
+            """, table: "cases"),
         Hot(name: "sign-in per request (AuthService.session)", sql: """
             SELECT t.user_id, u.username FROM user_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = 'abc' AND t.expires_at > '2026-11-18 09:00:00'

@@ -76,12 +76,7 @@ final class RowWriterTests: XCTestCase {
                 """)
             XCTAssertEqual(first.status, .created)
             let taken = try await Case.query(on: app.db).first()!
-            let squatter = Case()
-            squatter.id = UUID(); squatter.code = String(taken.code.dropLast(3)) + "002"; squatter.title = "别处写入"; squatter.description = ""
-            squatter.$category.id = taken.$category.id; squatter.channel = .wechatGroup; squatter.urgency = .normal; squatter.status = .reported
-            squatter.$grid.id = taken.$grid.id; squatter.reporterName = "x"; squatter.coHandlers = ""; squatter.overdue = false
-            squatter.inquiryOpen = false; squatter.supervised = false; squatter.reportedAt = testNow; squatter.updatedAt = testNow
-            try await squatter.create(on: app.db)
+            try await Self.caseOutsideTheQueue(code: String(taken.code.dropLast(3)) + "002", like: taken, on: app.db)
             let second = try await app.api(.POST, "/api/v1/cases", token: token, json: """
                 {"categoryID":"\(category)","title":"第二件","gridID":\(grid.id!),"channel":"wechatGroup"}
                 """)
@@ -89,5 +84,42 @@ final class RowWriterTests: XCTestCase {
             let code = try await Case.query(on: app.db).filter(\.$title == "第二件").first()?.code
             XCTAssertEqual(code.map { String($0.suffix(3)) }, "003")
         }
+    }
+
+    func testTheNextNumberFollowsTheHighestTakenNotTheCount() async throws {
+        try await withApp { app in
+            _ = try await TestCity.build(app)
+            let token = try await app.token("op-c1", password: testPassword)
+            let category = try await app.category("HJ01")
+            let grid = try await Area.query(on: app.db).filter(\.$level == .grid).sort(\.$id).first()!
+            let prefix = CaseService.codePrefix(grid: grid, at: testNow)
+            expectEqual(try await CaseService.lastNumber(prefix: prefix, on: app.db), 0)
+            // Numbers 001–006 were never written (a batch refused while another committed): counting
+            // would give 003 next; the highest gives 008.
+            let template = Case()
+            template.$category.id = category; template.$grid.id = grid.id!
+            try await Self.caseOutsideTheQueue(code: prefix + "007", like: template, on: app.db)
+            try await Self.caseOutsideTheQueue(code: prefix.dropLast() + ".001", like: template, on: app.db)  // another day's range
+            let report = try await app.api(.POST, "/api/v1/cases", token: token, json: """
+                {"categoryID":"\(category)","title":"跳号之后","gridID":\(grid.id!),"channel":"wechatGroup"}
+                """)
+            XCTAssertEqual(report.status, .created, report.body.string)
+            expectEqual(try await Case.query(on: app.db).filter(\.$title == "跳号之后").first()?.code, prefix + "008")
+            // The sequence is compared as a number: 1000 follows 999.
+            try await Self.caseOutsideTheQueue(code: prefix + "999", like: template, on: app.db)
+            try await Self.caseOutsideTheQueue(code: prefix + "1000", like: template, on: app.db)
+            expectEqual(try await CaseService.lastNumber(prefix: prefix, on: app.db), 1000)
+        }
+    }
+
+    /// A case row written around the intake queue (as another instance would), copying `like`'s
+    /// category and grid.
+    static func caseOutsideTheQueue(code: String, like taken: Case, on db: any Database) async throws {
+        let squatter = Case()
+        squatter.id = UUID(); squatter.code = code; squatter.title = "别处写入"; squatter.description = ""
+        squatter.$category.id = taken.$category.id; squatter.channel = .wechatGroup; squatter.urgency = .normal; squatter.status = .reported
+        squatter.$grid.id = taken.$grid.id; squatter.reporterName = "x"; squatter.coHandlers = ""; squatter.overdue = false
+        squatter.inquiryOpen = false; squatter.supervised = false; squatter.reportedAt = testNow; squatter.updatedAt = testNow
+        try await squatter.create(on: db)
     }
 }

@@ -331,6 +331,15 @@ final class TimelineChainTests: XCTestCase {
         }
     }
 
+    /// Stored hashes must verify forever: the hash of a known record is pinned (computed apart, with
+    /// Python's hashlib over the same canonical text), the separator inside a field included.
+    func testTheHashOfAKnownRecordNeverChanges() {
+        let r = TimelineRecord(caseCode: "430204001001001-20261118-001", seq: 1, at: bj("2026-11-18 10:00").addingTimeInterval(60.7),
+                               actorID: "u1", actorName: "张三", role: "operator", level: "community", action: "accept",
+                               fromStatus: "reported", toStatus: "accepted", comment: "第1步\u{1F}附注", attachments: ["p1.jpg", "p2.jpg"])
+        XCTAssertEqual(TimelineChain.hash(r, previous: TimelineChain.genesis), "5fdbb9381d5f007ef30ce4090da4103349690d2ba11b0468362698ebc56282ce")
+    }
+
     func testAnIntactChainVerifies() {
         XCTAssertNil(TimelineChain.verify(chained(records())))
         XCTAssertEqual(records()[0].at.timeIntervalSince1970.truncatingRemainder(dividingBy: 1), 0, "whole seconds")

@@ -29,11 +29,11 @@ struct AuthenticationMiddleware: AsyncMiddleware {
 /// attacker could ride on, so they are exempt.
 struct CSRFMiddleware: AsyncMiddleware {
     private struct TokenKey: StorageKey { typealias Value = String }
+    private struct MintedKey: StorageKey { typealias Value = String }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let existing = request.cookies[Cookies.csrf]?.string
-        let token = existing ?? TokenMaker.random()
-        request.storage[TokenKey.self] = token
+        if let existing { request.storage[TokenKey.self] = existing }
         // API calls ride on no cookie unless they are signed in by the web session; only then can a
         // forged cross-site request carry authority, so only then is the header required.
         // Open311 clients authenticate with `api_key` and carry no cookies of ours.
@@ -51,14 +51,23 @@ struct CSRFMiddleware: AsyncMiddleware {
             }
         }
         let response = try await next.respond(to: request)
-        if existing == nil {
+        // A browser without a token gets one with the first page that renders a form; API calls
+        // (and pages without forms) neither make one nor set a cookie.
+        if let minted = request.storage[MintedKey.self] {
             response.cookies[Cookies.csrf] = HTTPCookies.Value(
-                string: token, path: "/", isSecure: request.state.config.cookieSecure, isHTTPOnly: true, sameSite: .strict)
+                string: minted, path: "/", isSecure: request.state.config.cookieSecure, isHTTPOnly: true, sameSite: .strict)
         }
         return response
     }
 
-    static func token(for request: Request) -> String { request.storage[TokenKey.self] ?? "" }
+    /// The token a page puts in its forms: the browser's, or a new one sent with the response.
+    static func token(for request: Request) -> String {
+        if let token = request.storage[TokenKey.self] { return token }
+        let minted = TokenMaker.random()
+        request.storage[TokenKey.self] = minted
+        request.storage[MintedKey.self] = minted
+        return minted
+    }
 
     /// Photo forms may carry several phone photos; everything else is small.
     static func maxBody(for path: String) -> Int {

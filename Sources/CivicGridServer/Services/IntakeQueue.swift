@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import Vapor
 import Synchronization
@@ -25,12 +26,20 @@ final class IntakeQueue: Sendable {
 
     static let maxBatch = 128
 
+    /// Batches written at the same time. SQLite has one writer, so one batch at a time; on PostgreSQL
+    /// a second batch is built and sent while the first waits for its statements and its commit (with
+    /// one, the server sat idle for a fifth of the time under load, waiting for the database).
+    static func writers(on db: any Database) -> Int {
+        (db as? any SQLDatabase)?.dialect.name == "sqlite" ? 1 : 2
+    }
+
     private struct State {
-        var running = false
+        var writing = 0
         var waiting: [Job] = []
-        /// The last case number this process gave per prefix, so a busy grid's day is not counted
-        /// again for every batch. Another instance may have numbered since: the unique index then
-        /// refuses the batch, the numbers are forgotten and the retry counts afresh.
+        /// The last case number this process gave per prefix, taken as it is given (so two batches
+        /// in flight never draw the same one), so a busy grid's day is not looked up again for every
+        /// batch. Another instance may have numbered since: the unique index then refuses the batch,
+        /// the numbers are forgotten and the retry looks again.
         var lastNumber: [String: Int] = [:]
         var largestBatch = 0
     }
@@ -45,10 +54,11 @@ final class IntakeQueue: Sendable {
                 build: @escaping @Sendable (_ code: String) throws -> CaseAggregateBox) async throws -> Case {
         try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Case, any Error>) in
             let job = Job(prefix: prefix, build: build, event: event, answer: answer)
+            let writers = Self.writers(on: db)
             let start = state.withLock { s -> Bool in
                 s.waiting.append(job)
-                if s.running { return false }
-                s.running = true
+                if s.writing >= writers { return false }
+                s.writing += 1
                 return true
             }
             if start { Task { await self.drain(on: db, app: app) } }
@@ -61,7 +71,7 @@ final class IntakeQueue: Sendable {
                 let taken = Array(s.waiting.prefix(Self.maxBatch))
                 s.waiting.removeFirst(taken.count)
                 s.largestBatch = max(s.largestBatch, taken.count)
-                if taken.isEmpty { s.running = false }
+                if taken.isEmpty { s.writing -= 1 }
                 return taken
             }
             if jobs.isEmpty { return }
@@ -82,21 +92,16 @@ final class IntakeQueue: Sendable {
     /// whose aggregate cannot be built are answered with their error and left out.
     private func write(_ jobs: [Job], on db: any Database, app: Application) async throws {
         let hub = app.state.caseEvents
-        let (outcome, numbered, notified): ([(Int, Result<Case, any Error>)], [String: Int], Bool) = try await db.writeTransaction { tx in
-            var next: [String: Int] = [:]
+        let (outcome, notified): ([(Int, Result<Case, any Error>)], Bool) = try await db.writeTransaction { tx in
             var built: [(Int, CaseAggregate)] = []
             var failed: [(Int, Result<Case, any Error>)] = []
             for (i, job) in jobs.enumerated() {
-                let n: Int
-                if let last = next[job.prefix] ?? self.state.withLock({ $0.lastNumber[job.prefix] }) {
-                    n = last + 1
-                } else {
-                    n = try await CaseService.countCodes(prefix: job.prefix, on: tx) + 1
-                }
+                let n = try await self.nextNumber(job.prefix, on: tx)
                 do {
-                    built.append((i, try job.build(job.prefix + String(format: "%03d", n)).aggregate))
-                    next[job.prefix] = n
+                    built.append((i, try job.build(job.prefix + CaseService.sequence(n)).aggregate))
                 } catch {
+                    // Give the number back unless a later report has drawn one since.
+                    self.state.withLock { s in if s.lastNumber[job.prefix] == n { s.lastNumber[job.prefix] = n - 1 } }
                     failed.append((i, .failure(error)))
                 }
             }
@@ -111,16 +116,31 @@ final class IntakeQueue: Sendable {
                 try await CaseService.persistRows(of: aggregates, on: tx)
             }
             let notified = try await hub.notify(built.map { jobs[$0.0].event($0.1.record) }, inTransaction: tx)
-            return (failed + built.map { ($0.0, .success($0.1.record)) }, next, notified)
+            return (failed + built.map { ($0.0, .success($0.1.record)) }, notified)
         }
         if !notified {
             let events = outcome.compactMap { i, result in (try? result.get()).map { jobs[i].event($0) } }
             await hub.publish(events, app: app)
         }
-        state.withLock { s in
-            if s.lastNumber.count > 10_000 { s.lastNumber = [:] }  // yesterday's prefixes
-            s.lastNumber.merge(numbered) { _, new in new }
-        }
         for (i, result) in outcome { jobs[i].answer.resume(with: result) }
+    }
+
+    /// The next case number for `prefix`, taken at once: from memory when this process has numbered
+    /// the prefix before, else one more than the highest number stored (or than one another batch
+    /// of this process has taken meanwhile).
+    private func nextNumber(_ prefix: String, on tx: any Database) async throws -> Int {
+        let known = state.withLock { s -> Int? in
+            guard let last = s.lastNumber[prefix] else { return nil }
+            s.lastNumber[prefix] = last + 1
+            return last + 1
+        }
+        if let known { return known }
+        let stored = try await CaseService.lastNumber(prefix: prefix, on: tx)
+        return state.withLock { s in
+            if s.lastNumber.count > 10_000 { s.lastNumber = [:] }  // yesterday's prefixes
+            let n = max(s.lastNumber[prefix] ?? 0, stored) + 1
+            s.lastNumber[prefix] = n
+            return n
+        }
     }
 }

@@ -29,6 +29,10 @@ public struct AppConfig: Sendable {
     public var publicURL: String?
     /// Behind a reverse proxy (`TRUST_PROXY=1`): limits count the X-Forwarded-For address.
     public var trustProxy = false
+    /// PostgreSQL connections per event loop (`DATABASE_POOL_PER_LOOP`, default 4; one loop per core).
+    /// Fluent's default is one: a write transaction then held the connection every other request on
+    /// its loop needed for its sign-in.
+    public var postgresConnectionsPerLoop = 4
     /// How often the SLA sweeper runs, in seconds (`SWEEP_INTERVAL_SECONDS`, default 60).
     public var sweepIntervalSeconds = 60
     /// Anonymous reports per address (`PUBLIC_REPORTS_PER_HOUR`, default 10 an hour).
@@ -102,6 +106,10 @@ public struct AppConfig: Sendable {
                 throw ConfigError.invalid("PUBLIC_URL", "应为 http(s):// 开头的网址")
             }
             config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        if let n = env["DATABASE_POOL_PER_LOOP"] {
+            guard let value = Int(n), (1...64).contains(value) else { throw ConfigError.invalid("DATABASE_POOL_PER_LOOP", "应为 1–64") }
+            config.postgresConnectionsPerLoop = value
         }
         config.trustProxy = ["1", "true", "yes"].contains(env["TRUST_PROXY"]?.lowercased() ?? "")
         if let n = env["PUBLIC_REPORTS_PER_HOUR"] {

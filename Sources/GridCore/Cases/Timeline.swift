@@ -37,7 +37,7 @@ public struct TimelineRecord: Sendable, Equatable {
     var canonical: String {
         [caseCode, String(seq), String(Int64(at.timeIntervalSince1970)), actorID, actorName, role, level, action,
          fromStatus, toStatus, comment, attachments.joined(separator: ",")]
-            .map { $0.replacingOccurrences(of: "\u{1F}", with: " ") }.joined(separator: "\u{1F}")
+            .map { $0.utf8.contains(0x1F) ? $0.replacingOccurrences(of: "\u{1F}", with: " ") : $0 }.joined(separator: "\u{1F}")
     }
 }
 
@@ -48,7 +48,16 @@ public enum TimelineChain {
 
     public static func hash(_ record: TimelineRecord, previous: String) -> String {
         let digest = SHA256.hash(data: Data((previous + "\u{1E}" + record.canonical).utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                let digits = Array("0123456789abcdef".utf8)
+                for (i, byte) in bytes.enumerated() {
+                    out[2 * i] = digits[Int(byte >> 4)]
+                    out[2 * i + 1] = digits[Int(byte & 0x0F)]
+                }
+                return bytes.count * 2
+            }
+        }
     }
 
     public struct Break: Equatable, Sendable, CustomStringConvertible {
