@@ -1,5 +1,4 @@
 import Fluent
-import SQLKit
 import Foundation
 import Vapor
 import Synchronization
@@ -26,20 +25,12 @@ final class IntakeQueue: Sendable {
 
     static let maxBatch = 128
 
-    /// Batches written at the same time. SQLite has one writer, so one batch at a time; on PostgreSQL
-    /// a second batch is built and sent while the first waits for its statements and its commit (with
-    /// one, the server sat idle for a fifth of the time under load, waiting for the database).
-    static func writers(on db: any Database) -> Int {
-        (db as? any SQLDatabase)?.dialect.name == "sqlite" ? 1 : 2
-    }
-
     private struct State {
-        var writing = 0
+        var running = false
         var waiting: [Job] = []
-        /// The last case number this process gave per prefix, taken as it is given (so two batches
-        /// in flight never draw the same one), so a busy grid's day is not looked up again for every
-        /// batch. Another instance may have numbered since: the unique index then refuses the batch,
-        /// the numbers are forgotten and the retry looks again.
+        /// The last case number this process gave per prefix, so a busy grid's day is not looked up
+        /// again for every batch. Another instance may have numbered since: the unique index then
+        /// refuses the batch, the numbers are forgotten and the retry looks again.
         var lastNumber: [String: Int] = [:]
         var largestBatch = 0
     }
@@ -54,11 +45,10 @@ final class IntakeQueue: Sendable {
                 build: @escaping @Sendable (_ code: String) throws -> CaseAggregateBox) async throws -> Case {
         try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Case, any Error>) in
             let job = Job(prefix: prefix, build: build, event: event, answer: answer)
-            let writers = Self.writers(on: db)
             let start = state.withLock { s -> Bool in
                 s.waiting.append(job)
-                if s.writing >= writers { return false }
-                s.writing += 1
+                if s.running { return false }
+                s.running = true
                 return true
             }
             if start { Task { await self.drain(on: db, app: app) } }
@@ -71,7 +61,7 @@ final class IntakeQueue: Sendable {
                 let taken = Array(s.waiting.prefix(Self.maxBatch))
                 s.waiting.removeFirst(taken.count)
                 s.largestBatch = max(s.largestBatch, taken.count)
-                if taken.isEmpty { s.writing -= 1 }
+                if taken.isEmpty { s.running = false }
                 return taken
             }
             if jobs.isEmpty { return }
@@ -125,9 +115,8 @@ final class IntakeQueue: Sendable {
         for (i, result) in outcome { jobs[i].answer.resume(with: result) }
     }
 
-    /// The next case number for `prefix`, taken at once: from memory when this process has numbered
-    /// the prefix before, else one more than the highest number stored (or than one another batch
-    /// of this process has taken meanwhile).
+    /// The next case number for `prefix`: from memory when this process has numbered the prefix
+    /// before, else one more than the highest number stored.
     private func nextNumber(_ prefix: String, on tx: any Database) async throws -> Int {
         let known = state.withLock { s -> Int? in
             guard let last = s.lastNumber[prefix] else { return nil }
@@ -138,9 +127,8 @@ final class IntakeQueue: Sendable {
         let stored = try await CaseService.lastNumber(prefix: prefix, on: tx)
         return state.withLock { s in
             if s.lastNumber.count > 10_000 { s.lastNumber = [:] }  // yesterday's prefixes
-            let n = max(s.lastNumber[prefix] ?? 0, stored) + 1
-            s.lastNumber[prefix] = n
-            return n
+            s.lastNumber[prefix] = stored + 1
+            return stored + 1
         }
     }
 }

@@ -31,7 +31,8 @@ public struct AppConfig: Sendable {
     public var trustProxy = false
     /// PostgreSQL connections per event loop (`DATABASE_POOL_PER_LOOP`, default 4; one loop per core).
     /// Fluent's default is one: a write transaction then held the connection every other request on
-    /// its loop needed for its sign-in.
+    /// its loop needed for its sign-in. (An SQLite file keeps one: four made no difference there,
+    /// its single writer being the queue.)
     public var postgresConnectionsPerLoop = 4
     /// How often the SLA sweeper runs, in seconds (`SWEEP_INTERVAL_SECONDS`, default 60).
     public var sweepIntervalSeconds = 60
