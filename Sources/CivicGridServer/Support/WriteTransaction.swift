@@ -8,7 +8,7 @@ extension Database {
     /// read first cannot be upgraded to a writer once another connection has committed (SQLite then
     /// answers SQLITE_BUSY at once, without waiting); the whole transaction is run again on a fresh
     /// snapshot, a few times with growing pauses. The same holds when two intakes in one grid drew the
-    /// same case number (`{grid}-{day}-{n}` counts the day's cases): the second one counts again.
+    /// same case number (`{grid}-{day}-{n}` follows the day's highest): the second one looks again.
     ///
     /// On SQLite, which has one writer at a time anyway, this process's write transactions also queue
     /// for `SQLiteWriteGate` first: they then run one after another instead of colliding, failing busy
