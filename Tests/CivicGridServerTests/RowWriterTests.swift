@@ -24,10 +24,7 @@ final class RowWriterTests: XCTestCase {
 
     func testConcurrentReportsAreWrittenTogetherWithTheirOwnNumbers() async throws {
         try await withApp { app in
-            _ = try await TestCity.build(app)
-            let token = try await app.token("op-c1", password: testPassword)
-            let category = try await app.category("HJ01")
-            let grid = try await Area.query(on: app.db).filter(\.$level == .grid).sort(\.$id).first()!
+            let (token, category, grid) = try await Self.reporter(in: app)
             // 40 reports at once: they queue behind each other's writes and go in as batches.
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for i in 0..<40 {
@@ -65,10 +62,7 @@ final class RowWriterTests: XCTestCase {
 
     func testACaseNumberTakenElsewhereIsDrawnAgain() async throws {
         try await withApp { app in
-            _ = try await TestCity.build(app)
-            let token = try await app.token("op-c1", password: testPassword)
-            let category = try await app.category("HJ01")
-            let grid = try await Area.query(on: app.db).filter(\.$level == .grid).sort(\.$id).first()!
+            let (token, category, grid) = try await Self.reporter(in: app)
             // A case number already taken by a row the queue does not know about: the batch is refused
             // by the unique index, the numbers are forgotten, and the report is written with the next one.
             let first = try await app.api(.POST, "/api/v1/cases", token: token, json: """
@@ -88,10 +82,7 @@ final class RowWriterTests: XCTestCase {
 
     func testTheNextNumberFollowsTheHighestTakenNotTheCount() async throws {
         try await withApp { app in
-            _ = try await TestCity.build(app)
-            let token = try await app.token("op-c1", password: testPassword)
-            let category = try await app.category("HJ01")
-            let grid = try await Area.query(on: app.db).filter(\.$level == .grid).sort(\.$id).first()!
+            let (token, category, grid) = try await Self.reporter(in: app)
             let prefix = CaseService.codePrefix(grid: grid, at: testNow)
             expectEqual(try await CaseService.lastNumber(prefix: prefix, on: app.db), 0)
             // Numbers 001–006 were never written (a batch refused while another committed): counting
@@ -110,6 +101,15 @@ final class RowWriterTests: XCTestCase {
             try await Self.caseOutsideTheQueue(code: prefix + "1000", like: template, on: app.db)
             expectEqual(try await CaseService.lastNumber(prefix: prefix, on: app.db), 1000)
         }
+    }
+
+    /// The test city, a community operator's API token, a category and the first grid.
+    static func reporter(in app: Application) async throws -> (token: String, category: UUID, grid: Area) {
+        _ = try await TestCity.build(app)
+        let token = try await app.token("op-c1", password: testPassword)
+        let category = try await app.category("HJ01")
+        let grid = try await Area.query(on: app.db).filter(\.$level == .grid).sort(\.$id).first()!
+        return (token, category, grid)
     }
 
     /// A case row written around the intake queue (as another instance would), copying `like`'s
