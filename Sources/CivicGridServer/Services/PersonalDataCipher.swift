@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GridCore
 
 /// Encrypts personal data at rest (AES-256-GCM) and makes keyed lookup hashes (HMAC-SHA256),
 /// with separate keys derived from the one configured secret (HKDF), so the lookup hash does not
@@ -43,27 +44,14 @@ struct PersonalDataCipher: @unchecked Sendable {  // SymmetricKey is immutable
         var mac = keyedIndex
         var text = value
         text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        return mac.finalize().withUnsafeBytes { Self.hex($0) }
-    }
-
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            let digits: StaticString = "0123456789abcdef"
-            digits.withUTF8Buffer { d in
-                for (i, byte) in bytes.enumerated() {
-                    out[2 * i] = d[Int(byte >> 4)]
-                    out[2 * i + 1] = d[Int(byte & 0x0F)]
-                }
-            }
-            return bytes.count * 2
-        }
+        return mac.finalize().withUnsafeBytes { Hex.lowercase($0) }
     }
 
     enum CipherError: Error { case malformed }
 }
 
 extension Data {
-    var hexString: String { withUnsafeBytes { PersonalDataCipher.hex($0) } }
+    var hexString: String { withUnsafeBytes { Hex.lowercase($0) } }
 }
 
 enum TokenMaker {

@@ -48,16 +48,7 @@ public enum TimelineChain {
 
     public static func hash(_ record: TimelineRecord, previous: String) -> String {
         let digest = SHA256.hash(data: Data((previous + "\u{1E}" + record.canonical).utf8))
-        return digest.withUnsafeBytes { bytes in
-            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-                let digits = Array("0123456789abcdef".utf8)
-                for (i, byte) in bytes.enumerated() {
-                    out[2 * i] = digits[Int(byte >> 4)]
-                    out[2 * i + 1] = digits[Int(byte & 0x0F)]
-                }
-                return bytes.count * 2
-            }
-        }
+        return digest.withUnsafeBytes { Hex.lowercase($0) }
     }
 
     public struct Break: Equatable, Sendable, CustomStringConvertible {
