@@ -156,12 +156,11 @@ struct DemoCaseHistory {
             switch step.kind {
             case .report(let input):
                 guard let gridID = input.gridID, let grid = byID[gridID], let category = categories[input.categoryID] else { continue }
-                let date = LocalDate(step.at)
-                let prefix = "\(grid.code)-\(String(format: "%04d%02d%02d", date.year, date.month, date.day))-"
+                let prefix = CaseService.codePrefix(grid: grid, at: step.at)
                 codes[prefix, default: 0] += 1
                 let chain = grid.areaPath.ids.compactMap { byID[$0] }
                 let phone = try input.reporterPhone.map { try app.state.cipher.seal($0) }
-                let a = try service.newCase(input, code: prefix + String(format: "%03d", codes[prefix]!), title: input.title, description: input.description,
+                let a = try service.newCase(input, code: prefix + CaseService.sequence(codes[prefix]!), title: input.title, description: input.description,
                                             category: category, chain: chain, grid: grid, phoneSealed: phone, by: actor, photos: [],
                                             machine: machine, now: step.at)
                 if let note = input.onSiteNote { try service.apply(.resolveOnSite(note), to: a, by: actor, machine: machine, now: step.at) }

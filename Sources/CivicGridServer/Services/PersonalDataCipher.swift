@@ -58,25 +58,13 @@ enum TokenMaker {
     /// 32 random bytes, URL-safe base64.
     static func random() -> String {
         var rng = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for _ in 0..<4 { withUnsafeBytes(of: rng.next() as UInt64) { bytes.append(contentsOf: $0) } }  // 4 reads, not 32
-        return base64URL(bytes)
+        return base64URL((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
     }
 
     /// URL-safe base64 without padding (RFC 4648 §5).
     static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var i = 0
-        while i < bytes.count {
-            let n = bytes.count - i
-            let chunk = UInt32(bytes[i]) << 16 | (n > 1 ? UInt32(bytes[i + 1]) << 8 : 0) | (n > 2 ? UInt32(bytes[i + 2]) : 0)
-            for k in 0..<min(4, n + 1) { out.append(alphabet[Int(chunk >> (18 - 6 * UInt32(k)) & 63)]) }
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func hash(_ token: String) -> String { Data(SHA256.hash(data: Data(token.utf8))).hexString }
