@@ -11,7 +11,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.directory = DirectoryConfiguration(workingDirectory: packageRoot(app))
     let uploads = config.uploadDirectory.hasPrefix("/") ? config.uploadDirectory : app.directory.workingDirectory + config.uploadDirectory
     app.state = AppState(config: config, cipher: PersonalDataCipher(secret: config.secret),
-                         uploadDirectory: uploads.hasSuffix("/") ? uploads : uploads + "/")
+                         uploadDirectory: uploads.hasSuffix("/") ? uploads : uploads + "/",
+                         dummyPasswordHash: try Bcrypt.hash(TokenMaker.random(), cost: config.bcryptCost))
     if config.secretIsDefault && app.environment == .production {
         app.logger.warning("CIVICGRID_SECRET is not set: personal data is encrypted with the development key")
     }

@@ -12,6 +12,7 @@ func routes(_ app: Application) throws {
     app.post("logout", use: AuthController.logout)
     app.get("register", use: AuthController.registerPage)
     app.post("register", use: AuthController.register)
+    app.post("register", "confirm", use: AuthController.confirmRegistration)
     app.get("home", use: HomeController.home)
     app.get("events", use: EventsController.stream)
 

@@ -9,7 +9,7 @@ final class StaffAndPrivacyTests: XCTestCase {
             let city = try await TestCity.build(app)
             let token = try await app.token("admin")
             let response = try await app.api(.POST, "/api/v1/users", token: token, json: """
-                {"username":"wg-new","displayName":"新网格员","phone":"138-0731-0001","password":"grid2026a","role":"gridWorker","areaCode":"\(city.gridA2.code)"}
+                {"username":"wg-new","displayName":"新网格员","phone":"138-0731-0001","password":"grid-2026-apple","role":"gridWorker","areaCode":"\(city.gridA2.code)"}
                 """)
             XCTAssertEqual(response.status, .created, response.body.string)
             let dto = try response.content.decode(StaffController.StaffDTO.self)
@@ -17,7 +17,7 @@ final class StaffAndPrivacyTests: XCTestCase {
             XCTAssertEqual(dto.roles.first?.employment, .fullTime)
             let row = try await User.query(on: app.db).filter(\.$username == "wg-new").first()!
             XCTAssertFalse(row.phoneSealed!.contains("13807310001"))
-            let newToken = try await app.token("wg-new", password: "grid2026a")
+            let newToken = try await app.token("wg-new", password: "grid-2026-apple")
             let status = try await app.api(.GET, "/api/v1/areas/\(city.gridA2.id!)", token: newToken).status
             XCTAssertEqual(status, .ok)
         }

@@ -60,53 +60,36 @@ final class AccessScopeTests: XCTestCase {
 
 final class LoginThrottleTests: XCTestCase {
     let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+    let throttle = LoginThrottle()
+    func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+    func times(_ n: Int, every step: Double = 1) -> [Date] { (0..<n).map { at(Double($0) * step) } }
 
-    func testLocksAfterFiveRecentFailures() {
-        let throttle = LoginThrottle()
-        let four = (0..<4).map { t0.addingTimeInterval(Double($0) * 10) }
-        XCTAssertEqual(throttle.decide(failures: four, now: t0.addingTimeInterval(60)), .allowed)
-        let five = four + [t0.addingTimeInterval(50)]
-        XCTAssertEqual(throttle.decide(failures: five, now: t0.addingTimeInterval(60)), .locked(until: t0.addingTimeInterval(50 + 900)))
+    func testDelaysGrowPerAccountAndAddressInsteadOfLocking() {
+        XCTAssertEqual(throttle.decide(.init(pair: times(2)), knownDevice: false, now: at(3)), .allowed)
+        // 3 failures: 5 s wait after the last; 4: 10 s; 5: 20 s … capped at 15 minutes.
+        XCTAssertEqual(throttle.decide(.init(pair: times(3)), knownDevice: false, now: at(3)), .wait(until: at(2 + 5)))
+        XCTAssertEqual(throttle.decide(.init(pair: times(3)), knownDevice: false, now: at(8)), .allowed)
+        XCTAssertEqual(throttle.decide(.init(pair: times(4)), knownDevice: false, now: at(4)), .wait(until: at(3 + 10)))
+        XCTAssertEqual(throttle.decide(.init(pair: times(20)), knownDevice: false, now: at(20)), .wait(until: at(19 + 900)))
+        XCTAssertEqual(throttle.decide(.init(pair: times(20)), knownDevice: false, now: at(19 + 3600)), .allowed, "forgotten after the window")
     }
 
-    func testUnlocksWhenTheLockoutHasPassed() {
-        let throttle = LoginThrottle()
-        let five = (0..<5).map { t0.addingTimeInterval(Double($0)) }
-        XCTAssertNotEqual(throttle.decide(failures: five, now: t0.addingTimeInterval(899)), .allowed)
-        XCTAssertEqual(throttle.decide(failures: five, now: t0.addingTimeInterval(905)), .allowed)
+    func testAnAccountUnderAttackAsksUnknownDevicesForAChallengeAndLetsKnownDevicesIn() {
+        let attack = LoginThrottle.Failures(pair: [], account: times(12, every: 60), address: [])
+        XCTAssertEqual(throttle.decide(.init(account: times(3, every: 60)), knownDevice: false, now: at(200)), .challenge)
+        if case .wait = throttle.decide(attack, knownDevice: false, now: at(11 * 60 + 1)) {} else { XCTFail("unknown devices wait") }
+        XCTAssertEqual(throttle.decide(attack, knownDevice: true, now: at(11 * 60 + 1)), .allowed, "the owner's phone still gets in")
     }
 
-    func testOldFailuresOutsideTheWindowDoNotCount() {
-        let throttle = LoginThrottle()
-        let spread = (0..<5).map { t0.addingTimeInterval(Double($0) * 300) }  // over 20 minutes
-        XCTAssertEqual(throttle.decide(failures: spread, now: t0.addingTimeInterval(1201)), .allowed)
+    func testOneAddressFailingForManyAccountsNeedsTheChallengeButIsNotLockedOut() {
+        let spray = LoginThrottle.Failures(address: times(25))
+        XCTAssertEqual(throttle.decide(spray, knownDevice: false, now: at(30)), .challenge)
+        XCTAssertEqual(throttle.decide(.init(address: times(19)), knownDevice: false, now: at(30)), .allowed)
     }
 
-    func testMessageTellsHowLongToWait() {
-        let decision = LoginThrottle.Decision.locked(until: t0.addingTimeInterval(600))
-        XCTAssertEqual(decision.message(now: t0), "登录失败次数过多，已暂时锁定，请 10 分钟后再试")
+    func testMessagesSayHowLongAndNothingAboutTheAccount() {
+        XCTAssertEqual(LoginThrottle.Decision.wait(until: at(600)).message(now: t0), "登录尝试过于频繁，请 10 分钟后再试")
+        XCTAssertEqual(LoginThrottle.Decision.wait(until: at(5)).message(now: t0), "登录尝试过于频繁，请 5 秒后再试")
         XCTAssertNil(LoginThrottle.Decision.allowed.message(now: t0))
-    }
-}
-
-final class PersonalDataTests: XCTestCase {
-    func testNormalizesMobileAndLandlineNumbers() {
-        XCTAssertEqual(PhoneNumber.normalize("138 1234 5678"), "13812345678")
-        XCTAssertEqual(PhoneNumber.normalize("+86 138-1234-5678"), "13812345678")
-        XCTAssertEqual(PhoneNumber.normalize("8613812345678"), "13812345678")
-        XCTAssertEqual(PhoneNumber.normalize("0731-22334455"), "073122334455")
-        XCTAssertNil(PhoneNumber.normalize("12812345678"), "no mobile numbers start 12")
-        XCTAssertNil(PhoneNumber.normalize("1381234567"))
-        XCTAssertNil(PhoneNumber.normalize("138123456789"))
-        XCTAssertNil(PhoneNumber.normalize("abc"))
-    }
-
-    func testMasksTheMiddle() {
-        XCTAssertEqual(PhoneNumber.mask("13812345678"), "138****5678")
-        XCTAssertEqual(PhoneNumber.mask("073122334455"), "0731****4455")
-        XCTAssertEqual(PhoneNumber.mask("123"), "***")
-        XCTAssertEqual(NameMask.mask("张三丰"), "张*丰")
-        XCTAssertEqual(NameMask.mask("李四"), "李*")
-        XCTAssertEqual(NameMask.mask("欧阳小明"), "欧**明")
     }
 }

@@ -244,15 +244,15 @@ enum AssessmentController {
             note = "同一天多次打卡计 1 天。"
         case .visits:
             header = ["日期", "网格员", "走访对象", "记录"]
-            let visits = try await Visit.query(on: req.db).filter(\.$gridID == id).filter(\.$memberID != nil)
-                .filter(\.$visitedOn >= month.first.description).filter(\.$visitedOn <= month.last.description).sort(\.$at).all()
+            let visits = try await SpecialGroupVisibility(user).visits(Visit.query(on: req.db).filter(\.$gridID == id).filter(\.$memberID != nil)
+                .filter(\.$visitedOn >= month.first.description).filter(\.$visitedOn <= month.last.description).sort(\.$at).all(), on: req.db)
             let names = Dictionary(try await Person.query(on: req.db).filter(\.$id ~~ visits.compactMap(\.personID)).all().map { ($0.id!, $0.name) },
                                    uniquingKeysWith: { a, _ in a })
             for v in visits {
                 rows.append([v.visitedOn, v.workerName, v.personID.flatMap { names[$0] }.map(NameMask.mask) ?? "—", String(v.note.prefix(40))])
                 links.append(v.personID.map { "/registry/people/\($0)" })
             }
-            note = "应走访次数按各特殊人群的走访频次计算（独居老人每周一次等）；只计关联到特殊人群登记的走访。"
+            note = "应走访次数按各特殊人群的走访频次计算（独居老人每周一次等）；只计关联到特殊人群登记的走访。只列出您的岗位可以查看的人群的走访。"
         case .registryUpdates:
             header = ["时间", "对象", "操作", "经办"]
             for r in try await RegistryRevision.query(on: req.db).filter(\.$gridID == id).filter(\.$at >= start).filter(\.$at < stop).sort(\.$at).limit(500).all() {

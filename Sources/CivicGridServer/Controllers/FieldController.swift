@@ -72,9 +72,8 @@ enum FieldController {
             .sort(\.$updatedAt, .descending).limit(10).all()
         let mine = try await CaseQueries.query(.mine, filter: .init(), user: user, now: req.now, on: req.db)
             .sort(\.$reportedAt, .descending).limit(8).all()
-        let allowed = SpecialGroupKind.allCases.filter { RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }
-        let due = try await SpecialGroupMember.query(on: req.db).filter(\.$gridID ~~ gridIDs).filter(\.$active == true)
-            .filter(\.$kind ~~ allowed).filter(\.$nextVisitDue <= today.adding(days: 7).description)
+        let due = try await SpecialGroupVisibility(user).members(SpecialGroupMember.query(on: req.db)).filter(\.$gridID ~~ gridIDs)
+            .filter(\.$active == true).filter(\.$nextVisitDue <= today.adding(days: 7).description)
             .sort(\.$nextVisitDue).limit(20).with(\.$person).all()
         let patrols = try await PatrolCheckIn.query(on: req.db).filter(\.$userID == user.id).filter(\.$day == today.description)
             .sort(\.$at, .descending).all()
@@ -320,7 +319,7 @@ enum FieldController {
         let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
         var people: [PersonRow] = []
         if !q.isEmpty {
-            let found = try await Person.query(on: req.db).filter(\.$gridID ~~ grids).filter(\.$name ~~ q).sort(\.$name).limit(30)
+            let found = try await Person.query(on: req.db).filter(\.$gridID ~~ grids).filter(\.$name, like: .contains(q)).sort(\.$name).limit(30)
                 .with(\.$household).all()
             people = found.map { p in
                 PersonRow(name: p.name, detail: [p.kind.displayName, p.household.map { "户号 \($0.number)" } ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
@@ -329,9 +328,8 @@ enum FieldController {
         }
         // 本周走访计划: what is late, what falls due each day of this week, what was done since Monday.
         let week = VisitWeek(containing: LocalDate(req.now))
-        let allowed = SpecialGroupKind.allCases.filter { RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }
-        let due = try await SpecialGroupMember.query(on: req.db).filter(\.$gridID ~~ grids).filter(\.$active == true)
-            .filter(\.$kind ~~ allowed).filter(\.$nextVisitDue <= week.sunday.description)
+        let due = try await SpecialGroupVisibility(user).members(SpecialGroupMember.query(on: req.db)).filter(\.$gridID ~~ grids)
+            .filter(\.$active == true).filter(\.$nextVisitDue <= week.sunday.description)
             .sort(\.$nextVisitDue).limit(300).with(\.$person).all()
         func row(_ m: SpecialGroupMember) -> DueRow {
             DueRow(name: m.person.name, kind: m.kind.displayName, due: m.nextVisitDue, overdue: m.nextVisitDue < week.today.description,
@@ -380,9 +378,9 @@ enum FieldController {
         let registry = RegistryService(db: req.db, app: req.application)
         let p = try await registry.person(personID, for: user)
         let household = try await p.$household.get(on: req.db)
-        let members = try await SpecialGroupMember.query(on: req.db).filter(\.$person.$id == personID).filter(\.$active == true).all()
-            .filter { RegistryRules.maySeeSpecialGroup($0.kind, roles: user.roles) }
-        let last = try await Visit.query(on: req.db).filter(\.$personID == personID).sort(\.$at, .descending).limit(3).all()
+        let visibility = SpecialGroupVisibility(user)
+        let members = try await visibility.members(SpecialGroupMember.query(on: req.db)).filter(\.$person.$id == personID).filter(\.$active == true).all()
+        let last = try await visibility.visits(Visit.query(on: req.db).filter(\.$personID == personID).sort(\.$at, .descending).limit(3).all(), on: req.db)
         let page = VisitPage(
             layout: layout(req, user, title: "走访记录", tab: "visits", error: error, back: "/m/visits"),
             personID: personID.uuidString, name: p.name,
@@ -432,7 +430,7 @@ enum FieldController {
                 let p = try await registry.person(personID, for: user)
                 var member: SpecialGroupMember?
                 if let mid = form.member.flatMap(nonEmpty).flatMap(UUID.init(uuidString:)) {
-                    member = try await SpecialGroupMember.query(on: req.db).filter(\.$id == mid).filter(\.$person.$id == personID).first()
+                    member = try await SpecialGroupVisibility(user).member(mid, person: personID, on: req.db)
                     guard member != nil else { throw Abort(.notFound, reason: "特殊人群登记不存在") }
                 }
                 var date: LocalDate?

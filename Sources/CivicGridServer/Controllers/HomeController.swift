@@ -114,7 +114,7 @@ enum HomeController {
     /// 找网格员: a resident types the name of their community or grid and sees who looks after it.
     static func findMyGrid(_ q: String, req: Request) async throws -> [LookupRow] {
         guard !q.isEmpty else { return [] }
-        let grids = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name ~~ q)
+        let grids = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name, like: .contains(q))
             .with(\.$parent).with(\.$responsible).sort(\.$code).limit(30).all()
         return grids.map { grid in
             LookupRow(grid: grid.name, community: grid.parent?.name ?? "", worker: grid.responsible?.displayName ?? "（待配备）", href: nil)

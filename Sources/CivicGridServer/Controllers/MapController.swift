@@ -107,7 +107,7 @@ enum MapController {
             total.add(counts)
             if let id = shapeID(grid) { perShape[id, default: .init()].add(counts) }
         }
-        let visibleKinds = SpecialGroupKind.allCases.filter { RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }
+        let visibleKinds = SpecialGroupVisibility(user).visible
         let special = mayReadRegistry ? try await service.specialCounts(under: area, kinds: visibleKinds) : [:]
         var specialPerShape: [Int: Int] = [:]
         var specialTotals: [SpecialGroupKind: Int] = [:]
@@ -234,7 +234,7 @@ enum MapController {
 
     static func search(_ q: String, user: CurrentUser, req: Request, layerQuery: String) async throws -> [Result] {
         var results: [Result] = []
-        let matchingAreas = try await Area.query(on: req.db).filter(\.$name ~~ q).within(user.scope).sort(\.$code).limit(10).all()
+        let matchingAreas = try await Area.query(on: req.db).filter(\.$name, like: .contains(q)).within(user.scope).sort(\.$code).limit(10).all()
         results += matchingAreas.map { Result(label: $0.name, detail: $0.level.defaultName, href: "/map?area=\($0.id!)&\(layerQuery)") }
         guard RegistryRules.mayRead(user.roles) else { return results }
         let registry = RegistryService(db: req.db, app: req.application)

@@ -43,10 +43,10 @@ enum PortalController {
         var grids: [Link] = [], buildings: [Link] = []
         if !q.isEmpty {
             try await req.enforce(.lookup)
-            let found = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name ~~ q)
+            let found = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name, like: .contains(q))
                 .with(\.$parent).sort(\.$code).limit(20).all()
             grids = found.map { Link(label: $0.name, detail: $0.parent?.name ?? "", href: "/r/grids/\($0.id!)") }
-            let places = try await Building.query(on: req.db).group(.or) { $0.filter(\.$address ~~ q).filter(\.$name ~~ q) }
+            let places = try await Building.query(on: req.db).group(.or) { $0.filter(\.$address, like: .contains(q)).filter(\.$name, like: .contains(q)) }
                 .with(\.$grid).limit(20).all()
             try await FieldService(db: req.db, app: req.application).assignQRTokens(places)
             buildings = places.map { Link(label: "\($0.address) \($0.name)", detail: $0.grid.name, href: "/b/\($0.qrToken!)") }

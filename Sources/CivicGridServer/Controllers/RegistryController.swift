@@ -358,7 +358,6 @@ enum RegistryController {
         let household: Link?
         let housemates: [PersonRow]
         let memberships: [Membership]
-        let hiddenMemberships: Int
         let fileKinds: [KindForm]
         let visits: [VisitRow]
         let history: [Change]
@@ -396,8 +395,8 @@ enum RegistryController {
         let hh = try await p.$household.get(on: req.db)
         var housemates: [Person] = []
         if let h = hh { housemates = try await Person.query(on: req.db).filter(\.$household.$id == h.id!).filter(\.$id != id).all() }
-        let members = try await SpecialGroupMember.query(on: req.db).filter(\.$person.$id == id).filter(\.$active == true).all()
-        let visible = members.filter { RegistryRules.maySeeSpecialGroup($0.kind, roles: user.roles) }
+        let visibility = SpecialGroupVisibility(user)
+        let visible = try await visibility.members(SpecialGroupMember.query(on: req.db)).filter(\.$person.$id == id).filter(\.$active == true).all()
         let responsibleIDs = Array(Set(visible.compactMap(\.responsibleID)))
         var responsibleNames: [UUID: String] = [:]
         for u in try await User.query(on: req.db).filter(\.$id ~~ responsibleIDs).all() { responsibleNames[u.id!] = u.displayName }
@@ -413,8 +412,8 @@ enum RegistryController {
         let age = LocalDate(p.birthDate).map { $0.yearsUntil(today) } ?? 0
         let grids = try await registry.grids(for: user)
         let canEdit = RegistryRules.mayEdit(user.roles)
-        let filed = Set(members.map(\.kind))
-        let visits = try await Visit.query(on: req.db).filter(\.$personID == id).sort(\.$at, .descending).limit(30).all()
+        let filed = Set(visible.map(\.kind))
+        let visits = try await visibility.visits(Visit.query(on: req.db).filter(\.$personID == id).sort(\.$at, .descending).limit(30).all(), on: req.db)
         return try await req.view.render("registry/person", PersonPage(
             layout: PageLayout(req, title: p.name, section: "registry"), id: id.uuidString, name: p.name,
             facts: [Fact(label: "性别", value: p.gender.displayName), Fact(label: "出生日期", value: "\(p.birthDate)（\(age) 岁）"),
@@ -428,8 +427,8 @@ enum RegistryController {
             canReveal: RegistryRules.mayReveal(user.roles),
             household: hh.map { Link(label: "户号 \($0.number)", href: "/registry/households/\($0.id!)") },
             housemates: housemates.map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) },
-            memberships: memberships, hiddenMemberships: members.count - visible.count,
-            fileKinds: canEdit ? SpecialGroupKind.allCases.filter { !filed.contains($0) && RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }.map { k in
+            memberships: memberships,
+            fileKinds: canEdit ? visibility.visible.filter { !filed.contains($0) }.map { k in
                 KindForm(value: k.rawValue, label: "\(k.displayName)（\(k.visitFrequencyText)走访）",
                          fields: k.fields.map { FieldForm(key: $0.key, label: $0.label, options: $0.options, hasOptions: !$0.options.isEmpty) })
             } : [],
@@ -538,7 +537,7 @@ enum RegistryController {
         let body = try req.content.decode(VisitBody.self)
         var member: SpecialGroupMember?
         if let mid = body.memberID.flatMap(nonEmpty).flatMap(UUID.init(uuidString:)) {
-            member = try await SpecialGroupMember.query(on: req.db).filter(\.$id == mid).filter(\.$person.$id == id).first()
+            member = try await SpecialGroupVisibility(user).member(mid, person: id, on: req.db)
             guard member != nil else { throw Abort(.notFound) }
         }
         var date: LocalDate?
@@ -649,9 +648,10 @@ enum RegistryController {
         let kindText = req.query[String.self, at: "kind"] ?? ""
         let status = req.query[String.self, at: "status"] ?? ""
         let gridID = req.query[Int.self, at: "grid"]
-        let allowed = SpecialGroupKind.allCases.filter { RegistryRules.maySeeSpecialGroup($0, roles: user.roles) }
+        let visibility = SpecialGroupVisibility(user)
+        let allowed = visibility.visible
         let today = LocalDate(req.state.clock.now())
-        var query = registry.specialMembers(user).filter(\.$active == true).filter(\.$kind ~~ allowed)
+        var query = registry.specialMembers(user).filter(\.$active == true)
         if let k = SpecialGroupKind(rawValue: kindText) { query = query.filter(\.$kind == k) }
         if let gridID { query = query.filter(\.$gridID == gridID) }
         if status == "overdue" { query = query.filter(\.$nextVisitDue < today.description) }
@@ -671,7 +671,7 @@ enum RegistryController {
                                   status: s.displayName, overdue: s.isOverdue, memberID: m.id!.uuidString, personID: m.$person.id.uuidString)
             },
             total: total, overdue: overdue,
-            hidden: SpecialGroupKind.allCases.filter { !allowed.contains($0) }.map(\.displayName),
+            hidden: visibility.hidden.map(\.displayName),
             canEdit: RegistryRules.mayEdit(user.roles), today: today.description, grid: gridID.map(String.init) ?? ""))
     }
 }

@@ -411,7 +411,7 @@ enum RegistryListController {
         let user = try RegistryController.reader(req)
         let areas = AreaService(db: req.db, levels: req.state.levels)
         let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
-        let sections = try await CoverageService(db: req.db, app: req.application).report(for: area, today: LocalDate(req.state.clock.now()))
+        let sections = try await CoverageService(db: req.db, app: req.application).report(for: area, today: LocalDate(req.state.clock.now()), visibility: SpecialGroupVisibility(user))
         return try await req.view.render("registry/coverage", CoveragePage(
             layout: PageLayout(req, title: "覆盖检查", section: "registry"), areas: try await areaOptions(req, user: user, selected: area.id),
             area: area.name,

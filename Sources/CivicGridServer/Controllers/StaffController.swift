@@ -73,6 +73,9 @@ enum StaffController {
         let links: Links
         /// 问责记录 against this person.
         var sanctions: [SanctionLine] = []
+        /// Every role of theirs lies in the administrator's scope (otherwise: view only, with why).
+        var manageable = true
+        var outsideReason = StaffService.outsideReason
     }
 
     struct SanctionLine: Encodable { let text: String; let href: String? }
@@ -113,6 +116,7 @@ enum StaffController {
             links: Links(roles: SiteURL.staffRoles(user.id!).path, active: SiteURL.staffActive(user.id!).path,
                          phone: SiteURL.staffRevealPhone(user.id!).path, password: SiteURL.staffPassword(user.id!).path))
         page.sanctions = try await sanctionLines(.user, user.id!.uuidString, on: req.db)
+        page.manageable = try await service.isWithin(user.id!, scope: admin.scope)
         let response = try await req.view.render("staff/show", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -130,7 +134,7 @@ enum StaffController {
     @Sendable static func addRole(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
         let service = StaffService(db: req.db, app: req.application)
-        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         do {
             _ = try await service.addRole(try roleRequest(try req.content.decode(RoleForm.self)), to: user, by: admin)
         } catch {
@@ -144,7 +148,7 @@ enum StaffController {
     @Sendable static func removeRole(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
         let service = StaffService(db: req.db, app: req.application)
-        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         do {
             try await service.removeRole(try req.parameters.require("role", as: UUID.self), from: user, by: admin)
         } catch let error as any AbortError where error.status == .unprocessableEntity || error.status == .forbidden {
@@ -157,21 +161,24 @@ enum StaffController {
 
     @Sendable static func setActive(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         let active = try req.content.decode(ActiveForm.self).active == "1"
         guard user.id != admin.id || active else {
             return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: "不能停用自己的账号")
         }
         user.active = active
         try await user.save(on: req.db)
-        if !active { try await UserToken.query(on: req.db).filter(\.$user.$id == user.id!).delete() }
+        if !active {
+            try await UserToken.query(on: req.db).filter(\.$user.$id == user.id!).delete()
+            req.state.caseEvents.disconnect(userID: user.id!)
+        }
         return req.redirect(to: SiteURL.staffMember(user.id!).path + "?notice=" + (active ? "activated" : "deactivated"))
     }
 
     @Sendable static func revealPhone(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
         let service = StaffService(db: req.db, app: req.application)
-        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         return try await renderShow(req, user: user, admin: admin, revealedPhone: try await service.revealPhone(of: user, by: admin), error: nil)
     }
 
@@ -179,7 +186,7 @@ enum StaffController {
 
     @Sendable static func resetPassword(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         let password = try req.content.decode(PasswordForm.self).password
         do { try AuthService.checkPasswordStrength(password) } catch let error as any AbortError {
             return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: error.reason)
@@ -310,7 +317,7 @@ enum StaffController {
     @Sendable static func apiAddRole(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
         let service = StaffService(db: req.db, app: req.application)
-        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         let input = try req.content.decode(RoleInput.self)
         let r = try await service.addRole(.init(role: input.role, areaCode: input.areaCode, departmentCode: input.departmentCode,
                                                 employment: input.role == .gridWorker ? (input.employment ?? .fullTime) : input.employment),
@@ -322,7 +329,7 @@ enum StaffController {
     @Sendable static func apiRemoveRole(req: Request) async throws -> HTTPStatus {
         let admin = try requireAdmin(req)
         let service = StaffService(db: req.db, app: req.application)
-        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         try await service.removeRole(try req.parameters.require("role", as: UUID.self), from: user, by: admin)
         return .noContent
     }

@@ -4,6 +4,7 @@ import Vapor
 enum Cookies {
     static let session = "cg_session"
     static let csrf = "cg_csrf"
+    static let device = DeviceCookie.name
 }
 
 /// Signs the request in from the session cookie or a bearer token, and loads the user's scope.
@@ -58,6 +59,14 @@ struct CSRFMiddleware: AsyncMiddleware {
                 string: minted, path: "/", isSecure: request.state.config.cookieSecure, isHTTPOnly: true, sameSite: .strict)
         }
         return response
+    }
+
+    /// A new token for this browser, sent with the response (at sign-in and sign-out, so a token
+    /// planted or read before cannot be used in the new session).
+    static func rotate(for request: Request) {
+        let minted = TokenMaker.random()
+        request.storage[TokenKey.self] = minted
+        request.storage[MintedKey.self] = minted
     }
 
     /// The token a page puts in its forms: the browser's, or a new one sent with the response.

@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import FluentPostgresDriver
 import SQLKit
@@ -12,42 +13,74 @@ struct AuthService {
     let app: Application
 
     static let badCredentials = "用户名或密码错误"
-    /// Per account; a shared office network gets a looser limit per address.
-    static let addressThrottleFactor = 4
 
     enum Outcome {
         case signedIn(User, token: String)
-        case refused(String)
+        /// Wrong password, unknown or deactivated account, or too many attempts: one kind of answer.
+        case refused(String, challenge: Bool, tooMany: Bool)
     }
 
-    func signIn(username rawUsername: String, password: String, clientAddress: String, purpose: UserToken.Purpose) async throws -> Outcome {
+    /// What a sign-in attempt brings besides the name and password.
+    struct Attempt {
+        var clientAddress: String
+        /// The `cg_device` cookie from an earlier sign-in on this device, if any.
+        var device: String?
+        var challengeToken: String?
+        var challengeAnswer: String?
+    }
+
+    /// Every refusal takes a bcrypt verification at the configured cost and answers in the same
+    /// words, so neither time nor text tells whether the account exists, is deactivated, or is
+    /// being throttled. Throttling grows delays instead of locking (`LoginThrottle`).
+    func signIn(username rawUsername: String, password: String, attempt: Attempt, purpose: UserToken.Purpose) async throws -> Outcome {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
         let now = app.state.clock.now()
         let throttle = app.state.config.loginThrottle
-        let addressThrottle = LoginThrottle(maxFailures: throttle.maxFailures * Self.addressThrottleFactor, window: throttle.window, lockout: throttle.lockout)
-        let accountKey = "u:" + username, addressKey = "ip:" + clientAddress
-        for (key, rule) in [(accountKey, throttle), (addressKey, addressThrottle)] {
-            let failures = try await LoginFailure.query(on: db)
-                .filter(\.$key == key).filter(\.$at > now.addingTimeInterval(-rule.window)).all().map(\.at)
-            if let message = rule.decide(failures: failures, now: now).message(now: now) { return .refused(message) }
+        let knownDevice = attempt.device.map { DeviceCookie.isValid($0, username: username, secret: app.state.config.secret) } ?? false
+        let accountKey = "u:" + username, addressKey = "ip:" + attempt.clientAddress
+        let pairKey = "p:" + username + "|" + (knownDevice ? "d:" + (attempt.device ?? "") : attempt.clientAddress)
+        var failures = LoginThrottle.Failures()
+        for f in try await LoginFailure.query(on: db).filter(\.$key ~~ [accountKey, addressKey, pairKey])
+            .filter(\.$at > now.addingTimeInterval(-throttle.window)).all() {
+            if f.key == pairKey { failures.pair.append(f.at) }
+            if f.key == accountKey { failures.account.append(f.at) }
+            if f.key == addressKey { failures.address.append(f.at) }
         }
+        let decision = throttle.decide(failures, knownDevice: knownDevice, now: now)
 
         let user = try await User.query(on: db).filter(\.$username == username).first()
-        // Verify against a fixed hash when the account does not exist, so timing does not tell either.
-        let hash = user?.passwordHash ?? Self.dummyHash
+        let hash = user?.passwordHash ?? app.state.dummyPasswordHash
         let matches = try await app.threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }
-        guard let user, matches, user.active else {
-            try await db.transaction { tx in
-                try await LoginFailure(key: accountKey, at: now).create(on: tx)
-                try await LoginFailure(key: addressKey, at: now).create(on: tx)
+
+        switch decision {
+        case .wait:
+            return .refused(decision.message(now: now) ?? Self.badCredentials, challenge: false, tooMany: true)
+        case .challenge:
+            if let failure = app.state.challenge.verify(token: attempt.challengeToken, answer: attempt.challengeAnswer, now: now) {
+                if failure != .missing { try await recordFailure([accountKey, addressKey, pairKey], at: now) }
+                return .refused(failure == .missing ? decision.message(now: now)! : failure.description, challenge: true, tooMany: false)
             }
-            return .refused(matches && user?.active == false ? "该账号已停用，请联系管理员" : Self.badCredentials)
+        case .allowed:
+            break
+        }
+        guard let user, matches, user.active else {
+            try await recordFailure([accountKey, addressKey, pairKey], at: now)
+            let needsChallenge = throttle.decide(LoginThrottle.Failures(pair: failures.pair + [now], account: failures.account + [now],
+                                                                        address: failures.address + [now]),
+                                                 knownDevice: knownDevice, now: now) == .challenge
+            return .refused(Self.badCredentials, challenge: needsChallenge, tooMany: false)
         }
         let token = try await issueToken(for: user, purpose: purpose)
-        try await LoginFailure.query(on: db).filter(\.$key == accountKey).delete()
+        try await LoginFailure.query(on: db).filter(\.$key ~~ [accountKey, pairKey]).delete()
         user.lastLoginAt = now
         try await user.save(on: db)
         return .signedIn(user, token: token)
+    }
+
+    private func recordFailure(_ keys: [String], at now: Date) async throws {
+        try await db.transaction { tx in
+            for key in keys { try await LoginFailure(key: key, at: now).create(on: tx) }
+        }
     }
 
     func issueToken(for user: User, purpose: UserToken.Purpose) async throws -> String {
@@ -139,13 +172,32 @@ struct AuthService {
         return try await app.threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
     }
 
-    /// At least 8 characters with both letters and digits.
-    static func checkPasswordStrength(_ password: String) throws {
-        guard password.count >= 8, password.count <= 72,
-              password.contains(where: \.isLetter), password.contains(where: \.isNumber) else {
-            throw Abort(.unprocessableEntity, reason: "密码需 8–72 位，且同时包含字母和数字")
+    /// `PasswordPolicy`: at least 10 characters, not a common or personal one.
+    static func checkPasswordStrength(_ password: String, identities: [String] = []) throws {
+        if let problem = PasswordPolicy.problem(with: password, identities: identities) {
+            throw Abort(.unprocessableEntity, reason: problem.description)
         }
     }
+}
 
-    private static let dummyHash = (try? Bcrypt.hash("civicgrid-no-such-user", cost: 4)) ?? ""
+/// "This device signed in to this account before": a random id and an HMAC of it with the
+/// account name under the installation secret. Set at sign-in, kept a year, HttpOnly.
+enum DeviceCookie {
+    static let name = "cg_device"
+
+    static func make(username: String, secret: String) -> String {
+        let id = TokenMaker.random().prefix(22)
+        return "\(id).\(mac(String(id), username: username, secret: secret))"
+    }
+
+    static func isValid(_ value: String, username: String, secret: String) -> Bool {
+        let parts = value.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts[0].count >= 16 else { return false }
+        return TokenMaker.constantTimeEqual(mac(parts[0], username: username, secret: secret), parts[1])
+    }
+
+    private static func mac(_ id: String, username: String, secret: String) -> String {
+        let key = SymmetricKey(data: SHA256.hash(data: Data((secret + "|device-cookie").utf8)))
+        return Data(Data(HMAC<SHA256>.authenticationCode(for: Data("\(username.lowercased())|\(id)".utf8), using: key)).prefix(16)).hexString
+    }
 }

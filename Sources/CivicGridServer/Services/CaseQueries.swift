@@ -83,7 +83,7 @@ enum CaseQueries {
         if let department = filter.departmentID { q.filter(\Case.$holderDepartment.$id == department) }
         if let code = filter.areaCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty { q.filter(Area.self, \.$code =~ code) }
         if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            q.group(.or) { $0.filter(\Case.$title ~~ text).filter(\Case.$code ~~ text) }
+            q.group(.or) { $0.filter(\Case.$title, like: .contains(text)).filter(\Case.$code, like: .contains(text)) }
         }
         return q
     }

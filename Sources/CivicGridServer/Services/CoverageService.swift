@@ -20,7 +20,7 @@ struct CoverageService {
 
     static let listLimit = 50
 
-    func report(for area: Area, today: LocalDate) async throws -> [Section] {
+    func report(for area: Area, today: LocalDate, visibility: SpecialGroupVisibility) async throws -> [Section] {
         let sql = db as! any SQLDatabase
         let prefix = area.path + "%"
         var sections: [Section] = []
@@ -103,9 +103,11 @@ struct CoverageService {
         let dueFrom: SQLQueryString = """
             FROM special_group_members m JOIN people p ON p.id = m.person_id JOIN areas a ON a.id = m.grid_id
             WHERE a.path LIKE \(bind: prefix) AND m.active = \(bind: true) AND m.next_visit_due < \(bind: today.description)
+              AND \(visibility.sqlCondition("m.kind"))
             """
         let due = try await rows(sql, "SELECT m.person_id, m.kind, m.next_visit_due, p.name", dueFrom + " ORDER BY m.next_visit_due", DueRow.self)
-        sections.append(Section(key: "visits", title: "特殊人群走访逾期", rule: "按各类特殊人群规定的频次按时走访",
+        sections.append(Section(key: "visits", title: "特殊人群走访逾期",
+                                rule: "按各类特殊人群规定的频次按时走访" + (visibility.hidden.isEmpty ? "" : "（只列出您的岗位可以查看的人群）"),
                                 count: try await count(sql, dueFrom),
                                 lines: due.map { r in
                                     let kind = SpecialGroupKind(rawValue: r.kind)?.displayName ?? r.kind

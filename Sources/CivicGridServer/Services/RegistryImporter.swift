@@ -109,8 +109,13 @@ struct RegistryImporter {
         case .people:
             var byIndex: [String: Int] = [:]
             for (r, _) in good { if case .identity(let id)? = r["idNumber"] { byIndex[cipher.index(id.value)] = r.row } }
-            for index in try await taken(Person.schema, "id_index", in: Array(byIndex.keys)) {
-                issues.append(ImportIssue(row: byIndex[index]!, column: "身份证号", reason: "该身份证号已登记，请勿重复导入（如需修改请在人员页面编辑）"))
+            // Inside the chosen area the clash is named; outside it only "cannot be registered here",
+            // so an import cannot be used to test which numbers are registered elsewhere in the city.
+            let taken = try await taken(Person.schema, "id_index", in: Array(byIndex.keys))
+            let inside = try await registeredUnder(area, indexes: Array(taken))
+            for index in taken {
+                issues.append(ImportIssue(row: byIndex[index]!, column: "身份证号", reason: inside.contains(index)
+                    ? "该身份证号已登记，请勿重复导入（如需修改请在人员页面编辑）" : RegistryService.clashOutsideReason))
             }
             for (r, grid) in good {
                 if let b = r.text("building"), known.buildings[BuildingKey(grid: grid, name: b)] == nil {
@@ -148,6 +153,18 @@ struct RegistryImporter {
     }
 
     /// Which of `values` the table already holds in `column` (read a thousand at a time).
+    /// Of these ID indexes, those of people registered under `area`.
+    func registeredUnder(_ area: Area, indexes: [String]) async throws -> Set<String> {
+        guard !indexes.isEmpty else { return [] }
+        var found: Set<String> = []
+        for chunk in stride(from: 0, to: indexes.count, by: 1_000) {
+            let slice = Array(indexes[chunk..<min(chunk + 1_000, indexes.count)])
+            for p in try await Person.query(on: db).join(Area.self, on: \Person.$gridID == \Area.$id)
+                .filter(Area.self, \.$path =~ area.path).filter(\.$idIndex ~~ slice).all() { found.insert(p.idIndex) }
+        }
+        return found
+    }
+
     func taken(_ table: String, _ column: String, in values: [String]) async throws -> Set<String> {
         let sql = db as! any SQLDatabase
         var found: Set<String> = []

@@ -35,8 +35,10 @@ struct RegistryService {
     func components(_ user: CurrentUser) -> QueryBuilder<CityComponent> {
         Self.scoped(CityComponent.query(on: db).join(Area.self, on: \CityComponent.$gridID == \Area.$id), user.scope)
     }
+    /// Memberships in scope *and* of a group the user may see (`SpecialGroupVisibility`).
     func specialMembers(_ user: CurrentUser) -> QueryBuilder<SpecialGroupMember> {
-        Self.scoped(SpecialGroupMember.query(on: db).join(Area.self, on: \SpecialGroupMember.$gridID == \Area.$id), user.scope)
+        SpecialGroupVisibility(user).members(
+            Self.scoped(SpecialGroupMember.query(on: db).join(Area.self, on: \SpecialGroupMember.$gridID == \Area.$id), user.scope))
     }
 
     static func requireReader(_ user: CurrentUser) throws {
@@ -44,6 +46,22 @@ struct RegistryService {
     }
     static func requireEditor(_ user: CurrentUser) throws {
         guard user.kind == .staff, RegistryRules.mayEdit(user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权修改基础信息") }
+    }
+
+    static let clashOutsideReason = "该身份证号无法在此登记，请社区联系指挥中心核实"
+
+    /// An ID number already registered: inside the user's scope the page says where (masked name,
+    /// grid); outside it only that the number cannot be registered here, and the attempt is logged
+    /// (访问日志), so registry rights cannot be used to test numbers city-wide.
+    func checkNotRegisteredElsewhere(_ identity: IdentityNumber, except id: UUID?, by user: CurrentUser) async throws {
+        guard let clash = try await Person.query(on: db).filter(\.$idIndex == cipher.index(identity.value)).first(), clash.id != id else { return }
+        if let inScope = try await people(user).filter(\.$id == clash.id!).first() {
+            let grid = try await Area.find(inScope.gridID, on: db)?.name ?? ""
+            throw Abort(.conflict, reason: "该身份证号已在\(grid)登记（\(NameMask.mask(inScope.name))），请勿重复录入")
+        }
+        try await AccessLog(actorID: user.id, subjectType: "person", subjectID: clash.id!.uuidString, field: "idNumberClash", at: now,
+                            reason: "登记时填写的身份证号已在管辖范围外登记").create(on: db)
+        throw Abort(.conflict, reason: Self.clashOutsideReason)
     }
 
     func person(_ id: UUID, for user: CurrentUser) async throws -> Person {
@@ -143,6 +161,7 @@ struct RegistryService {
         let householdNumber = draft.householdNumber.flatMap(nonEmpty)
         if let n = householdNumber, n.count > 30 { throw Abort(.unprocessableEntity, reason: "户号不超过 30 个字") }
 
+        if let identity { try await checkNotRegisteredElsewhere(identity, except: existing?.id, by: user) }
         return try await db.transaction { tx in
             let person = existing ?? Person()
             var before: [String: String] = [:]
@@ -154,9 +173,7 @@ struct RegistryService {
             if let identity {
                 let index = cipher.index(identity.value)
                 let clash = try await Person.query(on: tx).filter(\.$idIndex == index).first()
-                if let clash, clash.id != existing?.id {
-                    throw Abort(.conflict, reason: "该身份证号已登记（\(NameMask.mask(clash.name))），请勿重复录入")
-                }
+                if let clash, clash.id != existing?.id { throw Abort(.conflict, reason: Self.clashOutsideReason) }  // raced in meanwhile
                 person.idSealed = try cipher.seal(identity.value)
                 person.idIndex = index
                 person.idTail = identity.lastFour
@@ -261,8 +278,8 @@ struct RegistryService {
             result.how = "按身份证号或手机号后四位查找"
         } else {
             let text = raw.trimmingCharacters(in: .whitespaces)
-            result.people = try await people(user).filter(\.$name =~ text).sort(\.$name).limit(limit).all()
-            result.buildings = try await buildings(user).group(.or) { $0.filter(\.$name ~~ text).filter(\.$address ~~ text) }.limit(limit).all()
+            result.people = try await people(user).filter(\.$name, like: .prefix(text)).sort(\.$name).limit(limit).all()
+            result.buildings = try await buildings(user).group(.or) { $0.filter(\.$name, like: .contains(text)).filter(\.$address, like: .contains(text)) }.limit(limit).all()
             result.households = try await households(user).filter(\.$number == text).limit(limit).all()
             result.how = "按姓名、楼栋、地址、户号查找"
         }

@@ -27,7 +27,7 @@ struct StaffService {
     func list(_ filter: Filter, scope: AccessScope) async throws -> Listing {
         var query = User.query(on: db).filter(\.$kind == .staff)
         if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            query = query.group(.or) { $0.filter(\.$displayName ~~ text).filter(\.$username ~~ text.lowercased()) }
+            query = query.group(.or) { $0.filter(\.$displayName, like: .contains(text)).filter(\.$username, like: .contains(text.lowercased())) }
         }
         if !scope.isSystemAdministrator || filter.role != nil {
             let visible = visibleAssignments(scope: scope)
@@ -58,15 +58,38 @@ struct StaffService {
         return Dictionary(grouping: rows, by: { $0.$user.id })
     }
 
-    /// The staff member if visible to `scope`; otherwise 404.
-    func require(_ id: UUID, scope: AccessScope) async throws -> User {
+    /// What an administrator wants to do with a staff member.
+    enum Access {
+        /// See them: one role of theirs lies in the administrator's scope.
+        case view
+        /// Reset a password, deactivate, reveal the phone, add or remove a role: *every* role of
+        /// theirs lies in the scope, so a community administrator cannot take over a district
+        /// leader who also mediates in the community.
+        case manage
+    }
+
+    /// The staff member if visible to `scope` (404 otherwise) and, for `.manage`, wholly inside it (403).
+    func require(_ id: UUID, scope: AccessScope, for access: Access = .view) async throws -> User {
         guard let user = try await User.query(on: db).filter(\.$id == id).filter(\.$kind == .staff).first() else {
             throw Abort(.notFound, reason: "人员不存在或不在您的管辖范围内")
         }
         if scope.isSystemAdministrator { return user }
         let visible = try await visibleAssignments(scope: scope).filter(\.$user.$id == id).count()
         guard visible > 0 else { throw Abort(.notFound, reason: "人员不存在或不在您的管辖范围内") }
+        if access == .manage, try await !isWithin(id, scope: scope) {
+            throw Abort(.forbidden, reason: Self.outsideReason)
+        }
         return user
+    }
+
+    static let outsideReason = "该人员在您的管辖范围之外也有岗位，只能由上级管理员修改其账号和岗位"
+
+    /// Whether every role the staff member holds lies inside `scope`.
+    func isWithin(_ id: UUID, scope: AccessScope) async throws -> Bool {
+        if scope.isSystemAdministrator { return true }
+        let all = try await RoleAssignment.query(on: db).filter(\.$user.$id == id).count()
+        let inside = try await visibleAssignments(scope: scope).filter(\.$user.$id == id).count()
+        return inside == all
     }
 
     struct NewStaff {

@@ -40,6 +40,11 @@ public struct AppConfig: Sendable {
     public var publicReportLimit = RateLimit(limit: 10, window: 3_600)
     /// Tracking lookups and QR pages per address (120 per 10 minutes).
     public var publicLookupLimit = RateLimit(limit: 120, window: 600)
+    /// Resident registrations started per address (5 an hour) and per phone number (3 an hour).
+    public var registrationLimit = RateLimit(limit: 5, window: 3_600)
+    public var registrationPerPhoneLimit = RateLimit(limit: 3, window: 3_600)
+    /// Where registration codes go (`LogSMSSender` until an SMS gateway is plugged in).
+    var smsSender: any SMSSender = LogSMSSender()
 
     public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
 

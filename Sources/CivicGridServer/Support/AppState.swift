@@ -22,8 +22,11 @@ struct AppState: Sendable {
     let caseEvents = CaseEventHub()
     /// Per-address limits on the public pages (resident reports, tracking, QR pages, Open311 POST).
     let rateLimiter = PublicRateLimiter()
-    /// The sum on the anonymous report form, keyed by the server secret.
+    /// The sum on the anonymous report form and on the login form under attack, keyed by the server secret.
     var challenge: HumanChallenge { HumanChallenge(secret: Data(config.secret.utf8)) }
+    /// A bcrypt hash at the configured cost, checked when the account does not exist, so that a
+    /// wrong password costs the same time for a real and an unknown account.
+    let dummyPasswordHash: String
 }
 
 /// The recent accepted requests per (limit, key) of this instance, decided by GridCore's `RateLimit`.
@@ -43,13 +46,16 @@ actor PublicRateLimiter {
 
 /// The public endpoints' limits.
 enum PublicLimit: String {
-    case report, lookup, open311
+    case report, lookup, open311, registration, registrationPhone, registrationCode
 
     func limit(_ config: AppConfig) -> RateLimit {
         switch self {
         case .report: config.publicReportLimit
         case .lookup: config.publicLookupLimit
         case .open311: config.publicReportLimit
+        case .registration: config.registrationLimit
+        case .registrationPhone: config.registrationPerPhoneLimit
+        case .registrationCode: RateLimit(limit: 5, window: 1_800)  // tries at one code
         }
     }
 }

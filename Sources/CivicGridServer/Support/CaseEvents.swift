@@ -56,29 +56,59 @@ struct CaseEvent: Codable, Sendable, Equatable {
 /// dashboards connected to any other.
 final class CaseEventHub: Sendable {
     static let channel = "civicgrid_case_events"
-    private let subscribers = Mutex<[UUID: AsyncStream<CaseEvent>.Continuation]>([:])
+    /// A connected stream: whose, on which sign-in, in which order.
+    struct Subscriber: Sendable {
+        let continuation: AsyncStream<CaseEvent>.Continuation
+        let userID: UUID?
+        let tokenHash: String?
+        let sequence: Int
+    }
+    /// Streams one user may hold open at once; a new one closes their oldest.
+    static let maxStreamsPerUser = 4
+    private let subscribers = Mutex<[UUID: Subscriber]>([:])
+    private let sequence = Mutex<Int>(0)
     private let listener = Mutex<Task<Void, Never>?>(nil)
     private let ready = Mutex<Bool>(false)
 
     var subscriberCount: Int { subscribers.withLock { $0.count } }
 
     /// A stream of every event from now on; call `unsubscribe` with the id when done.
-    func subscribe(_ app: Application) async -> (UUID, AsyncStream<CaseEvent>) {
+    func subscribe(_ app: Application, userID: UUID? = nil, token: String? = nil) async -> (UUID, AsyncStream<CaseEvent>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<CaseEvent>.makeStream(bufferingPolicy: .bufferingNewest(200))
-        subscribers.withLock { $0[id] = continuation }
+        let n = sequence.withLock { $0 += 1; return $0 }
+        let evicted: [Subscriber] = subscribers.withLock { s in
+            s[id] = Subscriber(continuation: continuation, userID: userID, tokenHash: token.map(TokenMaker.hash), sequence: n)
+            guard let userID else { return [] }
+            let mine = s.filter { $0.value.userID == userID }.sorted { $0.value.sequence < $1.value.sequence }
+            let extra = mine.prefix(max(0, mine.count - Self.maxStreamsPerUser))
+            return extra.compactMap { s.removeValue(forKey: $0.key) }
+        }
+        evicted.forEach { $0.continuation.finish() }
         await startListening(app)
         return (id, stream)
     }
 
     func unsubscribe(_ id: UUID) {
         let c = subscribers.withLock { $0.removeValue(forKey: id) }
-        c?.finish()
+        c?.continuation.finish()
+    }
+
+    /// Closes the streams opened with this sign-in (logout) or by this user (deactivation).
+    func disconnect(sessionToken token: String) { disconnect { $0.tokenHash == TokenMaker.hash(token) } }
+    func disconnect(userID: UUID) { disconnect { $0.userID == userID } }
+
+    private func disconnect(where match: (Subscriber) -> Bool) {
+        let closed: [Subscriber] = subscribers.withLock { s in
+            let ids = s.filter { match($0.value) }.map(\.key)
+            return ids.compactMap { s.removeValue(forKey: $0) }
+        }
+        closed.forEach { $0.continuation.finish() }
     }
 
     /// Hands an event to this instance's subscribers.
     func deliver(_ event: CaseEvent) {
-        for c in subscribers.withLock({ Array($0.values) }) { c.yield(event) }
+        for c in subscribers.withLock({ Array($0.values) }) { c.continuation.yield(event) }
     }
 
     /// On PostgreSQL, queues the events in the writing transaction itself (`NOTIFY` is delivered at
@@ -138,7 +168,7 @@ final class CaseEventHub: Sendable {
 
     func shutdown() {
         listener.withLock { $0?.cancel(); $0 = nil }
-        for c in subscribers.withLock({ s in defer { s = [:] }; return Array(s.values) }) { c.finish() }
+        for c in subscribers.withLock({ s in defer { s = [:] }; return Array(s.values) }) { c.continuation.finish() }
     }
 }
 
@@ -153,7 +183,8 @@ enum EventsController {
         let user = try req.currentUser
         let app = req.application
         let hub = req.state.caseEvents
-        let (id, events) = await hub.subscribe(app)
+        let token = req.headers.bearerAuthorization?.token ?? req.cookies[Cookies.session]?.string
+        let (id, events) = await hub.subscribe(app, userID: user.id, token: token)
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "event-stream", parameters: ["charset": "utf-8"])
         headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
@@ -168,8 +199,10 @@ enum EventsController {
                     }
                 }
                 group.addTask {
+                    // Every 15 s: still signed in and active (logout or deactivation on another instance)?
                     while !Task.isCancelled {
                         try await Task.sleep(for: .seconds(15))
+                        if let token, try await AuthService(db: app.db, app: app).session(forToken: token) == nil { return }
                         try await writer.writeBuffer(ByteBuffer(string: ": keep-alive\n\n"))
                     }
                 }

@@ -168,4 +168,10 @@ public enum RegistryRules {
         if kind.isSensitive { return !roles.isDisjoint(with: sensitiveReaders) }
         return !roles.isDisjoint(with: sensitiveReaders.union([.operator, .mediator, .informant]))
     }
+
+    /// The special groups whose members these roles may see named, listed, linked or hinted at, in
+    /// catalogue order. Every page, list, export and API answer that names a member filters by this.
+    public static func visibleSpecialGroups(_ roles: Set<Role>) -> [SpecialGroupKind] {
+        SpecialGroupKind.allCases.filter { maySeeSpecialGroup($0, roles: roles) }
+    }
 }
