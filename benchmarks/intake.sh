@@ -21,6 +21,7 @@ if [ "$KIND" = postgres ]; then
 else
   export DATABASE_PATH="$WORK/intake.sqlite"
 fi
+export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)"  # serve runs only on a real secret
 "$BIN" demo --no-serve --cases 0 --people-per-grid 0 >/dev/null 2>&1
 "$BIN" serve --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!

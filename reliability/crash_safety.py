@@ -8,6 +8,7 @@ entry, and `civicgrid verify-trail` must be clean.
 
 Prints one line of figures at the end (and --json FILE writes them)."""
 import argparse
+import base64
 import json
 import os
 import random
@@ -59,7 +60,8 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.bin or os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=root, text=True).strip(), "civicgrid")
     work = tempfile.mkdtemp(prefix="civicgrid-crash-")
-    env = dict(os.environ, UPLOAD_DIR=os.path.join(work, "uploads"), LOG_LEVEL="warning", BCRYPT_COST="4")
+    env = dict(os.environ, UPLOAD_DIR=os.path.join(work, "uploads"), LOG_LEVEL="warning", BCRYPT_COST="4",
+               CIVICGRID_SECRET=base64.b64encode(os.urandom(48)).decode())  # `serve` runs only on a real secret
     if args.db == "sqlite":
         env["DATABASE_PATH"] = os.path.join(work, "crash.sqlite")
         env.pop("DATABASE_URL", None)

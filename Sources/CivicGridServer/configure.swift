@@ -7,15 +7,18 @@ import Leaf
 import Vapor
 
 /// The one composition root: production (`civicgrid serve`), the CLI and every test call it.
-public func configure(_ app: Application, config: AppConfig) async throws {
+public func configure(_ app: Application, config given: AppConfig) async throws {
     app.directory = DirectoryConfiguration(workingDirectory: packageRoot(app))
+    var config = given
+    if case .installationFile(let path) = config.secretSource {
+        let absolute = path.hasPrefix("/") ? path : app.directory.workingDirectory + path
+        config.secret = try InstallationSecret.loadOrCreate(at: absolute, logger: app.logger)
+        config.secretIsDefault = false
+    }
     let uploads = config.uploadDirectory.hasPrefix("/") ? config.uploadDirectory : app.directory.workingDirectory + config.uploadDirectory
     app.state = AppState(config: config, cipher: PersonalDataCipher(secret: config.secret),
                          uploadDirectory: uploads.hasSuffix("/") ? uploads : uploads + "/",
                          dummyPasswordHash: try Bcrypt.hash(TokenMaker.random(), cost: config.bcryptCost))
-    if config.secretIsDefault && app.environment == .production {
-        app.logger.warning("CIVICGRID_SECRET is not set: personal data is encrypted with the development key")
-    }
 
     switch config.database {
     case .sqliteFile(let path):
@@ -28,7 +31,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url),
                                     maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop), as: .psql)
     }
-    app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory)
+    app.migrations.addCivicGridMigrations(resourcesDirectory: app.directory.resourcesDirectory, cipher: app.state.cipher)
     _ = app.importProgress  // created once here, before requests run concurrently
     let command = CommandLine.arguments.dropFirst().first
     // A restore copies the database file into place before anything may open it.
@@ -64,6 +67,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(BenchSweepCommand(), as: "bench-sweep")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
+    app.asyncCommands.use(RotateSecretCommand(), as: "rotate-secret")
 }
 
 /// Runs the dialect's start-up statements (SQLite: WAL) once the app boots.

@@ -33,12 +33,12 @@ final class RegistryTests: XCTestCase {
 
             // Stored sealed: neither the ID number nor the phone appear in the row.
             let sql = app.db as! any SQLDatabase
-            struct Raw: Decodable { let id_sealed: String; let phone_sealed: String?; let id_tail: String; let birth_date: String; let gender: String }
-            let raw = try await sql.raw("SELECT id_sealed, phone_sealed, id_tail, birth_date, gender FROM people").first(decoding: Raw.self)!
+            struct Raw: Decodable { let id_sealed: String; let phone_sealed: String?; let id_tail_index: String; let birth_year: Int; let gender: String }
+            let raw = try await sql.raw("SELECT id_sealed, phone_sealed, id_tail_index, birth_year, gender FROM people").first(decoding: Raw.self)!
             XCTAssertFalse(raw.id_sealed.contains(idNumber)); XCTAssertFalse(raw.phone_sealed!.contains("13907310001"))
             XCTAssertEqual(try app.state.cipher.open(raw.id_sealed), idNumber)
-            XCTAssertEqual(raw.id_tail, String(idNumber.suffix(4)))
-            XCTAssertEqual(raw.birth_date, "1980-05-17")
+            XCTAssertFalse(raw.id_tail_index.contains(String(idNumber.suffix(4))), "the last four only as a keyed index")
+            XCTAssertEqual(raw.birth_year, 1980)
             XCTAssertEqual(raw.gender, "male")
 
             // Shown masked.

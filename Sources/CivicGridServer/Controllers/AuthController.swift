@@ -81,7 +81,8 @@ enum AuthController {
         return trimmed
     }
 
-    static func residentUsername(phone: String, req: Request) -> String { "r-" + req.state.cipher.index(phone).prefix(20) }
+    static func residentUsername(phone: String, req: Request) -> String { residentUsername(phone: phone, cipher: req.state.cipher) }
+    static func residentUsername(phone: String, cipher: PersonalDataCipher) -> String { "r-" + cipher.index(phone).prefix(20) }
 
     static func sessionCookie(_ token: String, req: Request) -> HTTPCookies.Value {
         HTTPCookies.Value(string: token, expires: req.now.addingTimeInterval(req.state.config.sessionLifetime),

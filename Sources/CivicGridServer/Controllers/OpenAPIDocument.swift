@@ -140,7 +140,7 @@ enum OpenAPIDocument {
                                   "allowedActions": array(enumeration(ActionKind.self))]),
             "Category": object(["id": uuid, "code": string, "name": string, "parentID": nullable(uuid), "policy": policy, "departmentID": nullable(uuid), "stabilityRisk": bool]),
             "Person": object(["id": uuid, "name": string, "idNumberMasked": string, "phoneMasked": nullable(string), "gender": enumeration(Gender.self),
-                              "birthDate": ["type": "string", "format": "date"], "kind": enumeration(PersonKind.self), "gridID": int, "householdID": nullable(uuid)]),
+                              "birthYear": nullable(int), "kind": enumeration(PersonKind.self), "gridID": int, "householdID": nullable(uuid)]),
             "HotlineOrder": object(["source": ["type": "string", "enum": ["12345", "mayor", "96361"]], "orderNo": string, "caller": string, "phone": string,
                                     "content": string, "address": string, "categoryText": string, "receivedAt": dateTime, "latitude": number, "longitude": number,
                                     "gridCode": string, "datum": ["type": "string", "enum": ["wgs84", "gcj02"]]],

@@ -66,7 +66,7 @@ enum RegistryController {
     }
 
     static func personRow(_ p: Person, registry: RegistryService, gridName: String, today: LocalDate) -> PersonRow {
-        let age = LocalDate(p.birthDate).map { $0.yearsUntil(today) } ?? 0
+        let age = p.birthYear.map { today.year - $0 } ?? 0
         return PersonRow(name: p.name, href: "/registry/people/\(p.id!)", id: registry.maskedID(p), gender: p.gender.displayName, age: age,
                          phone: registry.maskedPhone(p) ?? "—", kind: p.kind.displayName, grid: gridName, tags: p.tags)
     }
@@ -409,14 +409,14 @@ enum RegistryController {
                               status: status.displayName, overdue: status.isOverdue,
                               responsible: m.responsibleID.flatMap { responsibleNames[$0] } ?? "未指定")
         }
-        let age = LocalDate(p.birthDate).map { $0.yearsUntil(today) } ?? 0
+        let age = p.birthYear.map { today.year - $0 } ?? 0
         let grids = try await registry.grids(for: user)
         let canEdit = RegistryRules.mayEdit(user.roles)
         let filed = Set(visible.map(\.kind))
         let visits = try await visibility.visits(Visit.query(on: req.db).filter(\.$personID == id).sort(\.$at, .descending).limit(30).all(), on: req.db)
         return try await req.view.render("registry/person", PersonPage(
             layout: PageLayout(req, title: p.name, section: "registry"), id: id.uuidString, name: p.name,
-            facts: [Fact(label: "性别", value: p.gender.displayName), Fact(label: "出生日期", value: "\(p.birthDate)（\(age) 岁）"),
+            facts: [Fact(label: "性别", value: p.gender.displayName), Fact(label: "出生年份", value: p.birthYear.map { "\($0) 年（约 \(age) 岁）" } ?? "—"),
                     Fact(label: "人口类型", value: p.kind.displayName), Fact(label: "所属网格", value: grid?.name ?? ""),
                     Fact(label: "与户主关系", value: p.relation?.displayName ?? "—"), Fact(label: "就业情况", value: p.employment ?? "—"),
                     Fact(label: "户籍地址", value: p.registeredAddress ?? "—"), Fact(label: "标签", value: p.tags.isEmpty ? "—" : p.tags)],

@@ -451,7 +451,7 @@ enum RegistryListController {
 
     // MARK: API
 
-    struct APIPerson: Content { let id: UUID; let name: String; let idNumberMasked: String; let phoneMasked: String?; let gender: String; let birthDate: String; let kind: String; let gridID: Int; let householdID: UUID? }
+    struct APIPerson: Content { let id: UUID; let name: String; let idNumberMasked: String; let phoneMasked: String?; let gender: String; let birthYear: Int?; let kind: String; let gridID: Int; let householdID: UUID? }
 
     @Sendable static func apiPeople(req: Request) async throws -> [APIPerson] {
         let user = try RegistryController.reader(req)
@@ -460,7 +460,7 @@ enum RegistryListController {
         let registry = RegistryService(db: req.db, app: req.application)
         return try await registry.search(q, for: user).people.map { p in
             APIPerson(id: p.id!, name: p.name, idNumberMasked: registry.maskedID(p), phoneMasked: registry.maskedPhone(p), gender: p.gender.rawValue,
-                      birthDate: p.birthDate, kind: p.kind.rawValue, gridID: p.gridID, householdID: p.$household.id)
+                      birthYear: p.birthYear, kind: p.kind.rawValue, gridID: p.gridID, householdID: p.$household.id)
         }
     }
 }

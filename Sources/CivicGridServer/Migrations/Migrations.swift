@@ -2,7 +2,7 @@ import Fluent
 
 extension Migrations {
     /// Every migration, in order. Each block is one release; never reorder, only append.
-    func addCivicGridMigrations(resourcesDirectory: String) {
+    func addCivicGridMigrations(resourcesDirectory: String, cipher: PersonalDataCipher) {
         // 001: foundation — departments, people, the area tree, roles, sessions and tokens, privacy log.
         add(CreateDepartment())
         add(CreateUser())
@@ -51,5 +51,7 @@ extension Migrations {
         add(CreateReferenceGeneration())
         // 016: the SLA sweep's index of running deadlines.
         add(AddOpenDeadlineIndex())
+        // 017: ID numbers no longer recoverable from clear columns (birth year, blind index of the last four).
+        add(ProtectIdentityNumbers(cipher: cipher))
     }
 }

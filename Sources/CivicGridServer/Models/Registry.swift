@@ -64,8 +64,9 @@ final class Household: Model, @unchecked Sendable {
     init() {}
 }
 
-/// 人口. The ID number and phone are sealed (AES-GCM) with a keyed index for exact search and the
-/// last four characters for "尾号" search; the birth date and gender are derived from the ID number.
+/// 人口. The ID number and phone are sealed (AES-GCM) with keyed indexes for exact search and for
+/// the ID's last four ("后四位"); in clear only what the features need and what cannot rebuild the
+/// number: the birth year and gender (derived from the ID number), the phone's last four.
 final class Person: Model, @unchecked Sendable {
     static let schema = "people"
 
@@ -75,8 +76,9 @@ final class Person: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     @Field(key: "id_sealed") var idSealed: String
     @Field(key: "id_index") var idIndex: String
-    @Field(key: "id_tail") var idTail: String
-    @Field(key: "birth_date") var birthDate: String
+    /// HMAC of the ID number's last four (`IDTailIndex`), never the digits themselves (migration 017).
+    @OptionalField(key: "id_tail_index") var idTailIndex: String?
+    @OptionalField(key: "birth_year") var birthYear: Int?
     @Field(key: "gender") var gender: Gender
     @OptionalField(key: "phone_sealed") var phoneSealed: String?
     @OptionalField(key: "phone_index") var phoneIndex: String?

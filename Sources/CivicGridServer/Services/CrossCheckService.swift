@@ -87,11 +87,11 @@ struct CrossCheckService {
                     item.name = their.name; item.theirs = their.address
                 case .onlyOurs(let r):
                     let p = oursByIndex[r.idNumber]!
-                    item.kind = .onlyOurs; item.idSealed = p.idSealed; item.idTail = p.idTail; item.personID = p.id; item.name = p.name
+                    item.kind = .onlyOurs; item.idSealed = p.idSealed; item.idTail = String(((try? cipher.open(p.idSealed)) ?? "").suffix(4)); item.personID = p.id; item.name = p.name
                     item.ours = p.registeredAddress
                 case .mismatch(let index, let field, let ours, let theirsValue):
                     let p = oursByIndex[index]!
-                    item.kind = .mismatch; item.field = field; item.idSealed = p.idSealed; item.idTail = p.idTail; item.personID = p.id
+                    item.kind = .mismatch; item.field = field; item.idSealed = p.idSealed; item.idTail = String(((try? cipher.open(p.idSealed)) ?? "").suffix(4)); item.personID = p.id
                     item.name = p.name; item.ours = ours; item.theirs = theirsValue
                 }
                 items.append(item)

@@ -88,7 +88,7 @@ struct DemoRegistrySeeder {
             let id = UUID()
             personIDs[p.key] = id
             people.append([v(id), v(gridID), v(p.household.flatMap { householdIDs[$0] }), v(p.name), v(try cipher.seal(identity.value)),
-                           v(cipher.index(identity.value)), v(identity.lastFour), v(identity.birthDate.description), v(identity.gender.rawValue),
+                           v(cipher.index(identity.value)), v(cipher.index(IDTailIndex.text(lastFour: identity.lastFour))), v(identity.birthDate.year), v(identity.gender.rawValue),
                            v(try p.phone.map(cipher.seal)), v(p.phone.map(cipher.index)), v(p.phone.map { String($0.suffix(4)) }),
                            v(p.kind.rawValue), v(p.relation?.rawValue), v(p.employment), v(p.tags), v(p.kind == .registered ? address : nil), v(1), v(now)])
         }

@@ -54,6 +54,13 @@ extension Data {
     var hexString: String { withUnsafeBytes { Hex.lowercase($0) } }
 }
 
+/// The keyed index of an ID number's last four digits (the registry search "by 后四位"), so the
+/// digits are not kept in clear beside the birth year and the district's region codes.
+enum IDTailIndex {
+    static func text(forIDNumber id: String) -> String? { id.count >= 4 ? text(lastFour: String(id.suffix(4))) : nil }
+    static func text(lastFour: String) -> String { "id-tail|" + lastFour.uppercased() }
+}
+
 enum TokenMaker {
     /// 32 random bytes, URL-safe base64.
     static func random() -> String {

@@ -418,7 +418,7 @@ struct RegistryImporter {
             let id = ids.next()
             let phone = r.text("phone")
             batch.people.append([.uuid(id), .int(grid), .uuid(householdID), .text(r.text("name")!), .text(try cipher.seal(identity.value)),
-                                 .text(cipher.index(identity.value)), .text(identity.lastFour), .text(identity.birthDate.description),
+                                 .text(cipher.index(identity.value)), .text(cipher.index(IDTailIndex.text(lastFour: identity.lastFour))), .int(identity.birthDate.year),
                                  .text(identity.gender.rawValue), .text(try phone.map(cipher.seal)), .text(phone.map(cipher.index)),
                                  .text(phone.map { String($0.suffix(4)) }), .text(r.text("kind")!), .text(r.text("relation")), .text(r.text("employment")),
                                  .text(RegistryService.normalizedTags(r.text("tags") ?? "")), .null, .int(1), .date(now)])

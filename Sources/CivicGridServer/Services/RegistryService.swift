@@ -102,7 +102,7 @@ struct RegistryService {
     // MARK: Display (personal data masked)
 
     func maskedID(_ p: Person) -> String {
-        (try? cipher.open(p.idSealed)).map(IdentityNumber.mask) ?? "****" + p.idTail
+        (try? cipher.open(p.idSealed)).map(IdentityNumber.mask) ?? "****"
     }
     func maskedPhone(_ p: Person) -> String? {
         p.phoneSealed.flatMap { try? cipher.open($0) }.map(PhoneNumber.mask)
@@ -111,7 +111,7 @@ struct RegistryService {
     /// What the history records of a person (labels as on the page; personal data masked).
     func snapshot(_ p: Person, householdNumber: String?, gridName: String) -> [String: String] {
         [
-            "姓名": p.name, "身份证号": maskedID(p), "性别": p.gender.displayName, "出生日期": p.birthDate,
+            "姓名": p.name, "身份证号": maskedID(p), "性别": p.gender.displayName, "出生年份": p.birthYear.map(String.init) ?? "",
             "联系电话": maskedPhone(p) ?? "", "人口类型": p.kind.displayName, "所属网格": gridName,
             "户号": householdNumber ?? "", "与户主关系": p.relation?.displayName ?? "", "就业情况": p.employment ?? "",
             "标签": p.tags, "健康状况": p.healthSealed == nil ? "" : "已记录（不显示）", "户籍地址": p.registeredAddress ?? "",
@@ -176,8 +176,8 @@ struct RegistryService {
                 if let clash, clash.id != existing?.id { throw Abort(.conflict, reason: Self.clashOutsideReason) }  // raced in meanwhile
                 person.idSealed = try cipher.seal(identity.value)
                 person.idIndex = index
-                person.idTail = identity.lastFour
-                person.birthDate = identity.birthDate.description
+                person.idTailIndex = cipher.index(IDTailIndex.text(lastFour: identity.lastFour))
+                person.birthYear = identity.birthDate.year
                 person.gender = identity.gender
             }
             person.name = name
@@ -273,7 +273,7 @@ struct RegistryService {
             result.people = try await people(user).filter(\.$phoneIndex == cipher.index(phone)).limit(limit).all()
             result.how = "按手机号精确查找"
         } else if q.count == 4, q.allSatisfy({ $0.isNumber || $0 == "X" }) {
-            result.people = try await people(user).group(.or) { $0.filter(\.$idTail == q).filter(\.$phoneTail == q) }
+            result.people = try await people(user).group(.or) { $0.filter(\.$idTailIndex == cipher.index(IDTailIndex.text(lastFour: q))).filter(\.$phoneTail == q) }
                 .sort(\.$name).limit(limit).all()
             result.how = "按身份证号或手机号后四位查找"
         } else {

@@ -48,6 +48,19 @@ public struct AppConfig: Sendable {
 
     public static let developmentSecret = "civicgrid-development-secret-change-me-0123456789"
 
+    /// Where the secret comes from: the environment (production), or a random per-installation
+    /// file in the data folder (the demo), which `configure` reads or creates.
+    public var secretSource: SecretSource = .given
+
+    /// `secret` in the folder of the SQLite file, or `data/secret` (relative to the package root).
+    static func defaultSecretFile(_ database: DatabaseKind) -> String {
+        if case .sqliteFile(let path) = database {
+            let folder = (path as NSString).deletingLastPathComponent
+            return (folder.isEmpty ? "." : folder) + "/secret"
+        }
+        return "data/secret"
+    }
+
     public init(database: DatabaseKind, secret: String = AppConfig.developmentSecret, cookieSecure: Bool = false,
                 bcryptCost: Int = 12, sessionLifetime: TimeInterval = 12 * 3600, levelScheme: LevelScheme = .standard,
                 loginThrottle: LoginThrottle = LoginThrottle(), clock: any GridClock = SystemClock()) {
@@ -80,9 +93,12 @@ public struct AppConfig: Sendable {
         } else {
             database = .sqliteFile(env["DATABASE_PATH"] ?? "data/civicgrid.sqlite")
         }
-        let secret = env["CIVICGRID_SECRET"] ?? developmentSecret
-        guard secret.utf8.count >= 32 else { throw ConfigError.invalid("CIVICGRID_SECRET", "至少 32 个字节") }
-        var config = AppConfig(database: database, secret: secret)
+        let command = CommandLine.arguments.dropFirst().first(where: { !$0.hasPrefix("-") }) ?? "serve"
+        let secretFile = env["CIVICGRID_SECRET_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultSecretFile(database)
+        let (source, value) = try SecretSource.choose(environment: env["CIVICGRID_SECRET"], command: command,
+                                                      demo: ["1", "true", "yes"].contains((env["CIVICGRID_DEMO"] ?? "").lowercased()), file: secretFile)
+        var config = AppConfig(database: database, secret: value ?? developmentSecret)
+        config.secretSource = source
         config.cookieSecure = ["1", "true", "yes"].contains((env["COOKIE_SECURE"] ?? "").lowercased())
         if let cost = env["BCRYPT_COST"] {
             guard let value = Int(cost), (4...31).contains(value) else { throw ConfigError.invalid("BCRYPT_COST", "应为 4–31") }
@@ -131,4 +147,33 @@ public struct AppConfig: Sendable {
         }
         return config
     }
+}
+
+/// Where the installation secret comes from.
+public enum SecretSource: Sendable, Equatable {
+    /// Passed in (`CIVICGRID_SECRET`, or a test's configuration).
+    case given
+    /// Read from this file, created (random, 0600) when missing.
+    case installationFile(String)
+
+    /// `serve` runs only on a real secret from the environment, unless `CIVICGRID_DEMO=1`; every
+    /// other command (demo, import, backup …) uses the installation file when no secret is set.
+    static func choose(environment: String?, command: String, demo: Bool, file: String) throws -> (source: SecretSource, value: String?) {
+        if let secret = environment, !secret.isEmpty {
+            guard secret.utf8.count >= 32 else { throw AppConfig.ConfigError.invalid("CIVICGRID_SECRET", "至少 32 个字节") }
+            if secret == AppConfig.developmentSecret && command == "serve" && !demo {
+                throw AppConfig.ConfigError.invalid("CIVICGRID_SECRET", SecretSource.productionAdvice)
+            }
+            return (.given, secret)
+        }
+        if command == "serve" && !demo { throw AppConfig.ConfigError.invalid("CIVICGRID_SECRET", SecretSource.productionAdvice) }
+        return (.installationFile(file), nil)
+    }
+
+    static let productionAdvice = """
+        未设置（或仍是源代码中的开发密钥）。生产环境请先生成并保存一个密钥：
+          export CIVICGRID_SECRET="$(openssl rand -base64 48)"
+        它加密身份证号、手机号等个人信息并签发令牌；丢失后已加密的数据无法解密，请与数据库备份分开妥善保管。
+        只是试用：civicgrid demo（自动生成本机密钥），或 CIVICGRID_DEMO=1 civicgrid serve
+        """
 }

@@ -74,7 +74,7 @@ struct RowInserter: Sendable {
         }
     }
 
-    static let personColumns = ["id", "grid_id", "household_id", "name", "id_sealed", "id_index", "id_tail", "birth_date", "gender", "phone_sealed",
+    static let personColumns = ["id", "grid_id", "household_id", "name", "id_sealed", "id_index", "id_tail_index", "birth_year", "gender", "phone_sealed",
                                 "phone_index", "phone_tail", "kind", "relation", "employment", "tags", "registered_address", "version", "updated_at"]
 
     static let houseColumns = ["id", "building_id", "grid_id", "number", "area_sqm", "use", "ownership", "occupancy", "version", "updated_at"]
