@@ -70,7 +70,7 @@ final class PlatformTests: XCTestCase {
     }
 
     func testThePostgreSQLPoolSizeIsReadAndChecked() throws {
-        let url = ["DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db"]
+        let url = ["DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db", "CIVICGRID_SECRET": String(repeating: "s", count: 40)]
         XCTAssertEqual(try AppConfig.fromEnvironment(url).postgresConnectionsPerLoop, 4, "more than Fluent's one per loop")
         XCTAssertEqual(try AppConfig.fromEnvironment(url.merging(["DATABASE_POOL_PER_LOOP": "8"]) { $1 }).postgresConnectionsPerLoop, 8)
         for bad in ["0", "65", "four"] {

@@ -384,7 +384,7 @@ enum AgentServiceController {
         ("已申请", [.requested]), ("已收件", [.submitted, .moreNeeded]), ("预审通过", [.approved]), ("已办结", [.ready]), ("已送达", [.delivered]),
     ]
 
-    static func renderTrack(_ req: Request, r: AgentServiceRequest, error: String? = nil) async throws -> Response {
+    static func renderTrack(_ req: Request, r: AgentServiceRequest, error: String? = nil, status: HTTPStatus = .unprocessableEntity) async throws -> Response {
         let steps = try await AgentServiceStep.query(on: req.db).filter(\.$requestID == r.requireID()).sort(\.$seq).all()
         let reached = stages.lastIndex { $0.1.contains(r.status) } ?? (steps.map(\.toStatus).compactMap { s in stages.lastIndex { $0.1.contains(s) } }.max() ?? 0)
         let grid = try await Area.find(r.gridID, on: req.db)
@@ -401,7 +401,7 @@ enum AgentServiceController {
             },
             canWithdraw: AgentServiceFlow.available(at: r.status, to: .resident).contains(.withdraw))
         let response = try await req.view.render("portal/agent_track", page).encodeResponse(for: req)
-        if error != nil { response.status = .unprocessableEntity }
+        if error != nil { response.status = status }
         return response
     }
 
@@ -409,7 +409,7 @@ enum AgentServiceController {
         try await AgentServiceRequest.query(on: req.db).filter(\.$trackingCode == code.value).first()
     }
 
-    struct WithdrawForm: Content { var reason: String? }
+    struct WithdrawForm: Content { var reason: String?; var phoneTail: String? }
 
     /// The applicant withdraws with their code (before the department has approved it).
     @Sendable static func withdraw(req: Request) async throws -> Response {
@@ -418,6 +418,10 @@ enum AgentServiceController {
             throw Abort(.notFound, reason: "未找到该查询码对应的申请")
         }
         let form = try req.content.decode(WithdrawForm.self)
+        if let refused = ReporterProof.check(signedIn: PortalController.signedInResident(req), reporterID: nil, sealedPhone: r.applicantPhoneSealed,
+                                             phoneTail: form.phoneTail, cipher: req.state.cipher) {
+            return try await renderTrack(req, r: r, error: refused, status: .forbidden)
+        }
         do {
             _ = try await AgentServiceDesk(db: req.db, app: req.application).act(
                 .withdraw, on: r, by: .resident, actorID: "", actorName: r.applicantName, comment: form.reason ?? "", documents: [], uploadedBy: nil)

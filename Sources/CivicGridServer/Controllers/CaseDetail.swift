@@ -87,8 +87,21 @@ struct CaseDetail: Encodable {
             Fact(label: "上报时间", value: Formatting.dateTime(c.reportedAt)),
         ]
         if let address = c.address { facts.append(Fact(label: "地址", value: address)) }
-        // The code the reporter follows the case by (read out to a caller, or shown to the resident who reported it).
-        if let code = c.trackingCode.flatMap(TrackingCode.init) { facts.append(Fact(label: "居民查询码", value: code.grouped)) }
+        // The code the reporter follows the case by: shown to the reporter, and to the command center
+        // (who read it out to a caller) on request, each view logged; hidden from everyone else.
+        if let code = c.trackingCode.flatMap(TrackingCode.init), let viewer = req.auth.get(CurrentUser.self) {
+            if viewer.kind == .resident, viewer.id == c.$reporter.id {
+                facts.append(Fact(label: "居民查询码", value: code.grouped))
+            } else if !viewer.roles.isDisjoint(with: [.operator, .administrator]) {
+                if req.query[String.self, at: "show"] == "code" {
+                    try await AccessLog(actorID: viewer.id, subjectType: "case", subjectID: id.uuidString, field: "trackingCode", at: now,
+                                        reason: "向居民告知查询码", subjectLabel: c.code).create(on: db)
+                    facts.append(Fact(label: "居民查询码", value: code.grouped + "（本次查看已记录）"))
+                } else {
+                    facts.append(Fact(label: "居民查询码", value: "已隐藏，点击查看（将记录）", href: "?show=code"))
+                }
+            }
+        }
         if let buildingID = c.buildingID, let user = req.auth.get(CurrentUser.self), user.kind == .staff, RegistryRules.mayRead(user.roles),
            let b = try await RegistryService(db: db, app: req.application).buildings(user).filter(\.$id == buildingID).first() {
             // The people of the building, for whoever handles the case in the grid (看房知人).

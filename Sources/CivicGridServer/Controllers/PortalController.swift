@@ -197,6 +197,9 @@ enum PortalController {
         let expected: String?
         let lines: [Line]
         let canRate: Bool
+        /// Ask for the phone's last four (`ReporterProof`) unless the reporter is signed in.
+        let askPhoneTail: Bool
+        let phoneTailPrompt: String
         let rating: String?
         let satisfactions: [CaseController.Option]
     }
@@ -255,11 +258,13 @@ enum PortalController {
             steps: PublicProgress.Step.allCases.map { Step(label: $0.displayName, done: $0.rawValue <= step.rawValue, current: $0 == step) },
             expected: expected, lines: lines,
             canRate: master == nil && c.status == .closed && c.satisfaction == nil && c.$reporter.id != nil,
+            askPhoneTail: ReporterProof.needsPhoneTail(signedIn: signedInResident(req), reporterID: c.$reporter.id),
+            phoneTailPrompt: ReporterProof.prompt,
             rating: c.satisfaction?.displayName,
             satisfactions: Satisfaction.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: false) }))
     }
 
-    struct RateForm: Content { var satisfaction: String; var comment: String? }
+    struct RateForm: Content { var satisfaction: String; var comment: String?; var phoneTail: String? }
 
     /// The reporter rates by their code; 不满意 sends the case back to whoever handled it.
     @Sendable static func rate(req: Request) async throws -> Response {
@@ -273,6 +278,10 @@ enum PortalController {
             return try await renderTrack(req, code: code, c: c, error: "评价意见不超过 500 字").encodeResponse(status: .unprocessableEntity, for: req)
         }
         guard let reporterID = c.$reporter.id, let reporter = try await User.find(reporterID, on: req.db) else { throw Abort(.notFound) }
+        if let refused = ReporterProof.check(signedIn: signedInResident(req), reporterID: reporterID, sealedPhone: c.reporterPhoneSealed,
+                                             phoneTail: form.phoneTail, cipher: req.state.cipher) {
+            return try await renderTrack(req, code: code, c: c, error: refused).encodeResponse(status: .forbidden, for: req)
+        }
         let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
         do {
             _ = try await CaseService(req).perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
