@@ -45,6 +45,7 @@ func routes(_ app: Application) throws {
     cases.on(.POST, ":id", "act", body: .collect(maxSize: "50mb"), use: CaseController.act)
     cases.post(":id", "sanctions", use: CaseController.sanction)
     cases.post(":id", "merge", use: CaseController.merge)
+    cases.post(":id", "publication", use: CaseController.publish)
     app.get("photos", ":id", use: CaseController.photo)
     app.get("negative-list", use: AdminCaseController.negativeList)
     app.get("categories", use: AdminCaseController.categories)

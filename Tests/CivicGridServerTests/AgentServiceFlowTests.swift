@@ -183,9 +183,13 @@ final class AgentServiceFlowTests: XCTestCase {
             XCTAssertEqual(request.channel, .gridWorker)
 
             let resident = app.browser()
-            r = try await resident.post("/r/track/\(request.trackingCode)/withdraw", form: ["reason": ""])
-            XCTAssertTrue(r.body.string.contains("请写明原因"))
             r = try await resident.post("/r/track/\(request.trackingCode)/withdraw", form: ["reason": "已自行办理"])
+            XCTAssertEqual(r.status, .forbidden, "the code alone does not withdraw")
+            r = try await resident.post("/r/track/\(request.trackingCode)/withdraw", form: ["reason": "已自行办理", "phoneTail": "0001"])
+            XCTAssertEqual(r.status, .forbidden, "nor the wrong phone")
+            r = try await resident.post("/r/track/\(request.trackingCode)/withdraw", form: ["reason": "", "phoneTail": "0002"])
+            XCTAssertTrue(r.body.string.contains("请写明原因"))
+            r = try await resident.post("/r/track/\(request.trackingCode)/withdraw", form: ["reason": "已自行办理", "phoneTail": "0002"])
             XCTAssertEqual(r.status, .seeOther)
             let fresh = try await AgentServiceRequest.find(request.id, on: app.db)!
             XCTAssertEqual(fresh.status, .withdrawn)

@@ -191,6 +191,8 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .POST, pattern: "/cases/new", path: { _ in "/cases/new" }, allowed: signedIn),
             Rule(method: .POST, pattern: "/cases/:id/act", path: { "/cases/\($0.caseA)/act" }, allowed: signedIn),
             Rule(method: .POST, pattern: "/cases/:id/merge", path: { "/cases/\($0.caseA)/merge" }, allowed: coversA.union([.handler]), form: ["master": UUID().uuidString]),
+            Rule(method: .POST, pattern: "/cases/:id/publication", path: { "/cases/\($0.caseA)/publication" },
+                 allowed: [.communityOperator, .streetOperator, .districtOperator, .communityAdmin, .admin], form: ["text": "路口井盖破损"]),
             Rule(method: .GET, pattern: "/api/v1/cases/:id/duplicates", path: { "/api/v1/cases/\($0.caseA)/duplicates" }, allowed: coversA.union([.handler])),
             Rule(method: .POST, pattern: "/api/v1/cases/:id/merge", path: { "/api/v1/cases/\($0.caseA)/merge" }, allowed: coversA.union([.handler]),
                  body: #"{"masterID":"00000000-0000-0000-0000-000000000000"}"#),

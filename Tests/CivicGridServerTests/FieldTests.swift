@@ -225,8 +225,20 @@ final class FieldTests: XCTestCase {
             for shown in ["处理结果：已更换井盖", "已办结", "评价办理结果"] { XCTAssertTrue(track.body.string.contains(shown), shown) }
             XCTAssertFalse(track.body.string.contains("测试op-c1"), "no staff names")
 
+            // Finding 8: staff can read the code, but the code alone does not rate (满意率 counts it).
+            let staff = app.browser()
+            _ = try await staff.login("wg-a")
+            for tail in [nil, "1234", "000"] as [String?] {
+                var form = ["satisfaction": "satisfied"]
+                if let tail { form["phoneTail"] = tail }
+                let forged = try await staff.post("/r/track/\(code.value)/rate", form: form)
+                XCTAssertEqual(forged.status, .forbidden, "phone tail \(tail ?? "none")")
+            }
+            expectEqual(try await Case.find(c.id!, on: app.db)!.satisfaction, nil)
+            XCTAssertTrue(track.body.string.contains("所留手机号的后四位"), "the page asks for it")
+
             // … and the resident, not satisfied, sends it back.
-            response = try await resident.post("/r/track/\(code.value)/rate", form: ["satisfaction": "unsatisfied", "comment": "井盖还是松的"])
+            response = try await resident.post("/r/track/\(code.value)/rate", form: ["satisfaction": "unsatisfied", "comment": "井盖还是松的", "phoneTail": "0001"])
             XCTAssertEqual(response.status, .seeOther, response.body.string)
             let rated = try await Case.find(c.id!, on: app.db)!
             XCTAssertEqual(rated.satisfaction, .unsatisfied)
@@ -234,7 +246,7 @@ final class FieldTests: XCTestCase {
             track = try await resident.get("/r/track/\(code.value)")
             XCTAssertTrue(track.body.string.contains("评价：不满意：井盖还是松的"))
             XCTAssertFalse(track.body.string.contains("评价办理结果"), "rated once")
-            response = try await resident.post("/r/track/\(code.value)/rate", form: ["satisfaction": "satisfied"])
+            response = try await resident.post("/r/track/\(code.value)/rate", form: ["satisfaction": "satisfied", "phoneTail": "0001"])
             XCTAssertGreaterThanOrEqual(response.status.code, 400)
         }
     }

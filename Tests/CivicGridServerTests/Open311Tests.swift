@@ -93,8 +93,15 @@ final class Open311Tests: XCTestCase {
             XCTAssertEqual(stored.holderArea?.id ?? stored.$holderArea.id, city.community1.id)
             XCTAssertTrue(stored.description.contains("40 户"))
 
+            // 水电气 is not public by default (finding 9): not listed until an administrator says so.
+            let hidden = try await app.testable().sendRequest(.GET, "/open311/v2/requests/\(id).json")
+            XCTAssertEqual(hidden.status, .notFound)
+            try await Open311Records.setPublic(try await app.category("SD01"), true, on: app.db)
+
             let read = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests/\(id).json?extensions=true")) as! [[String: Any]]
             let request = read.first!
+            XCTAssertEqual(request["description"] as? String, "停水", "a resident's words wait for moderation: the category only")
+            XCTAssertFalse(String(describing: request).contains("整栋楼停水"))
             XCTAssertEqual(request["status"] as? String, "open")
             XCTAssertEqual(request["service_code"] as? String, "SD01")
             XCTAssertEqual(request["status_notes"] as? String, "办理中（待受理）")
@@ -148,6 +155,47 @@ final class Open311Tests: XCTestCase {
             let code = try await Case.query(on: app.db).first()!.code
             let single = try await app.testable().sendRequest(.GET, "/open311/v2/requests/\(code).json")
             XCTAssertEqual(single.status, .notFound)
+        }
+    }
+
+    /// Finding 9: people's affairs are never on the public feed; a resident's words and address only
+    /// after an operator's moderation; positions rounded to ~50 m.
+    func testThePublicFeedHoldsOnlyPublicCategoriesModeratedTextAndRoundedPositions() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let token = try await app.token("op-c1")
+            func report(_ code: String, _ title: String, channel: String) async throws -> UUID {
+                let r = try await app.api(.POST, "/api/v1/cases", token: token, json: """
+                    {"categoryID":"\(try await app.category(code))","title":"\(title)","description":"住在清水路5号302的王某","channel":"\(channel)","gridID":\(city.gridA.id!),
+                     "latitude":27.861234,"longitude":113.123456,"address":"清水路5号302"}
+                    """)
+                XCTAssertEqual(r.status, .created, r.body.string)
+                return try await Case.query(on: app.db).filter(\.$title == title).first()!.requireID()
+            }
+            _ = try await report("MD01", "家庭纠纷吵闹", channel: "hotline12345")
+            _ = try await report("MS01", "低保救助咨询", channel: "hotline12345")
+            let manhole = try await report("SZ01", "井盖破损邻居王某说的", channel: "hotline12345")
+            let listed = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests.json")) as! [[String: Any]]
+            XCTAssertEqual(listed.count, 1, "only the public category")
+            let row = listed[0]
+            XCTAssertFalse(String(describing: listed).contains("王某"))
+            XCTAssertFalse(String(describing: listed).contains("5号302"))
+            XCTAssertNil(row["address"] as? String, "no address before moderation")
+            XCTAssertEqual(row["lat"] as? Double, 27.861)
+            XCTAssertEqual(row["long"] as? Double, 113.1235)
+
+            // The command center writes the public text; then it and the address are published.
+            let op = app.browser()
+            _ = try await op.login("op-c1")
+            let page = try await op.get("/cases/\(manhole)")
+            XCTAssertTrue(page.body.string.contains("Open311 公开描述"))
+            expectEqual(try await op.post("/cases/\(manhole)/publication", form: ["text": "清水路口井盖破损"]).status, .seeOther)
+            let after = try json(try await app.testable().sendRequest(.GET, "/open311/v2/requests.json")) as! [[String: Any]]
+            XCTAssertEqual(after.first?["description"] as? String, "清水路口井盖破损")
+            // A grid worker may not moderate.
+            let worker = app.browser()
+            _ = try await worker.login("wg-a")
+            expectEqual(try await worker.post("/cases/\(manhole)/publication", form: ["text": "改掉"]).status, .forbidden)
         }
     }
 

@@ -53,3 +53,28 @@ final class PasswordPolicyTests: XCTestCase {
         XCTAssertEqual(PasswordPolicy.problem(with: "wg-zhang-garden", identities: ["wg-zhang"]), .containsIdentity)
     }
 }
+
+final class Open311PublicationTests: XCTestCase {
+    func testResidentWordsWaitForModerationAndStaffReportsKeepTheirs() {
+        let resident = Open311Publication.text(channel: .resident, title: "邻居家暴", description: "302 室王某", address: "清水路5号302",
+                                               moderated: nil, categoryName: "井盖破损")
+        XCTAssertEqual(resident, .init(description: "井盖破损", address: nil))
+        let moderated = Open311Publication.text(channel: .hotline12345, title: "x", description: "y", address: "清水路口", moderated: " 路口井盖破损 ",
+                                                categoryName: "井盖破损")
+        XCTAssertEqual(moderated, .init(description: "路口井盖破损", address: "清水路口"))
+        let staff = Open311Publication.text(channel: .gridWorker, title: "井盖破损", description: "路口东侧", address: "清水路口", moderated: nil,
+                                            categoryName: "井盖破损")
+        XCTAssertEqual(staff, .init(description: "井盖破损：路口东侧", address: "清水路口"))
+        for c in Channel.allCases where c != .gridWorker && c != .videoPatrol && c != .upperLevel && c != .fourPlatforms {
+            XCTAssertTrue(Open311Publication.isResidentReport(c), c.rawValue)
+        }
+    }
+
+    func testPositionsAreRoundedToAboutFiftyMetres() {
+        XCTAssertEqual(Open311Publication.rounded(27.861234), 27.861)
+        XCTAssertEqual(Open311Publication.rounded(113.123456), 113.1235)
+        for v in stride(from: 27.8, to: 27.81, by: 0.000123) {
+            XCTAssertLessThanOrEqual(abs(Open311Publication.rounded(v) - v), Open311Publication.coordinateStep / 2 + 1e-9)
+        }
+    }
+}

@@ -40,17 +40,19 @@ enum AdminCaseController {
     struct CategoryGroup: Encodable { let name: String; let items: [CategoryRow] }
     struct CategoryRow: Encodable {
         let href: String; let code: String; let name: String; let accept: Int; let onSite: Int?; let resolve: Int
-        let department: String; let risk: Bool; let active: Bool
+        let department: String; let risk: Bool; let active: Bool; let published: Bool
     }
 
     @Sendable static func categories(req: Request) async throws -> View {
         let user = try req.currentUser
         guard user.kind == .staff else { throw Abort(.forbidden, reason: "仅工作人员可查看") }
         let all = try await CaseCategory.query(on: req.db).with(\.$department).sort(\.$code).all()
+        let published = try await Open311Records.publicCategoryIDs(on: req.db)
         let groups = all.filter { $0.$parent.id == nil }.map { g in
             CategoryGroup(name: g.name, items: all.filter { $0.$parent.id == g.id }.map { c in
                 CategoryRow(href: "/categories/\(c.id!)", code: c.code, name: c.name, accept: c.acceptHours, onSite: c.onSiteHours,
-                            resolve: c.resolveWorkingDays, department: c.department?.name ?? "（由坐席指定）", risk: c.stabilityRisk, active: c.active)
+                            resolve: c.resolveWorkingDays, department: c.department?.name ?? "（由坐席指定）", risk: c.stabilityRisk, active: c.active,
+                            published: published.contains(c.id!))
             })
         }
         return try await req.view.render("admin/categories", CategoriesPage(layout: PageLayout(req, title: "事件分类清单", section: "categories"),
@@ -67,6 +69,7 @@ enum AdminCaseController {
         var department: String?
         var stabilityRisk: String?
         var active: String?
+        var open311Public: String? = nil
     }
 
     struct EditCategoryPage: Encodable {
@@ -85,7 +88,7 @@ enum AdminCaseController {
         let form = CategoryForm(name: c.name, acceptHours: String(c.acceptHours), onSiteHours: c.onSiteHours.map(String.init),
                                 resolveWorkingDays: String(c.resolveWorkingDays), inquiryAfterWorkingDays: String(c.inquiryAfterWorkingDays),
                                 inquiryAnswerWorkingDays: String(c.inquiryAnswerWorkingDays), department: c.$department.id?.uuidString,
-                                stabilityRisk: c.stabilityRisk ? "1" : nil, active: c.active ? "1" : nil)
+                                stabilityRisk: c.stabilityRisk ? "1" : nil, active: c.active ? "1" : nil, open311Public: try await Open311Records.isPublic(c.requireID(), on: req.db) ? "1" : nil)
         return try await req.view.render("admin/category", try await editPage(req, c, form: form, error: nil))
     }
 
@@ -123,7 +126,11 @@ enum AdminCaseController {
             c.$department.id = department
             c.stabilityRisk = form.stabilityRisk == "1"
             c.active = form.active == "1"
-            try await c.save(on: req.db)
+            try await req.db.transaction { tx in
+                try await c.save(on: tx)
+                // A category with social-stability risk is never published, whatever the box says.
+                try await Open311Records.setPublic(c.requireID(), form.open311Public == "1" && !Open311Controller.sensitive(c), on: tx)
+            }
         } catch {
             let (status, reason) = error is SLAPolicy.PolicyError ? (.unprocessableEntity, String(describing: error)) : ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }

@@ -261,6 +261,34 @@ enum CaseController {
 
     struct ShowPage: Encodable { let layout: PageLayout; let c: CaseDetail; let error: String?; let accountability: AccountabilityView? }
 
+    struct PublicationForm: Content { var text: String? }
+
+    /// The command center writes what Open311 may publish of a resident's report (`Open311Publication`);
+    /// empty withdraws it. Operators and administrators whose scope holds the case; logged.
+    @Sendable static func publish(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        guard user.kind == .staff, !user.roles.isDisjoint(with: [.operator, .administrator]) else {
+            throw Abort(.forbidden, reason: "仅指挥中心坐席可审核公开描述")
+        }
+        let id = try req.parameters.require("id", as: UUID.self)
+        let c = try await CaseService(db: req.db, app: req.application).require(id, for: user)
+        let text = (try req.content.decode(PublicationForm.self).text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count <= 300 else { return try await renderShow(req, id: id, error: "公开描述不超过 300 字") }
+        try await req.db.transaction { tx in
+            let existing = try await CasePublication.find(id, on: tx)
+            if text.isEmpty {
+                try await existing?.delete(on: tx)
+            } else {
+                let p = existing ?? CasePublication()
+                p.id = id; p.text = text; p.byID = user.id; p.at = req.now
+                try await p.save(on: tx)
+            }
+        }
+        try await AccessLog(actorID: user.id, subjectType: "case", subjectID: id.uuidString, field: "open311Publication", at: req.now,
+                            reason: text.isEmpty ? "撤回公开描述" : "审核公开描述", subjectLabel: c.code).create(on: req.db)
+        return req.redirect(to: "/cases/\(id)?notice=saved")
+    }
+
     /// 责任倒追 on the case page: shown when the case went overdue or failed, or has sanctions.
     struct AccountabilityView: Encodable {
         struct Row: Encodable { let step: String; let holder: String; let from: String; let due: String; let done: String; let verdict: String; let late: Bool; let actors: String }

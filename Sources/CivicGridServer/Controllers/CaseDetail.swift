@@ -31,6 +31,10 @@ struct CaseDetail: Encodable {
     let master: MasterRow?
     /// For a master: the duplicates merged into it.
     let mergedHere: [LinkRow]
+    /// The command center's moderation of what Open311 publishes for a resident's report.
+    var publication: Publication? = nil
+
+    struct Publication: Encodable { let action: String; let text: String; let published: Bool; let fallback: String }
 
     struct DuplicateRow: Encodable { let id: String; let code: String; let title: String; let channel: String; let status: String; let distance: String; let reported: String }
     struct MasterRow: Encodable { let code: String; let href: String?; let status: String; let steps: [String] }
@@ -165,7 +169,7 @@ struct CaseDetail: Encodable {
         }
         let mergedHere = try await duplicateService.merged(into: id).map { LinkRow(code: $0.code, href: "/cases/\($0.id!)", channel: $0.channel.displayName) }
         let rule = duplicateService.settings
-        return CaseDetail(
+        var detail = CaseDetail(
             id: id.uuidString, code: c.code, title: c.title, description: c.description, status: c.status.displayName, statusClass: c.status.rawValue,
             publicStatus: master.map { "重复诉求，已并入 \($0.code) 办理，主事件\($0.status)" } ?? c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
             supervised: c.supervised, inquiryOpen: c.inquiryOpen, facts: facts, deadlines: deadlines, timeline: timeline,
@@ -178,6 +182,12 @@ struct CaseDetail: Encodable {
             },
             canMerge: allowed.contains(.reject), duplicateRule: "同类别、\(Int(rule.radiusMetres)) 米内、前后 \(Int(rule.windowHours)) 小时内、尚未办结",
             master: master, mergedHere: mergedHere)
+        if Open311Publication.isResidentReport(c.channel), user.kind == .staff, !user.roles.isDisjoint(with: [.operator, .administrator]),
+           try await Open311Records.isPublic(category.requireID(), on: db) {
+            let text = try await CasePublication.find(id, on: db)?.text
+            detail.publication = Publication(action: "/cases/\(id)/publication", text: text ?? "", published: text != nil, fallback: category.name)
+        }
+        return detail
     }
 
     static func roleLabel(_ role: String, _ level: String) -> String {

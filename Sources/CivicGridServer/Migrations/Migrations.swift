@@ -53,5 +53,7 @@ extension Migrations {
         add(AddOpenDeadlineIndex())
         // 017: ID numbers no longer recoverable from clear columns (birth year, blind index of the last four).
         add(ProtectIdentityNumbers(cipher: cipher))
+        // 018: what Open311 publishes (public categories, moderated descriptions).
+        add(AddOpen311Publication())
     }
 }

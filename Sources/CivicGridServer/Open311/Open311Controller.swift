@@ -144,22 +144,26 @@ enum Open311Controller {
 
     // MARK: Requests
 
-    static func requestValue(_ c: Case, category: CaseCategory, holder: String, expected: Date?, notes: [TimelineEntry]?, master: Case? = nil) -> Open311Value {
+    static func requestValue(_ c: Case, category: CaseCategory, holder: String, expected: Date?, notes: [TimelineEntry]?, master: Case? = nil,
+                             moderated: String? = nil) -> Open311Value {
         let closed = c.status == .closed || c.status == .rejected
         // A merged duplicate reports the progress of the case that is being worked for it.
         let statusNotes = master.map { m in "重复诉求，已并入 \(m.code) 办理；主事件进度：\(m.status.publicStatus(overdue: m.overdue))" }
             ?? c.status.publicStatus(overdue: c.overdue) + "（\(c.status.displayName)）"
+        let published = Open311Publication.text(channel: c.channel, title: c.title, description: c.description, address: c.address,
+                                                moderated: moderated, categoryName: category.name)
         var fields: [(String, Open311Value)] = [
             ("service_request_id", .string(c.code)),
             ("status", .string(closed ? "closed" : "open")),
             ("status_notes", .string(statusNotes)),
             ("service_name", .string(category.name)), ("service_code", .string(category.code)),
-            ("description", .string(c.title + (c.description.isEmpty || c.description == c.title ? "" : "：" + c.description))),
+            ("description", .string(published.description)),
             ("agency_responsible", .string(holder)),
             ("service_notice", .string("受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内")),
             ("requested_datetime", iso(c.reportedAt)), ("updated_datetime", iso(c.updatedAt)), ("expected_datetime", iso(closed ? nil : expected)),
-            ("address", .optional(c.address)), ("address_id", .null), ("zipcode", .null),
-            ("lat", c.latitude.map(Open311Value.number) ?? .null), ("long", c.longitude.map(Open311Value.number) ?? .null),
+            ("address", .optional(published.address)), ("address_id", .null), ("zipcode", .null),
+            ("lat", c.latitude.map { .number(Open311Publication.rounded($0)) } ?? .null),
+            ("long", c.longitude.map { .number(Open311Publication.rounded($0)) } ?? .null),
             ("media_url", .null),
         ]
         if let notes {
@@ -174,10 +178,11 @@ enum Open311Controller {
         return .object(fields)
     }
 
-    /// Cases in the jurisdiction, never of sensitive kinds; `ids` narrows to those codes.
+    /// Cases in the jurisdiction of the categories marked public (never sensitive kinds); `ids` narrows to those codes.
     static func requestQuery(_ req: Request, codes: [String]?) async throws -> (QueryBuilder<Case>, [UUID: CaseCategory]) {
         let categories = try await CaseCategory.query(on: req.db).all()
-        let allowed = categories.filter { !sensitive($0) && $0.$parent.id != nil }
+        let published = try await Open311Records.publicCategoryIDs(on: req.db)
+        let allowed = categories.filter { published.contains($0.id!) && !sensitive($0) && $0.$parent.id != nil }
         let q = Case.query(on: req.db).join(Area.self, on: \Case.$grid.$id == \Area.$id).filter(\Case.$category.$id ~~ allowed.compactMap(\.id))
         if let area = try await jurisdiction(req) { q.filter(Area.self, \.$path =~ area.path) }
         if let codes { q.filter(\Case.$code ~~ codes) }
@@ -192,13 +197,14 @@ enum Open311Controller {
         let notes = extensions && !ids.isEmpty ? try await TimelineEntry.query(on: req.db).filter(\.$case.$id ~~ ids).sort(\.$seq).all() : []
         let masterIDs = Array(Set(cases.compactMap(\.mergedIntoID)))
         let masters = masterIDs.isEmpty ? [] : try await Case.query(on: req.db).filter(\.$id ~~ masterIDs).all()
+        let moderated = try await Open311Records.publications(ids, on: req.db)
         return .list(item: "request", cases.map { c in
             let holder = c.$holderDepartment.id.flatMap { id in departments.first { $0.id == id }?.name }
                 ?? c.$holderArea.id.flatMap { id in areas.first { $0.id == id }.map { "\($0.name)网格化管理中心" } } ?? "网格化管理中心"
             let expected = open.filter { $0.$case.id == c.id && ($0.kind == .resolve || $0.kind == .accept) }.map(\.dueAt).max()
             return requestValue(c, category: categories[c.$category.id]!, holder: holder, expected: expected,
                                 notes: extensions ? notes.filter { $0.$case.id == c.id } : nil,
-                                master: c.mergedIntoID.flatMap { id in masters.first { $0.id == id } })
+                                master: c.mergedIntoID.flatMap { id in masters.first { $0.id == id } }, moderated: moderated[c.id!])
         })
     }
 
