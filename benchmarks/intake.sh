@@ -21,7 +21,7 @@ if [ "$KIND" = postgres ]; then
 else
   export DATABASE_PATH="$WORK/intake.sqlite"
 fi
-export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)"  # serve runs only on a real secret
+export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" PUBLIC_URL="http://127.0.0.1"  # serve runs only on a real secret and address
 "$BIN" demo --no-serve --cases 0 --people-per-grid 0 >/dev/null 2>&1
 "$BIN" serve --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!

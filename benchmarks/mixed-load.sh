@@ -13,7 +13,7 @@ BIN="$(swift build -c "${BENCH_BUILD:-release}" --show-bin-path)/civicgrid"
 [ -x "$BIN" ] || swift build -c "${BENCH_BUILD:-release}" --product civicgrid
 WORK="$(mktemp -d)"
 export DATABASE_PATH="$WORK/mixed.sqlite" UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning
-export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)"  # serve runs only on a real secret
+export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" PUBLIC_URL="http://127.0.0.1"  # serve runs only on a real secret and address
 "$BIN" demo --no-serve --cases 400 --people-per-grid 5 >/dev/null 2>&1
 "$BIN" serve --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!

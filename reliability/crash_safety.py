@@ -61,7 +61,8 @@ def main():
     binary = args.bin or os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], cwd=root, text=True).strip(), "civicgrid")
     work = tempfile.mkdtemp(prefix="civicgrid-crash-")
     env = dict(os.environ, UPLOAD_DIR=os.path.join(work, "uploads"), LOG_LEVEL="warning", BCRYPT_COST="4",
-               CIVICGRID_SECRET=base64.b64encode(os.urandom(48)).decode())  # `serve` runs only on a real secret
+               CIVICGRID_SECRET=base64.b64encode(os.urandom(48)).decode(),  # `serve` runs only on a real secret
+               PUBLIC_URL=f"http://127.0.0.1:{args.port}")
     if args.db == "sqlite":
         env["DATABASE_PATH"] = os.path.join(work, "crash.sqlite")
         env.pop("DATABASE_URL", None)

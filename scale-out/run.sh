@@ -16,7 +16,7 @@ BIN="$(swift build -c "${BENCH_BUILD:-debug}" --show-bin-path)/civicgrid"
 WORK="$(mktemp -d)"
 export DATABASE_URL="$(scripts/pg-fresh-db civicgrid_scaleout)"
 export UPLOAD_DIR="$WORK/uploads" LOG_LEVEL=warning SWEEP_INTERVAL_SECONDS=2
-export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)"  # serve runs only on a real secret
+export CIVICGRID_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" PUBLIC_URL="http://127.0.0.1"  # serve runs only on a real secret and address
 "$BIN" demo --no-serve --cases 200 --people-per-grid 0 >/dev/null
 PORT_A=8111; PORT_B=8112; LB_PORT=8110
 "$BIN" serve --port $PORT_A >"$WORK/a.log" 2>&1 & A=$!

@@ -286,7 +286,7 @@ final class FieldTests: XCTestCase {
             XCTAssertEqual(sheet.status, .ok)
             let stored = try await Building.find(building.id!, on: app.db)
             let token = try XCTUnwrap(stored?.qrToken)
-            XCTAssertTrue(sheet.body.string.contains("http://localhost:8080/b/\(token)"))
+            XCTAssertTrue(sheet.body.string.contains("http://127.0.0.1:8080/b/\(token)"))
             // Notices: the grid's worker posts; a worker of another grid cannot.
             var response = try await staff.post("/m/notices", form: ["grid": String(city.gridA.id!), "title": "周四停水通知", "body": "周四 9–17 时停水"])
             XCTAssertEqual(response.status, .seeOther)
@@ -304,9 +304,11 @@ final class FieldTests: XCTestCase {
             XCTAssertFalse(page.body.string.contains("13800000000"), "a personal phone is never shown")
             XCTAssertFalse(page.body.string.contains("冒充通知"))
             // The QR code encodes the building page's address.
-            let svg = try await visitor.get("/b/\(token)/qr.svg")
+            // A forged Host header does not get into it (finding 12), nor is such a code cached publicly.
+            let svg = try await app.testable().sendRequest(.GET, "/b/\(token)/qr.svg", headers: ["Host": "evil.example", "Cookie": visitor.cookieHeader])
             XCTAssertEqual(svg.headers.contentType?.subType, "svg+xml")
-            XCTAssertEqual(svg.body.string, try QRCode("http://localhost:8080/b/\(token)").svg())
+            XCTAssertEqual(svg.body.string, try QRCode("http://127.0.0.1:8080/b/\(token)").svg(), "the server's own address without PUBLIC_URL")
+            XCTAssertEqual(svg.headers.first(name: .cacheControl), "no-store")
             _ = try await visitor.get("/r/grids/\(city.gridA.id!)")
             // The third public page in ten minutes from one address is refused, politely.
             let refused = try await visitor.get("/b/\(token)")

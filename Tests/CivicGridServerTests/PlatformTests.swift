@@ -70,7 +70,7 @@ final class PlatformTests: XCTestCase {
     }
 
     func testThePostgreSQLPoolSizeIsReadAndChecked() throws {
-        let url = ["DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db", "CIVICGRID_SECRET": String(repeating: "s", count: 40)]
+        let url = ["DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db", "CIVICGRID_SECRET": String(repeating: "s", count: 40), "PUBLIC_URL": "https://grid.example.cn"]
         XCTAssertEqual(try AppConfig.fromEnvironment(url).postgresConnectionsPerLoop, 4, "more than Fluent's one per loop")
         XCTAssertEqual(try AppConfig.fromEnvironment(url.merging(["DATABASE_POOL_PER_LOOP": "8"]) { $1 }).postgresConnectionsPerLoop, 8)
         for bad in ["0", "65", "four"] {
@@ -180,6 +180,23 @@ final class MetricsTests: XCTestCase {
             XCTAssertFalse(text.contains("/api/v1/areas/\(city.gridA.id!)"), "patterns, not ids")
             XCTAssertTrue(text.contains(#"civicgrid_cases{status="reported"} 1"#))
             XCTAssertTrue(text.contains("civicgrid_cases_open_overdue 0"))
+        }
+    }
+
+    /// Finding 12: behind a same-host proxy everyone is 127.0.0.1, so an address proves nothing.
+    func testMetricsOverTCPNeedTheTokenEvenFromLoopback() async throws {
+        try await withApp(adjust: { $0.metricsToken = "scrape-token-0123456789" }) { app in
+            let client = try app.testable(method: .running(hostname: "127.0.0.1", port: 0))
+            let bare = try await client.sendRequest(.GET, "/metrics")
+            XCTAssertEqual(bare.status, .notFound, "127.0.0.1 without the token")
+            var wrong = HTTPHeaders(); wrong.bearerAuthorization = BearerAuthorization(token: "scrape-token-wrong-000")
+            expectEqual(try await client.sendRequest(.GET, "/metrics", headers: wrong).status, .notFound)
+            var right = HTTPHeaders(); right.bearerAuthorization = BearerAuthorization(token: "scrape-token-0123456789")
+            expectEqual(try await client.sendRequest(.GET, "/metrics", headers: right).status, .ok)
+        }
+        try await withApp { app in
+            let client = try app.testable(method: .running(hostname: "127.0.0.1", port: 0))
+            expectEqual(try await client.sendRequest(.GET, "/metrics").status, .notFound, "no token configured: no TCP scrape")
         }
     }
 }

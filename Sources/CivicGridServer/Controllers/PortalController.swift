@@ -341,15 +341,18 @@ enum PortalController {
         let svg = try QRCode(publicURL(req) + "/b/" + token, correction: .medium).svg()
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
-        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=86400")
+        // Shared caches may keep it only when it points at the configured address.
+        headers.replaceOrAdd(name: .cacheControl, value: req.state.config.publicURL == nil ? "no-store" : "public, max-age=86400")
         return Response(status: .ok, headers: headers, body: .init(string: svg))
     }
 
-    /// What QR codes point at: PUBLIC_URL, else the address this request came to.
+    /// What QR codes point at: PUBLIC_URL (required by `serve`), else — a demo — the address the
+    /// server itself listens on. Never the request's Host header, which the client chooses.
     static func publicURL(_ req: Request) -> String {
         if let configured = req.state.config.publicURL { return configured }
-        let host = req.headers.first(name: .host) ?? "localhost:8080"
-        return "http://\(host)"
+        let server = req.application.http.server.configuration
+        let host = ["0.0.0.0", "::", ""].contains(server.hostname) ? "localhost" : server.hostname
+        return "http://\(host):\(server.port)"
     }
 
     /// A grid worker's or leader's public photo.

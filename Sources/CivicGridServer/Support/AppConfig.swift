@@ -43,6 +43,8 @@ public struct AppConfig: Sendable {
     /// Resident registrations started per address (5 an hour) and per phone number (3 an hour).
     public var registrationLimit = RateLimit(limit: 5, window: 3_600)
     public var registrationPerPhoneLimit = RateLimit(limit: 3, window: 3_600)
+    /// The bearer token `/metrics` needs over TCP (`METRICS_TOKEN`); none: only a Unix socket may scrape.
+    public var metricsToken: String?
     /// Where registration codes go (`LogSMSSender` until an SMS gateway is plugged in).
     var smsSender: any SMSSender = LogSMSSender()
 
@@ -123,6 +125,10 @@ public struct AppConfig: Sendable {
             }
             config.hotlineCallbackURL = url
         }
+        let demo = ["1", "true", "yes"].contains((env["CIVICGRID_DEMO"] ?? "").lowercased())
+        if command == "serve", !demo, (env["PUBLIC_URL"] ?? "").isEmpty {
+            throw ConfigError.invalid("PUBLIC_URL", "生产环境必须设置对外访问地址（楼栋二维码、短信链接都指向它），例如 PUBLIC_URL=https://grid.example.cn")
+        }
         if let url = env["PUBLIC_URL"], !url.isEmpty {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
                 throw ConfigError.invalid("PUBLIC_URL", "应为 http(s):// 开头的网址")
@@ -134,6 +140,10 @@ public struct AppConfig: Sendable {
             config.postgresConnectionsPerLoop = value
         }
         config.trustProxy = ["1", "true", "yes"].contains(env["TRUST_PROXY"]?.lowercased() ?? "")
+        if let token = env["METRICS_TOKEN"], !token.isEmpty {
+            guard token.utf8.count >= 16 else { throw ConfigError.invalid("METRICS_TOKEN", "至少 16 个字符") }
+            config.metricsToken = token
+        }
         if let n = env["PUBLIC_REPORTS_PER_HOUR"] {
             guard let value = Int(n), (1...10_000).contains(value) else { throw ConfigError.invalid("PUBLIC_REPORTS_PER_HOUR", "应为 1–10000") }
             config.publicReportLimit = RateLimit(limit: value, window: 3_600)

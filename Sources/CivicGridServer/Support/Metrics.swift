@@ -70,12 +70,13 @@ struct MetricsMiddleware: AsyncMiddleware {
 }
 
 enum MetricsController {
-    /// Scrapes from this machine, or with `Authorization: Bearer $METRICS_TOKEN` when that is set.
+    /// With `Authorization: Bearer $METRICS_TOKEN` over TCP — from any address: a reverse proxy on
+    /// the same host makes every visitor look like 127.0.0.1 — or over a private (Unix) socket,
+    /// which has no peer address. Without METRICS_TOKEN, TCP scrapes are refused.
     @Sendable static func scrape(req: Request) async throws -> Response {
-        let token = Environment.get("METRICS_TOKEN")
-        let local = ["127.0.0.1", "::1"].contains(req.remoteAddress?.ipAddress ?? "")
-        let tokenOK = token.map { !$0.isEmpty && req.headers.bearerAuthorization?.token == $0 } ?? false
-        guard local || tokenOK || req.remoteAddress == nil else { throw Abort(.notFound) }
+        let token = req.state.config.metricsToken
+        let tokenOK = token.map { !$0.isEmpty && TokenMaker.constantTimeEqual(req.headers.bearerAuthorization?.token ?? "", $0) } ?? false
+        guard tokenOK || req.remoteAddress == nil else { throw Abort(.notFound) }
         try await req.application.metrics.refresh(on: req.db)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
