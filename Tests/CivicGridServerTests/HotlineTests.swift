@@ -42,13 +42,29 @@ final class HotlineTests: XCTestCase {
         return try await app.testable().sendRequest(.POST, "/api/v1/hotline/orders", headers: headers, body: ByteBuffer(string: json))
     }
 
+    /// Finding 12: an Open311 app's key cannot post hotline orders, and a hotline key cannot submit Open311 requests.
+    func testKeysDoOnlyWhatTheirScopesSay() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            let open311 = try await app.issueApiKey(name: "市民通")
+            let body = #"{"source":"12345","orderNo":"ZZ-9","caller":"刘","phone":"13807310001","content":"噪声扰民","categoryText":"噪音","gridCode":"\#(city.gridA.code)"}"#
+            expectEqual(try await order(app, key: open311, body).status, .forbidden)
+            expectEqual(try await Case.query(on: app.db).count(), 0)
+            let hotline = try await app.issueApiKey(name: "12345", scopes: [.hotline])
+            let posted = try await app.testable().sendRequest(.POST, "/open311/v2/requests.json", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                                              body: ByteBuffer(string: "api_key=\(hotline)&service_code=SZ01&lat=27.805&long=113.105"))
+            XCTAssertEqual(posted.status, .forbidden)
+            expectEqual(try await order(app, key: hotline, body).status, .created)
+        }
+    }
+
     func testOrdersAreIdempotentMappedAndCalledBackUntilReceived() async throws {
         let receiver = try await Receiver(failures: 1)
         let clock = FixedClock(testNow)
         do {
             try await withApp(clock: clock, adjust: { $0.hotlineCallbackURL = "http://127.0.0.1:\(receiver.port)/callback" }) { app in
                 let city = try await TestCity.build(app)
-                let key = try await app.issueApiKey(name: "12345热线")
+                let key = try await app.issueApiKey(name: "12345热线", scopes: [.hotline])
                 let first = #"{"source":"12345","orderNo":"ZZ-2026-0001","caller":"刘先生","phone":"13807310001","content":"小区门口夜间施工噪声扰民。已持续一周","categoryText":"噪音扰民","gridCode":"\#(city.gridA.code)"}"#
 
                 // In: a case on the 12345 channel, 待分类 while the text is not mapped.

@@ -107,10 +107,12 @@ extension Application {
     }
 
     /// An API key made by the administrator on 开放接口, as shown once on the page.
-    func issueApiKey(name: String) async throws -> String {
+    func issueApiKey(name: String, scopes: [ApiKey.Scope] = [.open311]) async throws -> String {
         let admin = browser()
         _ = try await admin.login("admin")
-        let page = try await admin.post("/admin/api-keys", form: ["name": name])
+        var form = ["name": name]
+        for s in scopes { form[s.rawValue] = "1" }
+        let page = try await admin.post("/admin/api-keys", form: form)
         XCTAssertEqual(page.status, .ok)
         let html = page.body.string
         guard let range = html.range(of: #"cg_[A-Za-z0-9_-]+"#, options: .regularExpression) else { XCTFail("no key shown"); return "" }

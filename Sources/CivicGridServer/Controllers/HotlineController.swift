@@ -27,6 +27,7 @@ enum HotlineController {
         guard let apiKey = try await ApiKey.active(req.headers.first(name: "X-Api-Key") ?? "", on: req.db) else {
             throw Abort(.unauthorized, reason: "需要有效的 X-Api-Key")
         }
+        guard apiKey.allows(.hotline) else { throw Abort(.forbidden, reason: "该密钥未授权推送热线工单") }
         let body: OrderBody
         do { body = try req.content.decode(OrderBody.self) } catch { throw Abort(.badRequest, reason: "请求体应为 JSON 工单") }
         let order: HotlineOrder

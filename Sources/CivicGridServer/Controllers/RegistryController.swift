@@ -504,7 +504,7 @@ enum RegistryController {
             let value = try await registry.reveal(field, of: p, by: user, reason: body.reason)
             return try await renderPerson(req, id: id, revealed: value.map { (field, $0) }, error: value == nil ? "未登记\(field.displayName)" : nil)
                 .encodeResponse(for: req)
-        } catch let error as AbortError where error.status == .unprocessableEntity {
+        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .tooManyRequests {
             return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
         }
     }

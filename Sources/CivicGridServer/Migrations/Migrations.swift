@@ -55,5 +55,7 @@ extension Migrations {
         add(ProtectIdentityNumbers(cipher: cipher))
         // 018: what Open311 publishes (public categories, moderated descriptions).
         add(AddOpen311Publication())
+        // 019: API keys get scopes (Open311 requests, hotline orders).
+        add(AddApiKeyScopes())
     }
 }

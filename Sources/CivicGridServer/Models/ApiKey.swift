@@ -14,6 +14,15 @@ final class ApiKey: Model, @unchecked Sendable {
     @Field(key: "created_by") var createdBy: UUID
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "revoked_at") var revokedAt: Date?
+    /// Comma-separated `Scope`s (migration 019).
+    @Field(key: "scopes") var scopes: String
+
+    enum Scope: String, CaseIterable, Sendable {
+        case open311, hotline
+        var displayName: String { self == .open311 ? "Open311 诉求提交" : "热线工单推送" }
+    }
+
+    func allows(_ scope: Scope) -> Bool { scopes.split(separator: ",").contains { $0 == scope.rawValue } }
 
     init() {}
 }

@@ -14,7 +14,7 @@ enum ApiKeyController {
         let base: String
     }
 
-    struct Row: Encodable { let id: String; let name: String; let prefix: String; let createdAt: String; let revoked: Bool; let cases: Int }
+    struct Row: Encodable { let id: String; let name: String; let prefix: String; let createdAt: String; let revoked: Bool; let cases: Int; let scopes: String }
 
     static func requireSystemAdmin(_ req: Request) throws -> CurrentUser {
         try req.requireSystemAdministrator("只有系统管理员可以管理开放接口密钥")
@@ -31,19 +31,23 @@ enum ApiKeyController {
         for key in keys {
             let cases = try await Case.query(on: req.db).filter(\.$reporter.$id == key.$user.id).count()
             rows.append(Row(id: key.id!.uuidString, name: key.name, prefix: key.prefix + "…", createdAt: Formatting.dateTime(key.createdAt),
-                            revoked: key.revokedAt != nil, cases: cases))
+                            revoked: key.revokedAt != nil, cases: cases,
+                            scopes: ApiKey.Scope.allCases.filter(key.allows).map(\.displayName).joined(separator: "、")))
         }
         return Page(layout: PageLayout(req, title: "开放接口", section: "apikeys"), rows: rows, newKey: newKey, error: error,
-                     base: (req.headers.first(name: .host).map { "http://\($0)" } ?? "") + "/open311/v2/")
+                     base: PortalController.publicURL(req) + "/open311/v2/")
     }
 
-    struct Form: Content { var name: String }
+    struct Form: Content { var name: String; var open311: String?; var hotline: String? }
 
     @Sendable static func create(req: Request) async throws -> Response {
         let admin = try requireSystemAdmin(req)
-        let name = try req.content.decode(Form.self).name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 40 else {
-            let response = try await req.view.render("admin/apikeys", try await page(req, newKey: nil, error: "请填写应用名称（不超过 40 个字）"))
+        let form = try req.content.decode(Form.self)
+        let name = form.name.trimmingCharacters(in: .whitespaces)
+        let scopes = [form.open311 == "1" ? ApiKey.Scope.open311 : nil, form.hotline == "1" ? .hotline : nil].compactMap { $0 }
+        guard !name.isEmpty, name.count <= 40, !scopes.isEmpty else {
+            let response = try await req.view.render("admin/apikeys", try await page(req, newKey: nil,
+                error: scopes.isEmpty ? "请至少选择一项用途（Open311 诉求提交或热线工单推送）" : "请填写应用名称（不超过 40 个字）"))
                 .encodeResponse(for: req)
             response.status = .unprocessableEntity
             return response
@@ -63,6 +67,7 @@ enum ApiKeyController {
             apiKey.$user.id = try account.requireID()
             apiKey.createdBy = admin.id
             apiKey.createdAt = req.now
+            apiKey.scopes = scopes.map(\.rawValue).joined(separator: ",")
             try await apiKey.create(on: tx)
         }
         // Shown once; only its hash is kept.

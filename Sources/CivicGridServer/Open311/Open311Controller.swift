@@ -296,6 +296,7 @@ enum Open311Controller {
             guard let apiKey = try await ApiKey.active(form.api_key ?? "", on: req.db) else {
                 throw Open311Error(status: 403, description: "A valid api_key is required")
             }
+            guard apiKey.allows(.open311) else { throw Open311Error(status: 403, description: "This api_key may not submit requests") }
             guard let code = form.service_code, !code.isEmpty else { throw Open311Error(status: 400, description: "service_code is required") }
             guard let category = try await serviceCategories(req.db).first(where: { $0.code == code }) else {
                 throw Open311Error(status: 404, description: "service_code \(code) not found")

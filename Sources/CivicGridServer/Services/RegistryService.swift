@@ -230,7 +230,7 @@ struct RegistryService {
             .filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "、")
     }
 
-    enum RevealField: String, Sendable {
+    enum RevealField: String, Sendable, CaseIterable {
         case idNumber, phone, health
         var displayName: String { switch self { case .idNumber: "身份证号"; case .phone: "联系电话"; case .health: "健康状况" } }
     }
@@ -246,9 +246,35 @@ struct RegistryService {
         case .health: person.healthSealed
         }
         guard let sealed else { return nil }
+        try await checkRevealLimit(user)
         try await AccessLog(actorID: user.id, subjectType: "person", subjectID: try person.requireID().uuidString, field: field.rawValue,
                             at: now, reason: why, subjectLabel: NameMask.mask(person.name)).create(on: db)
         return try cipher.open(sealed)
+    }
+
+    /// Full ID numbers, phones and health notes shown per person per hour (`REVEALS_PER_HOUR`, 30):
+    /// past that the next one is refused, and the first refusal of the hour tells the administrators
+    /// of the user's areas (a notification, and a line on 访问日志).
+    func checkRevealLimit(_ user: CurrentUser) async throws {
+        let limit = app.state.config.revealsPerHour
+        let since = now.addingTimeInterval(-3600)
+        let shown = try await AccessLog.query(on: db).filter(\.$actorID == user.id).filter(\.$subjectType == "person")
+            .filter(\.$field ~~ RevealField.allCases.map(\.rawValue)).filter(\.$at > since).count()
+        guard shown >= limit else { return }
+        let alreadyTold = try await AccessLog.query(on: db).filter(\.$actorID == user.id).filter(\.$field == "revealLimit")
+            .filter(\.$at > since).count() > 0
+        if !alreadyTold {
+            try await db.transaction { tx in
+                try await AccessLog(actorID: user.id, subjectType: "user", subjectID: user.id.uuidString, field: "revealLimit", at: now,
+                                    reason: "一小时内查看完整个人信息达 \(limit) 次", subjectLabel: user.displayName).create(on: tx)
+                for areaID in Set(user.assignments.compactMap(\.areaID)) {
+                    try await Notification(caseID: nil, areaID: areaID, departmentID: nil,
+                                           text: "【隐私预警】\(user.displayName)（\(user.username)）一小时内查看完整个人信息已达 \(limit) 次，已暂停其查看，请核实。",
+                                           at: now).create(on: tx)
+                }
+            }
+        }
+        throw Abort(.tooManyRequests, reason: "您一小时内查看完整个人信息已达 \(limit) 次，暂停查看；已通知管理员核实")
     }
 
     // MARK: Search

@@ -43,6 +43,8 @@ public struct AppConfig: Sendable {
     /// Resident registrations started per address (5 an hour) and per phone number (3 an hour).
     public var registrationLimit = RateLimit(limit: 5, window: 3_600)
     public var registrationPerPhoneLimit = RateLimit(limit: 3, window: 3_600)
+    /// Full personal data revealed per user per hour before refusals and a notice to administrators.
+    public var revealsPerHour = 30
     /// The bearer token `/metrics` needs over TCP (`METRICS_TOKEN`); none: only a Unix socket may scrape.
     public var metricsToken: String?
     /// Where registration codes go (`LogSMSSender` until an SMS gateway is plugged in).
@@ -140,6 +142,10 @@ public struct AppConfig: Sendable {
             config.postgresConnectionsPerLoop = value
         }
         config.trustProxy = ["1", "true", "yes"].contains(env["TRUST_PROXY"]?.lowercased() ?? "")
+        if let n = env["REVEALS_PER_HOUR"], !n.isEmpty {
+            guard let value = Int(n), (1...1_000).contains(value) else { throw ConfigError.invalid("REVEALS_PER_HOUR", "应为 1–1000") }
+            config.revealsPerHour = value
+        }
         if let token = env["METRICS_TOKEN"], !token.isEmpty {
             guard token.utf8.count >= 16 else { throw ConfigError.invalid("METRICS_TOKEN", "至少 16 个字符") }
             config.metricsToken = token
