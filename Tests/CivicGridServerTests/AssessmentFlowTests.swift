@@ -20,6 +20,7 @@ final class AssessmentFlowTests: XCTestCase {
                                                   recordedAt: nil), by: worker)
                 let last = try await PatrolCheckIn.query(on: app.db).sort(\.$at, .descending).first()!
                 last.day = "2026-11-0\(day)"; last.at = LocalDate(year: 2026, month: 11, day: day).startInstant.addingTimeInterval(Double(hour) * 3600)
+                last.receivedAt = last.at  // made on the spot that day
                 try await last.save(on: app.db)
             }
             // A case the worker found, and a deadline the grid missed (on the negative list).

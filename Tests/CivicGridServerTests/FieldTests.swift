@@ -153,12 +153,20 @@ final class FieldTests: XCTestCase {
             XCTAssertNil(check.insideGrid, "no position given")
             let home = try await worker.get("/m/")
             XCTAssertTrue(home.body.string.contains("楼道畅通"), "today's patrol on 我的工作")
+            // Finding 12: synced two hours late with no position — kept, but marked and not a patrol day.
+            XCTAssertTrue(check.isUnverified)
+            XCTAssertTrue(home.body.string.contains("离线补报·无定位"))
+            let stats = try await AssessmentService(db: app.db, app: app).months([city.gridA], .init(first: LocalDate(year: 2026, month: 11, day: 1)))
+            XCTAssertEqual(stats[city.gridA.id!]?.patrolDays ?? 0, 0, "an unverifiable check-in is not counted")
+            _ = try await worker.post("/m/patrol", form: ["grid": String(city.gridA.id!), "note": "现场打卡"])
+            let counted = try await AssessmentService(db: app.db, app: app).months([city.gridA], .init(first: LocalDate(year: 2026, month: 11, day: 1)))
+            XCTAssertEqual(counted[city.gridA.id!]?.patrolDays, 1, "one made on the spot counts")
             let tenDaysAgo = Int((testNow.timeIntervalSince1970 - 10 * 86_400) * 1000)
             response = try await worker.post("/m/patrol", form: ["grid": String(city.gridA.id!), "recordedAt": String(tenDaysAgo)])
             XCTAssertEqual(response.status, .unprocessableEntity)
             response = try await worker.post("/m/patrol", form: ["grid": String(city.gridB.id!)])
             XCTAssertEqual(response.status, .unprocessableEntity, "not the worker's grid")
-            expectEqual(try await PatrolCheckIn.query(on: app.db).count(), 1)
+            expectEqual(try await PatrolCheckIn.query(on: app.db).count(), 2)
         }
     }
 

@@ -241,7 +241,7 @@ enum AssessmentController {
                 .filter(\.$day <= month.last.description).sort(\.$at).all() {
                 rows.append([c.day, Formatting.time(c.at), c.userName, FieldController.place(c), c.note]); links.append(nil)
             }
-            note = "同一天多次打卡计 1 天。"
+            note = "同一天多次打卡计 1 天。标“离线补报·无定位”的打卡（超过 1 小时后才同步、且没有定位）只作记录，不计入巡查天数。"
         case .visits:
             header = ["日期", "网格员", "走访对象", "记录"]
             let visits = try await SpecialGroupVisibility(user).visits(Visit.query(on: req.db).filter(\.$gridID == id).filter(\.$memberID != nil)

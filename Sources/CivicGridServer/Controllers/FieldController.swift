@@ -116,10 +116,11 @@ enum FieldController {
     }
 
     static func place(_ p: PatrolCheckIn) -> String {
+        if p.isUnverified { return "离线补报·无定位（不计入考核）" }
         switch p.insideGrid {
-        case .some(true): "定位在网格内"
-        case .some(false): "定位不在本网格"
-        case .none: "未定位"
+        case .some(true): return "定位在网格内"
+        case .some(false): return "定位不在本网格"
+        case .none: return "未定位"
         }
     }
 

@@ -57,5 +57,7 @@ extension Migrations {
         add(AddOpen311Publication())
         // 019: API keys get scopes (Open311 requests, hotline orders).
         add(AddApiKeyScopes())
+        // 020: when each patrol check-in was received (late, position-less ones are marked).
+        add(AddCheckInReceivedAt())
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import GridCore
 
 /// One record sent from a phone with its client-generated key (离线补传): claimed before the
 /// record is written, in the same transaction, so a record sent twice is kept once.
@@ -34,6 +35,11 @@ final class PatrolCheckIn: Model, @unchecked Sendable {
     /// Whether the position fell inside the grid (nil: no position given).
     @OptionalField(key: "inside_grid") var insideGrid: Bool?
     @Field(key: "note") var note: String
+    /// When the server received it (migration 020; nil for older rows).
+    @OptionalField(key: "received_at") var receivedAt: Date?
+
+    /// Synced late without a position (`PatrolEvidence`): shown marked, not counted by the assessment.
+    var isUnverified: Bool { PatrolEvidence.isUnverified(at: at, receivedAt: receivedAt, hasPosition: latitude != nil && longitude != nil) }
 
     init() {}
 }

@@ -63,7 +63,9 @@ struct AssessmentService {
         // Patrol days (days with a check-in that are working days or not: a Sunday patrol counts too, capped below).
         var days: [Int: Set<String>] = [:]
         for c in try await PatrolCheckIn.query(on: db).filter(\.$gridID ~~ ids)
-            .filter(\.$day >= month.first.description).filter(\.$day <= month.last.description).all() { days[c.gridID, default: []].insert(c.day) }
+            .filter(\.$day >= month.first.description).filter(\.$day <= month.last.description).all() where !c.isUnverified {
+            days[c.gridID, default: []].insert(c.day)
+        }
         for (id, set) in days { out[id]?.patrolDays = min(set.count, max(workingDays, 1)) }
 
         // Visits: due by each active member's frequency over the days of the month so far; done with a member.

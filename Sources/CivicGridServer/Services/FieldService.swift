@@ -91,7 +91,7 @@ struct FieldService {
         let c = PatrolCheckIn()
         c.id = UUID(); c.gridID = try grid.requireID(); c.userID = user.id; c.userName = user.displayName
         c.at = at; c.day = LocalDate(at).description; c.latitude = input.latitude; c.longitude = input.longitude
-        c.insideGrid = inside; c.note = note
+        c.insideGrid = inside; c.note = note; c.receivedAt = now
         try await db.writeTransaction { tx in
             try await c.create(on: tx)
             for f in input.findings {

@@ -93,3 +93,16 @@ public struct VisitWeek: Equatable, Sendable {
 
     public static let dayNames = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 }
+
+/// How much a patrol check-in proves. Offline sync is allowed (up to 7 days late), but a check-in
+/// that arrives more than `syncGrace` after the time it claims *and* has no position is only the
+/// worker's word: it is kept and shown marked 离线补报·无定位, and the monthly assessment does not
+/// count it as a patrol day.
+public enum PatrolEvidence {
+    public static let syncGrace: TimeInterval = 3600
+
+    public static func isUnverified(at: Date, receivedAt: Date?, hasPosition: Bool) -> Bool {
+        guard let receivedAt, !hasPosition else { return false }
+        return receivedAt.timeIntervalSince(at) > syncGrace
+    }
+}
