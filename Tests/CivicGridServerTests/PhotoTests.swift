@@ -42,6 +42,11 @@ final class PhotoTests: XCTestCase {
             XCTAssertEqual(entry.attachments, photo.id!.uuidString)
             let stored = app.state.uploadDirectory + photo.storedPath
             XCTAssertTrue(FileManager.default.fileExists(atPath: stored))
+            // Finding 12: photos of people and homes are sealed at rest like the ID numbers.
+            XCTAssertTrue(photo.storedPath.hasSuffix(".png.enc"))
+            let onDisk = try XCTUnwrap(FileManager.default.contents(atPath: stored))
+            XCTAssertNotEqual(Array(onDisk.prefix(8)), Array(Self.png.prefix(8)), "not a readable PNG on disk")
+            XCTAssertEqual(Array(try app.state.cipher.openData(onDisk)), Self.png)
             if Thumbnailer.tool != nil {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: PhotoStore.derivativePath(stored, "thumb")), "libvips made a thumbnail")
             }

@@ -421,8 +421,9 @@ enum CaseController {
     /// Checks and stores uploaded photos, then makes their thumbnails off the event loop.
     static func storePhotos(_ files: [File], req: Request) async throws -> [PhotoStore.Stored] {
         let root = req.state.uploadDirectory
-        let stored = try PhotoStore(root: root).store(files, now: req.now)
-        if !stored.isEmpty { try await req.application.threadPool.runIfActive { PhotoStore.makeDerivatives(stored, root: root) } }
+        let cipher = req.state.cipher
+        let stored = try PhotoStore(root: root).store(files, now: req.now, sealedWith: cipher)
+        if !stored.isEmpty { try await req.application.threadPool.runIfActive { PhotoStore.makeDerivatives(stored, root: root, cipher: cipher) } }
         return stored
     }
 

@@ -606,10 +606,10 @@ enum RegistryController {
         }
         let store = PhotoStore(root: req.state.uploadDirectory)
         let stored: [PhotoStore.Stored]
-        do { stored = try store.store([file], now: req.state.clock.now()) } catch let error as AbortError {
+        do { stored = try store.store([file], now: req.state.clock.now(), sealedWith: req.state.cipher) } catch let error as AbortError {
             return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        PhotoStore.makeDerivatives(stored, root: req.state.uploadDirectory)
+        PhotoStore.makeDerivatives(stored, root: req.state.uploadDirectory, cipher: req.state.cipher)
         b.photoPath = stored[0].relativePath; b.photoType = stored[0].contentType; b.version += 1; b.updatedAt = req.state.clock.now()
         try await req.db.transaction { tx in
             try await b.save(on: tx)

@@ -44,7 +44,8 @@ struct PhotoStore {
     }
 
     /// Validates every file first, then writes them; nothing is written if one is refused. With a
-    /// cipher the files are written sealed (AES-GCM, ".enc"): photos of identity documents.
+    /// cipher the files are written sealed (AES-GCM, ".enc"): photos of identity documents, and of
+    /// people and homes (case, visit and building photos), like the ID numbers in the database.
     func store(_ files: [File], now: Date, sealedWith cipher: PersonalDataCipher? = nil) throws -> [Stored] {
         let files = files.filter { $0.data.readableBytes > 0 }
         guard files.count <= Self.maxPerAction else { throw Abort(.unprocessableEntity, reason: "每次最多上传 \(Self.maxPerAction) 张照片") }
@@ -72,19 +73,41 @@ struct PhotoStore {
     /// Thumbnails (320×240) and, for HEIC, a JPEG that browsers can show, made with libvips'
     /// `vipsthumbnail` when it is installed (Debian's libvips-tools; the set-up scripts install it).
     /// Without it the original is served in their place.
-    static func makeDerivatives(_ stored: [Stored], root: String) {
+    /// Sealed photos are opened into a temporary folder for vipsthumbnail, and the copies sealed in turn.
+    static func makeDerivatives(_ stored: [Stored], root: String, cipher: PersonalDataCipher? = nil) {
         guard let tool = Thumbnailer.tool else { return }
         for photo in stored {
             let original = root + photo.relativePath
-            Thumbnailer.run(tool, [original, "--size", "320x240", "-o", derivativePath(original, "thumb") + "[Q=80,strip]"])
-            if photo.contentType == "image/heic" {
-                Thumbnailer.run(tool, [original, "--size", "1600x1600>", "-o", derivativePath(original, "view") + "[Q=85,strip]"])
+            var source = original
+            var scratch: String?
+            if original.hasSuffix(".enc") {
+                guard let cipher, let sealed = FileManager.default.contents(atPath: original), let plain = try? cipher.openData(sealed) else { continue }
+                let folder = NSTemporaryDirectory() + "civicgrid-thumb-" + UUID().uuidString
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                source = folder + "/" + ((original as NSString).lastPathComponent as NSString).deletingPathExtension
+                guard FileManager.default.createFile(atPath: source, contents: plain, attributes: [.posixPermissions: 0o600]) else { continue }
+                scratch = folder
+            }
+            defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
+            var kinds = [("thumb", ["--size", "320x240"], "[Q=80,strip]")]
+            if photo.contentType == "image/heic" { kinds.append(("view", ["--size", "1600x1600>"], "[Q=85,strip]")) }
+            for (kind, size, options) in kinds {
+                let target = derivativePath(original, kind)
+                let output = scratch.map { $0 + "/\(kind).jpg" } ?? target
+                guard Thumbnailer.run(tool, [source] + size + ["-o", output + options]) else { continue }
+                if scratch != nil, let cipher, let data = FileManager.default.contents(atPath: output), let sealed = try? cipher.sealData(data) {
+                    try? sealed.write(to: URL(fileURLWithPath: target), options: .atomic)
+                }
             }
         }
     }
 
+    /// `x.jpg` → `x.thumb.jpg`; a sealed `x.jpg.enc` → `x.thumb.jpg.enc`.
     static func derivativePath(_ original: String, _ kind: String) -> String {
-        (original as NSString).deletingPathExtension + ".\(kind).jpg"
+        if original.hasSuffix(".enc") {
+            return ((String(original.dropLast(4))) as NSString).deletingPathExtension + ".\(kind).jpg.enc"
+        }
+        return (original as NSString).deletingPathExtension + ".\(kind).jpg"
     }
 
     /// Streams a stored photo: `?size=thumb` for lists, HEIC through its JPEG copy, the original
@@ -94,6 +117,14 @@ struct PhotoStore {
         let wanted = req.query[String.self, at: "size"] == "thumb" ? "thumb" : (contentType == "image/heic" ? "view" : nil)
         let derivative = wanted.map { Self.derivativePath(original, $0) }
         let useDerivative = derivative.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        if original.hasSuffix(".enc") {
+            // Opened in memory for someone allowed to see it; kept out of shared caches.
+            guard let sealed = FileManager.default.contents(atPath: useDerivative ? derivative! : original) else { throw Abort(.notFound) }
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : contentType)
+            headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+            return Response(status: .ok, headers: headers, body: .init(data: try req.state.cipher.openData(sealed)))
+        }
         let response = try await req.fileio.asyncStreamFile(at: useDerivative ? derivative! : original)
         response.headers.replaceOrAdd(name: .contentType, value: useDerivative ? "image/jpeg" : contentType)
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
