@@ -318,7 +318,7 @@ final class AuthorizationMatrixTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: app.state.uploadDirectory + "/2026/11", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: app.state.uploadDirectory + "/" + photo.storedPath, contents: Data(PhotoTests.png))
         let key = ApiKey()
-        key.name = "x"; key.keyHash = "h"; key.prefix = "cg_x"; key.$user.id = resident.id!; key.createdBy = resident.id!; key.createdAt = testNow
+        key.name = "x"; key.keyHash = "h"; key.prefix = "cg_x"; key.$user.id = resident.id!; key.createdBy = resident.id!; key.createdAt = testNow; key.scopes = "open311"
         try await key.create(on: app.db)
         let wgA = city.users["wg-a"]!
         let role = try await RoleAssignment.query(on: app.db).filter(\.$user.$id == wgA.id!).first()!

@@ -84,7 +84,7 @@ final class BadInputTests: XCTestCase {
             XCTAssertEqual(r.status, .seeOther, r.body.string)
             let photo = try await CasePhoto.query(on: app.db).first()!
             XCTAssertFalse(photo.storedPath.contains(".."))
-            XCTAssertTrue(photo.storedPath.hasSuffix(".png"))
+            XCTAssertTrue(photo.storedPath.hasSuffix(".png.enc"), "our name, sealed")
             XCTAssertTrue(FileManager.default.fileExists(atPath: app.state.uploadDirectory + photo.storedPath))
             XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/cron.d/evil.png"))
         }
