@@ -176,18 +176,6 @@ final class AuthTests: XCTestCase {
         }
     }
 
-    /// Registers through both steps, reading the code from the recorded text message.
-    func register(_ app: Application, _ sms: RecordingSMSSender, name: String, phone: String, password: String) async throws -> (Browser, XCTHTTPResponse) {
-        let browser = app.browser()
-        let first = try await browser.post("/register", form: ["name": name, "phone": phone, "password": password, "password2": password])
-        XCTAssertEqual(first.status, .ok, first.body.string)
-        let html = first.body.string
-        guard let r = html.range(of: #"name="pending" value="([^"]+)""#, options: .regularExpression) else { return (browser, first) }
-        let pending = String(html[r]).replacingOccurrences(of: #"name="pending" value=""#, with: "").dropLast()
-        let code = sms.sent.last?.text.firstMatch(of: /验证码为 (\d{6})/).map { String($0.1) } ?? "000000"
-        return (browser, try await browser.post("/register/confirm", form: ["pending": String(pending), "code": code]))
-    }
-
     func testResidentsRegisterWithAPhoneThatIsStoredSealed() async throws {
         let sms = RecordingSMSSender()
         try await withApp(adjust: { $0.smsSender = sms }) { app in

@@ -181,6 +181,19 @@ final class Browser: @unchecked Sendable {
     }
 }
 
+extension Browser {
+    /// Files a person through the registry form (as this browser's user); returns their id.
+    func addPerson(_ name: String, idNumber: String, grid: Area, phone: String = "", household: String = "", health: String = "",
+                   file: StaticString = #filePath, line: UInt = #line) async throws -> UUID {
+        let r = try await post("/registry/people", form: [
+            "name": name, "idNumber": idNumber, "phone": phone, "kind": "registered", "gridID": String(grid.id!), "householdNumber": household,
+            "relation": "", "employment": "", "tags": "", "health": health, "registeredAddress": ""])
+        XCTAssertEqual(r.status, .seeOther, r.body.string, file: file, line: line)
+        let location = try XCTUnwrap(r.headers.first(name: .location), file: file, line: line)
+        return try XCTUnwrap(UUID(uuidString: String(location.split(separator: "/").last!.split(separator: "?").first!)), file: file, line: line)
+    }
+}
+
 extension XCTestCase {
     /// A multipart/form-data body: the content type (with its boundary) and the bytes.
     func multipart(_ fields: [String: String], files: [(name: String, filename: String, bytes: [UInt8])]) -> (String, ByteBuffer) {
@@ -208,4 +221,16 @@ func expectTrue(_ value: Bool, _ message: String = "", file: StaticString = #fil
 }
 func expectFalse(_ value: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertFalse(value, message, file: file, line: line)
+}
+
+/// Registers through both steps, reading the code from the recorded text message.
+func register(_ app: Application, _ sms: RecordingSMSSender, name: String, phone: String, password: String) async throws -> (Browser, XCTHTTPResponse) {
+    let browser = app.browser()
+    let first = try await browser.post("/register", form: ["name": name, "phone": phone, "password": password, "password2": password])
+    XCTAssertEqual(first.status, .ok, first.body.string)
+    let html = first.body.string
+    guard let r = html.range(of: #"name="pending" value="([^"]+)""#, options: .regularExpression) else { return (browser, first) }
+    let pending = String(html[r]).replacingOccurrences(of: #"name="pending" value=""#, with: "").dropLast()
+    let code = sms.sent.last?.text.firstMatch(of: /验证码为 (\d{6})/).map { String($0.1) } ?? "000000"
+    return (browser, try await browser.post("/register/confirm", form: ["pending": String(pending), "code": code]))
 }

@@ -13,11 +13,7 @@ final class IdentityAtRestTests: XCTestCase {
     func addPerson(_ app: Application, _ city: TestCity) async throws -> UUID {
         let a = app.browser()
         _ = try await a.login("wg-a")
-        let r = try await a.post("/registry/people", form: [
-            "name": "张三丰", "idNumber": number, "phone": "13907310001", "kind": "registered", "gridID": String(city.gridA.id!),
-            "householdNumber": "A-1", "relation": "", "employment": "", "tags": "", "health": "老年高血压", "registeredAddress": ""])
-        XCTAssertEqual(r.status, .seeOther, r.body.string)
-        return try await Person.query(on: app.db).first()!.requireID()
+        return try await a.addPerson("张三丰", idNumber: number, grid: city.gridA, phone: "13907310001", household: "A-1", health: "老年高血压")
     }
 
     func testNoClearColumnOfPeopleHoldsTheBirthDateOrTheLastFourDigits() async throws {
@@ -65,12 +61,7 @@ final class IdentityAtRestTests: XCTestCase {
             let city = try await TestCity.build(app)
             let pid = try await addPerson(app, city)
             // A resident account (login name derived from the phone's keyed hash).
-            let form = try await app.browser().post("/register", form: ["name": "居民甲", "phone": "13907312468", "password": "home-by-the-river", "password2": "home-by-the-river"])
-            let html = form.body.string
-            let r = try XCTUnwrap(html.range(of: #"name="pending" value="([^"]+)""#, options: .regularExpression))
-            let pending = String(String(html[r]).replacingOccurrences(of: #"name="pending" value=""#, with: "").dropLast())
-            let code = try XCTUnwrap(sms.sent.last?.text.firstMatch(of: /验证码为 (\d{6})/)).1
-            expectEqual(try await app.browser().post("/register/confirm", form: ["pending": pending, "code": String(code)]).status, .seeOther)
+            expectEqual(try await register(app, sms, name: "居民甲", phone: "13907312468", password: "home-by-the-river").1.status, .seeOther)
 
             let old = app.state.cipher
             let newSecret = "a-brand-new-installation-secret-for-this-test-0001"

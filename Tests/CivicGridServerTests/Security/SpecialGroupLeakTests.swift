@@ -13,13 +13,8 @@ final class SpecialGroupLeakTests: XCTestCase {
             let today = LocalDate(testNow)
             let worker = app.browser()
             _ = try await worker.login("wg-a")
-            let created = try await worker.post("/registry/people", form: [
-                "name": "曾小燕", "idNumber": IdentityNumber.make(region: "430204", birth: LocalDate(year: 1990, month: 3, day: 4), sequence: 7).value,
-                "phone": "", "kind": "registered", "gridID": String(city.gridA.id!), "householdNumber": "Z-1", "relation": "",
-                "employment": "", "tags": "", "health": "", "registeredAddress": ""])
-            XCTAssertEqual(created.status, .seeOther, created.body.string)
-            let location = try XCTUnwrap(created.headers.first(name: .location))
-            let pid = try XCTUnwrap(UUID(uuidString: String(location.split(separator: "/").last!.split(separator: "?").first!)))
+            let pid = try await worker.addPerson("曾小燕", idNumber: IdentityNumber.make(region: "430204", birth: LocalDate(year: 1990, month: 3, day: 4), sequence: 7).value,
+                                                 grid: city.gridA, household: "Z-1")
             let filed = try await worker.post("/registry/people/\(pid)/special", form: ["kind": "communityCorrection", "detail[correctionType]": "缓刑"])
             XCTAssertEqual(filed.status, .seeOther)
             let member = try await SpecialGroupMember.query(on: app.db).filter(\.$kind == .communityCorrection).first()!
