@@ -330,6 +330,10 @@ enum RegistryController {
         guard let photo = try await VisitPhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db),
               let visit = try await Visit.find(photo.visitID, on: req.db) else { throw Abort(.notFound) }
         if let personID = visit.personID { _ = try await service(req).person(personID, for: user) }
+        // A visit under a restricted special-group file is as hidden as the file (finding 1).
+        if let memberID = visit.memberID, try await SpecialGroupVisibility(user).members(SpecialGroupMember.query(on: req.db)).filter(\.$id == memberID).first() == nil {
+            throw Abort(.notFound)
+        }
         else { guard try await AreaService(db: req.db, levels: req.state.levels).find(visit.gridID, in: user.scope) != nil else { throw Abort(.notFound) } }
         return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
     }

@@ -80,6 +80,12 @@ enum RegistryListController {
             job.status = checked.isValid ? .validated : .invalid
             job.issues = try issuesJSON(checked.issues)
             if checked.isValid { job.sealedPath = try storeSealed(bytes, id: job.id!, req: req) }
+            // Numbers registered outside the area are not named (finding 7), but the attempt is logged.
+            let outside = checked.issues.filter { $0.reason == RegistryService.clashOutsideReason }.count
+            if outside > 0 {
+                try await AccessLog(actorID: user.id, subjectType: "import", subjectID: job.id!.uuidString, field: "idNumberClash", at: req.now,
+                                    reason: "导入文件中 \(outside) 个身份证号已在“\(area.name)”范围外登记", subjectLabel: job.fileName).create(on: req.db)
+            }
         } catch let problem as Spreadsheet.Problem {
             job.rowCount = 0; job.status = .invalid; job.issues = try issuesJSON([ImportIssue(row: 1, column: "文件", reason: problem.description)])
         }
