@@ -83,7 +83,9 @@ struct DatabaseStartup: LifecycleHandler {
 private func packageRoot(_ app: Application) -> String {
     let cwd = app.directory.workingDirectory
     if FileManager.default.fileExists(atPath: cwd + "Resources/Views/base.leaf") { return cwd }
-    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    // Sources/CivicGridServer/App/configure.swift → the package root, four levels up.
+    var source = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { source = source.deletingLastPathComponent() }
     return source.path + "/"
 }
 
