@@ -78,3 +78,11 @@ final class Open311PublicationTests: XCTestCase {
         }
     }
 }
+
+final class XMLTextTests: XCTestCase {
+    func testTheFiveAreEscapedAndForbiddenControlsDropped() {
+        XCTAssertEqual(XMLText.escape(#"<b a="1" c='2'>A&B</b>"#), "&lt;b a=&quot;1&quot; c=&apos;2&apos;&gt;A&amp;B&lt;/b&gt;")
+        XCTAssertEqual(XMLText.escape("a\u{1}b\tc\nd\u{1F}"), "ab\tc\nd")
+        XCTAssertEqual(XMLText.escape("网格通"), "网格通")
+    }
+}

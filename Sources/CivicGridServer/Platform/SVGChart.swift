@@ -1,4 +1,5 @@
 import Foundation
+import GridCore
 
 /// Charts drawn on the server as SVG (no chart library): bars for one series and a line for a
 /// second, with a few labelled ticks. Text is escaped; the result goes into pages as-is.
@@ -59,8 +60,5 @@ struct SVGChart {
         return 10 * magnitude
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 }

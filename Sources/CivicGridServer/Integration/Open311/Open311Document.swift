@@ -1,4 +1,5 @@
 import Foundation
+import GridCore
 
 /// A GeoReport v2 response body, written as JSON or as XML from the same tree, with keys in the
 /// order the specification lists them.
@@ -59,22 +60,7 @@ indirect enum Open311Value {
         }
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // Characters XML 1.0 cannot carry are dropped rather than producing an invalid document.
-            case let c where c.value < 0x20 && c != "\n" && c != "\r" && c != "\t": continue
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 }
 
 /// `name.json` or `name.xml`.

@@ -122,22 +122,7 @@ enum Spreadsheet {
 
 /// Small event-driven readers for the three XLSX parts we need.
 private final class XMLScan: NSObject, XMLParserDelegate {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default:
-                // Control characters are not allowed in XML 1.0 except tab, LF, CR.
-                if u.value < 0x20 && u != "\t" && u != "\n" && u != "\r" { continue }
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 
     private var onStart: (String, [String: String]) -> Void = { _, _ in }
     private var onEnd: (String) -> Void = { _ in }
