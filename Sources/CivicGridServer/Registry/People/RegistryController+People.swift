@@ -1,0 +1,328 @@
+import Fluent
+import Foundation
+import GridCore
+import SQLKit
+import Vapor
+
+/// People: masked personal data, the logged "show", special-group files and visits, organisations and components.
+extension RegistryController {
+    // MARK: People
+
+    struct VisitRow: Encodable { let on: String; let who: String; let note: String; let photos: [String] }
+
+    /// Visits with the links to their photos (走访留痕).
+    static func visitRows(_ visits: [Visit], on db: any Database) async throws -> [VisitRow] {
+        let ids = visits.compactMap(\.id)
+        let photos = ids.isEmpty ? [] : try await VisitPhoto.query(on: db).filter(\.$visitID ~~ ids).sort(\.$createdAt).all()
+        return visits.map { v in
+            VisitRow(on: v.visitedOn, who: v.workerName, note: v.note,
+                     photos: photos.filter { $0.visitID == v.id }.map { "/visit-photos/\($0.id!)" })
+        }
+    }
+
+    /// A visit's photo, for those who may see the person visited.
+    @Sendable static func visitPhoto(req: Request) async throws -> Response {
+        let user = try reader(req)
+        guard let photo = try await VisitPhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db),
+              let visit = try await Visit.find(photo.visitID, on: req.db) else { throw Abort(.notFound) }
+        if let personID = visit.personID { _ = try await service(req).person(personID, for: user) }
+        // A visit under a restricted special-group file is as hidden as the file (finding 1).
+        if let memberID = visit.memberID, try await SpecialGroupVisibility(user).members(SpecialGroupMember.query(on: req.db)).filter(\.$id == memberID).first() == nil {
+            throw Abort(.notFound)
+        }
+        else { guard try await AreaService(db: req.db, levels: req.state.levels).find(visit.gridID, in: user.scope) != nil else { throw Abort(.notFound) } }
+        return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
+    }
+
+    struct Membership: Encodable {
+        let id: String
+        let kind: String
+        let facts: [Fact]
+        let frequency: String
+        let lastVisit: String
+        let nextDue: String
+        let status: String
+        let overdue: Bool
+        let responsible: String
+    }
+    struct PersonPage: Encodable {
+        let layout: PageLayout
+        let id: String
+        let name: String
+        let facts: [Fact]
+        let idNumber: String
+        let phone: String
+        let health: String?
+        let revealed: String?
+        let canReveal: Bool
+        let household: Link?
+        let housemates: [PersonRow]
+        let memberships: [Membership]
+        let fileKinds: [KindForm]
+        let visits: [VisitRow]
+        let history: [Change]
+        let canEdit: Bool
+        let form: PersonForm
+        let error: String?
+        let today: String
+    }
+    struct KindForm: Encodable { let value: String; let label: String; let fields: [FieldForm] }
+    struct FieldForm: Encodable { let key: String; let label: String; let options: [String]; let hasOptions: Bool }
+    struct PersonForm: Encodable {
+        let action: String
+        let name: String
+        let phone: String
+        let kinds: [Option]
+        let relations: [Option]
+        let grids: [Option]
+        let householdNumber: String
+        let employment: String
+        let tags: String
+        let registeredAddress: String
+        let isNew: Bool
+    }
+
+    @Sendable static func person(req: Request) async throws -> View {
+        try await renderPerson(req, id: try req.parameters.require("id", as: UUID.self), revealed: nil, error: nil)
+    }
+
+    static func renderPerson(_ req: Request, id: UUID, revealed: (RegistryService.RevealField, String)?, error: String?, status: HTTPStatus = .ok) async throws -> View {
+        let user = try reader(req)
+        let registry = service(req)
+        let p = try await registry.person(id, for: user)
+        let grid = try await Area.find(p.gridID, on: req.db)
+        let today = LocalDate(req.state.clock.now())
+        let hh = try await p.$household.get(on: req.db)
+        var housemates: [Person] = []
+        if let h = hh { housemates = try await Person.query(on: req.db).filter(\.$household.$id == h.id!).filter(\.$id != id).all() }
+        let visibility = SpecialGroupVisibility(user)
+        let visible = try await visibility.members(SpecialGroupMember.query(on: req.db)).filter(\.$person.$id == id).filter(\.$active == true).all()
+        let responsibleIDs = Array(Set(visible.compactMap(\.responsibleID)))
+        var responsibleNames: [UUID: String] = [:]
+        for u in try await User.query(on: req.db).filter(\.$id ~~ responsibleIDs).all() { responsibleNames[u.id!] = u.displayName }
+        let memberships = visible.map { m -> Membership in
+            let due = LocalDate(m.nextVisitDue) ?? today
+            let status = VisitSchedule.status(nextDue: due, today: today)
+            let values = m.detailValues
+            return Membership(id: m.id!.uuidString, kind: m.kind.displayName, facts: m.kind.fields.map { Fact(label: $0.label, value: values[$0.key] ?? "—") },
+                              frequency: m.kind.visitFrequencyText, lastVisit: m.lastVisitOn ?? "尚未走访", nextDue: m.nextVisitDue,
+                              status: status.displayName, overdue: status.isOverdue,
+                              responsible: m.responsibleID.flatMap { responsibleNames[$0] } ?? "未指定")
+        }
+        let age = p.birthYear.map { today.year - $0 } ?? 0
+        let grids = try await registry.grids(for: user)
+        let canEdit = RegistryRules.mayEdit(user.roles)
+        let filed = Set(visible.map(\.kind))
+        let visits = try await visibility.visits(Visit.query(on: req.db).filter(\.$personID == id).sort(\.$at, .descending).limit(30).all(), on: req.db)
+        return try await req.view.render("registry/person", PersonPage(
+            layout: PageLayout(req, title: p.name, section: "registry"), id: id.uuidString, name: p.name,
+            facts: [Fact(label: "性别", value: p.gender.displayName), Fact(label: "出生年份", value: p.birthYear.map { "\($0) 年（约 \(age) 岁）" } ?? "—"),
+                    Fact(label: "人口类型", value: p.kind.displayName), Fact(label: "所属网格", value: grid?.name ?? ""),
+                    Fact(label: "与户主关系", value: p.relation?.displayName ?? "—"), Fact(label: "就业情况", value: p.employment ?? "—"),
+                    Fact(label: "户籍地址", value: p.registeredAddress ?? "—"), Fact(label: "标签", value: p.tags.isEmpty ? "—" : p.tags)],
+            idNumber: revealed?.0 == .idNumber ? revealed!.1 : registry.maskedID(p),
+            phone: revealed?.0 == .phone ? revealed!.1 : (registry.maskedPhone(p) ?? "未登记"),
+            health: p.healthSealed == nil ? nil : (revealed?.0 == .health ? revealed!.1 : "已记录（需说明事由后查看）"),
+            revealed: revealed.map { "已显示完整\($0.0.displayName)，本次查看已记入访问日志" },
+            canReveal: RegistryRules.mayReveal(user.roles),
+            household: hh.map { Link(label: "户号 \($0.number)", href: "/registry/households/\($0.id!)") },
+            housemates: housemates.map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) },
+            memberships: memberships,
+            fileKinds: canEdit ? visibility.visible.filter { !filed.contains($0) }.map { k in
+                KindForm(value: k.rawValue, label: "\(k.displayName)（\(k.visitFrequencyText)走访）",
+                         fields: k.fields.map { FieldForm(key: $0.key, label: $0.label, options: $0.options, hasOptions: !$0.options.isEmpty) })
+            } : [],
+            visits: try await visitRows(visits, on: req.db),
+            history: try await registry.history(.person, id).map(change), canEdit: canEdit,
+            form: personForm(action: "/registry/people/\(id)", p: p, householdNumber: hh?.number ?? "", grids: grids, gridID: p.gridID),
+            error: error, today: today.description))
+    }
+
+    static func personForm(action: String, p: Person?, householdNumber: String, grids: [Area], gridID: Int?) -> PersonForm {
+        PersonForm(action: action, name: p?.name ?? "", phone: "",
+                   kinds: PersonKind.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == (p?.kind ?? .registered)) },
+                   relations: HouseholdRelation.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == p?.relation) },
+                   grids: grids.map { Option(value: String($0.id!), label: "\($0.name)（\($0.code)）", selected: $0.id == gridID) },
+                   householdNumber: householdNumber, employment: p?.employment ?? "", tags: p?.tags ?? "",
+                   registeredAddress: p?.registeredAddress ?? "", isNew: p == nil)
+    }
+
+    struct NewPersonPage: Encodable { let layout: PageLayout; let form: PersonForm; let error: String? }
+
+    @Sendable static func newPerson(req: Request) async throws -> View {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let grids = try await service(req).grids(for: user)
+        return try await req.view.render("registry/person_new", NewPersonPage(
+            layout: PageLayout(req, title: "登记人口", section: "registry"),
+            form: personForm(action: "/registry/people", p: nil, householdNumber: req.query[String.self, at: "household"] ?? "", grids: grids,
+                             gridID: req.query[Int.self, at: "grid"] ?? grids.first?.id), error: nil))
+    }
+
+    @Sendable static func createPerson(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let draft = try req.content.decode(RegistryService.PersonDraft.self)
+        do {
+            let p = try await service(req).savePerson(draft, existing: nil, by: user)
+            return req.redirect(to: "/registry/people/\(p.id!)?notice=created")
+        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
+            let grids = try await service(req).grids(for: user)
+            var form = personForm(action: "/registry/people", p: nil, householdNumber: draft.householdNumber ?? "", grids: grids, gridID: draft.gridID)
+            form = PersonForm(action: form.action, name: draft.name, phone: draft.phone ?? "", kinds: form.kinds, relations: form.relations, grids: form.grids,
+                              householdNumber: form.householdNumber, employment: draft.employment ?? "", tags: draft.tags ?? "",
+                              registeredAddress: draft.registeredAddress ?? "", isNew: true)
+            return try await req.view.render("registry/person_new", NewPersonPage(layout: PageLayout(req, title: "登记人口", section: "registry"), form: form, error: error.reason))
+                .encodeResponse(status: error.status, for: req)
+        }
+    }
+
+    @Sendable static func updatePerson(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let p = try await registry.person(id, for: user)
+        do {
+            try await registry.savePerson(try req.content.decode(RegistryService.PersonDraft.self), existing: p, by: user)
+        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
+            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+    }
+
+    struct RevealBody: Content { let field: String; let reason: String }
+
+    @Sendable static func reveal(req: Request) async throws -> Response {
+        let user = try reader(req)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let body = try req.content.decode(RevealBody.self)
+        guard let field = RegistryService.RevealField(rawValue: body.field) else { throw Abort(.badRequest, reason: "未知字段") }
+        let p = try await registry.person(id, for: user)
+        do {
+            let value = try await registry.reveal(field, of: p, by: user, reason: body.reason)
+            return try await renderPerson(req, id: id, revealed: value.map { (field, $0) }, error: value == nil ? "未登记\(field.displayName)" : nil)
+                .encodeResponse(for: req)
+        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .tooManyRequests {
+            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+    }
+
+    @Sendable static func fileSpecialGroup(req: Request) async throws -> Response {
+        let user = try reader(req)
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let p = try await registry.person(id, for: user)
+        guard let kind = SpecialGroupKind(rawValue: try req.content.get(String.self, at: "kind")) else { throw Abort(.badRequest, reason: "未知的特殊人群类别") }
+        var details: [String: String] = [:]
+        for f in kind.fields { details[f.key] = try? req.content.get(String.self, at: "detail", f.key) }
+        do {
+            _ = try await registry.fileSpecialGroup(kind, person: p, details: details, responsibleID: nil, by: user)
+        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
+            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+    }
+
+    struct VisitBody: Content { let note: String; let memberID: String?; let visitedOn: String? }
+
+    @Sendable static func recordVisit(req: Request) async throws -> Response {
+        let user = try reader(req)
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let p = try await registry.person(id, for: user)
+        let body = try req.content.decode(VisitBody.self)
+        var member: SpecialGroupMember?
+        if let mid = body.memberID.flatMap(nonEmpty).flatMap(UUID.init(uuidString:)) {
+            member = try await SpecialGroupVisibility(user).member(mid, person: id, on: req.db)
+            guard member != nil else { throw Abort(.notFound) }
+        }
+        var date: LocalDate?
+        if let text = body.visitedOn.flatMap(nonEmpty) {
+            guard let d = LocalDate(text) else { throw Abort(.unprocessableEntity, reason: "走访日期格式应为 年-月-日") }
+            date = d
+        }
+        do {
+            try await registry.recordVisit(person: p, member: member, note: body.note, on: date, by: user)
+        } catch let error as AbortError where error.status == .unprocessableEntity {
+            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        return req.redirect(to: (req.query[String.self, at: "back"] == "special" ? "/registry/special" : "/registry/people/\(id)") + "?notice=saved")
+    }
+
+    @Sendable static func createOrganization(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let o = try await service(req).createOrganization(try req.content.decode(RegistryService.OrganizationDraft.self), by: user)
+        return req.redirect(to: "/registry/grids/\(o.gridID)?notice=created")
+    }
+
+    @Sendable static func createComponent(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let c = try await service(req).createComponent(try req.content.decode(RegistryService.ComponentDraft.self), by: user)
+        return req.redirect(to: "/registry/grids/\(c.gridID)?notice=created")
+    }
+
+    @Sendable static func componentState(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        guard let c = try await registry.components(user).filter(\.$id == (try req.parameters.require("id", as: UUID.self))).first() else {
+            throw Abort(.notFound, reason: "部件不存在或不在您的管辖范围内")
+        }
+        guard let state = ComponentState(text: try req.content.get(String.self, at: "state")) else { throw Abort(.unprocessableEntity, reason: "状态应为：\(ComponentState.choices)") }
+        try await registry.setState(state, of: c, by: user)
+        return req.redirect(to: "/registry/grids/\(c.gridID)?notice=saved")
+    }
+
+    @Sendable static func closeMembership(req: Request) async throws -> Response {
+        let user = try reader(req)
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let p = try await registry.person(id, for: user)
+        guard let m = try await SpecialGroupMember.query(on: req.db).filter(\.$id == (try req.parameters.require("member", as: UUID.self)))
+            .filter(\.$person.$id == id).first() else { throw Abort(.notFound) }
+        do {
+            try await registry.closeMembership(m, reason: (try? req.content.get(String.self, at: "reason")) ?? "", by: user)
+        } catch let error as AbortError where error.status == .unprocessableEntity {
+            return try await renderPerson(req, id: p.id!, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+    }
+
+    @Sendable static func uploadBuildingPhoto(req: Request) async throws -> Response {
+        let user = try req.currentUser
+        try RegistryService.requireEditor(user)
+        let registry = service(req)
+        let id = try req.parameters.require("id", as: UUID.self)
+        let b = try await registry.building(id, for: user)
+        guard let file = try? req.content.get(File.self, at: "photo"), file.data.readableBytes > 0 else {
+            return try await renderBuilding(req, id: id, error: "请选择照片").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        let store = PhotoStore(root: req.state.uploadDirectory)
+        let stored: [PhotoStore.Stored]
+        do { stored = try store.store([file], now: req.state.clock.now(), sealedWith: req.state.cipher) } catch let error as AbortError {
+            return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
+        }
+        PhotoStore.makeDerivatives(stored, root: req.state.uploadDirectory, cipher: req.state.cipher)
+        b.photoPath = stored[0].relativePath; b.photoType = stored[0].contentType; b.version += 1; b.updatedAt = req.state.clock.now()
+        try await req.db.transaction { tx in
+            try await b.save(on: tx)
+            try await RegistryRevision(entity: .building, entityID: id, gridID: b.$grid.id, version: b.version, action: .update, actorID: user.id,
+                                       actorName: user.displayName, at: req.state.clock.now(), changes: [FieldChange(field: "照片", old: nil, new: "已更新")]).create(on: tx)
+        }
+        return req.redirect(to: "/registry/buildings/\(id)?notice=saved")
+    }
+
+    @Sendable static func buildingPhoto(req: Request) async throws -> Response {
+        let user = try reader(req)
+        let b = try await service(req).building(try req.parameters.require("id", as: UUID.self), for: user)
+        guard let path = b.photoPath else { throw Abort(.notFound) }
+        return try await PhotoStore(root: req.state.uploadDirectory).response(for: path, contentType: b.photoType ?? "application/octet-stream", req: req)
+    }
+}
