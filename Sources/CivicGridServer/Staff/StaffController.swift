@@ -103,11 +103,10 @@ enum StaffController {
         // Offer the areas of the levels where roles are held (not the whole city, which is large).
         let areaOptions = try await Area.query(on: req.db).filter(\.$level ~~ [.district, .street, .community, .grid, .microGrid])
             .within(admin.scope).sort(\.$code).limit(2000).all()
-        let formatter = DateFormatter(); formatter.dateFormat = "yyyy-MM-dd HH:mm"; formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
         var page = ShowPage(
             layout: PageLayout(req, title: user.displayName, section: "staff"), id: user.id!.uuidString, username: user.username,
             name: user.displayName, phone: revealedPhone ?? service.maskedPhone(of: user) ?? "未登记", phoneRevealed: revealedPhone != nil,
-            hasPhone: user.phoneSealed != nil, active: user.active, lastLogin: user.lastLoginAt.map(formatter.string(from:)) ?? "从未登录",
+            hasPhone: user.phoneSealed != nil, active: user.active, lastLogin: user.lastLoginAt.map(Formatting.dateTime) ?? "从未登录",
             roles: roles.map { RoleRow(label: roleLabel($0), deleteHref: SiteURL.staffRoleDelete(user.id!, role: $0.id!).path) },
             roleOptions: Role.allCases.filter { !$0.isDepartmentRole || admin.isSystemAdministrator }.map { Option(value: $0.rawValue, label: $0.displayName, selected: false) },
             departments: departments.map { Option(value: $0.code, label: $0.name, selected: false) },

@@ -39,18 +39,23 @@ enum Open311Controller {
         return Response(status: result.0, headers: headers, body: .init(string: text))
     }
 
-    static func iso(_ date: Date?) -> Open311Value {
-        guard let date else { return .null }
+    /// Made once each (ISO8601DateFormatter is thread-safe and costly to create).
+    nonisolated(unsafe) static let beijingISO: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         formatter.formatOptions = [.withInternetDateTime]
-        return .string(formatter.string(from: date))
+        return formatter
+    }()
+    nonisolated(unsafe) static let isoParser = ISO8601DateFormatter()
+
+    static func iso(_ date: Date?) -> Open311Value {
+        guard let date else { return .null }
+        return .string(beijingISO.string(from: date))
     }
 
     static func parseDate(_ text: String?, _ name: String) throws -> Date? {
         guard let text, !text.isEmpty else { return nil }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
+        if let date = isoParser.date(from: text) { return date }
         if let day = LocalDate(text) { return day.startInstant }
         throw Open311Error(status: 400, description: "\(name) must be a W3C datetime such as 2026-11-18T09:00:00+08:00")
     }
