@@ -219,6 +219,13 @@ final class RegistryRevision: Model, @unchecked Sendable {
     }
 
     var fieldChanges: [FieldChange] { (try? JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))) ?? [] }
+
+    /// The one way the registry writes its audit row: a change by a signed-in user, in the change's transaction.
+    static func record(_ entity: Entity, _ entityID: UUID, grid: Int, version: Int, _ action: Action, by user: CurrentUser, at: Date,
+                       changes: [FieldChange], on db: any Database) async throws {
+        try await RegistryRevision(entity: entity, entityID: entityID, gridID: grid, version: version, action: action,
+                                   actorID: user.id, actorName: user.displayName, at: at, changes: changes).create(on: db)
+    }
 }
 
 extension JSONEncoder {

@@ -209,9 +209,8 @@ struct RegistryService {
             let after = snapshot(person, householdNumber: householdNumber, gridName: grid.name)
             let changes = FieldChange.diff(before, after)
             if existing == nil || !changes.isEmpty {
-                try await RegistryRevision(entity: .person, entityID: person.id!, gridID: grid.id!, version: person.version,
-                                           action: action ?? (existing == nil ? .create : moved ? .move : .update),
-                                           actorID: user.id, actorName: user.displayName, at: now, changes: changes).create(on: tx)
+                try await RegistryRevision.record(.person, person.id!, grid: grid.id!, version: person.version, action ?? (existing == nil ? .create : moved ? .move : .update), by: user, at: now,
+                                           changes: changes, on: tx)
             }
             return person
         }
@@ -370,9 +369,8 @@ struct RegistryService {
                 try await House.query(on: tx).filter(\.$building.$id == b.id!).set(\.$gridID, to: grid.id!).update()
             }
             let changes = FieldChange.diff(before, buildingSnapshot(b))
-            try await RegistryRevision(entity: .building, entityID: b.id!, gridID: grid.id!, version: b.version,
-                                       action: existing == nil ? .create : .update, actorID: user.id, actorName: user.displayName,
-                                       at: now, changes: changes).create(on: tx)
+            try await RegistryRevision.record(.building, b.id!, grid: grid.id!, version: b.version, existing == nil ? .create : .update, by: user, at: now,
+                                           changes: changes, on: tx)
             return b
         }
     }
@@ -432,8 +430,8 @@ struct RegistryService {
                 household.$house.id = h.id; household.updatedAt = now
                 try await household.save(on: tx)
             }
-            try await RegistryRevision(entity: .house, entityID: h.id!, gridID: h.gridID, version: h.version, action: existing == nil ? .create : .update,
-                                       actorID: user.id, actorName: user.displayName, at: now, changes: FieldChange.diff(before, houseSnapshot(h))).create(on: tx)
+            try await RegistryRevision.record(.house, h.id!, grid: h.gridID, version: h.version, existing == nil ? .create : .update, by: user, at: now,
+                                           changes: FieldChange.diff(before, houseSnapshot(h)), on: tx)
             return h
         }
     }
@@ -487,9 +485,8 @@ struct RegistryService {
             o.contactName = d.contactName.flatMap(nonEmpty); o.contactPhoneSealed = sealedPhone; o.employees = employeeCount
             o.version = 1; o.updatedAt = now
             try await o.create(on: tx)
-            try await RegistryRevision(entity: .organization, entityID: o.id!, gridID: o.gridID, version: 1, action: .create, actorID: user.id,
-                                       actorName: user.displayName, at: now,
-                                       changes: FieldChange.diff([:], ["单位名称": name, "类型": kind.displayName, "统一社会信用代码": code.value, "地址": address])).create(on: tx)
+            try await RegistryRevision.record(.organization, o.id!, grid: o.gridID, version: 1, .create, by: user, at: now,
+                                           changes: FieldChange.diff([:], ["单位名称": name, "类型": kind.displayName, "统一社会信用代码": code.value, "地址": address]), on: tx)
             return o
         }
     }
@@ -532,9 +529,8 @@ struct RegistryService {
             c.gridID = grid.id!; c.kind = kind; c.code = code; c.longitude = d.longitude; c.latitude = d.latitude; c.state = state
             c.note = d.note.flatMap(nonEmpty); c.version = 1; c.updatedAt = now
             try await c.create(on: tx)
-            try await RegistryRevision(entity: .component, entityID: c.id!, gridID: c.gridID, version: 1, action: .create, actorID: user.id,
-                                       actorName: user.displayName, at: now,
-                                       changes: FieldChange.diff([:], ["类型": kind.displayName, "编号": code, "状态": state.displayName])).create(on: tx)
+            try await RegistryRevision.record(.component, c.id!, grid: c.gridID, version: 1, .create, by: user, at: now,
+                                           changes: FieldChange.diff([:], ["类型": kind.displayName, "编号": code, "状态": state.displayName]), on: tx)
             return c
         }
     }
@@ -547,9 +543,8 @@ struct RegistryService {
         try await db.transaction { tx in
             c.state = state; c.version += 1; c.updatedAt = now
             try await c.save(on: tx)
-            try await RegistryRevision(entity: .component, entityID: c.id!, gridID: c.gridID, version: c.version, action: .update, actorID: user.id,
-                                       actorName: user.displayName, at: now,
-                                       changes: [FieldChange(field: "状态", old: before.displayName, new: state.displayName)]).create(on: tx)
+            try await RegistryRevision.record(.component, c.id!, grid: c.gridID, version: c.version, .update, by: user, at: now,
+                                           changes: [FieldChange(field: "状态", old: before.displayName, new: state.displayName)], on: tx)
         }
     }
 
@@ -580,8 +575,8 @@ struct RegistryService {
             try await m.create(on: tx)
             var after = ["类别": kind.displayName]
             for f in kind.fields { after[f.label] = clean[f.key] ?? "" }
-            try await RegistryRevision(entity: .specialGroupMember, entityID: m.id!, gridID: m.gridID, version: 1, action: .create,
-                                       actorID: user.id, actorName: user.displayName, at: now, changes: FieldChange.diff([:], after)).create(on: tx)
+            try await RegistryRevision.record(.specialGroupMember, m.id!, grid: m.gridID, version: 1, .create, by: user, at: now,
+                                           changes: FieldChange.diff([:], after), on: tx)
             return m
         }
     }
@@ -649,9 +644,8 @@ struct RegistryService {
         try await db.transaction { tx in
             m.active = false; m.version += 1; m.updatedAt = now
             try await m.save(on: tx)
-            try await RegistryRevision(entity: .specialGroupMember, entityID: m.id!, gridID: m.gridID, version: m.version, action: .delete, actorID: user.id,
-                                       actorName: user.displayName, at: now,
-                                       changes: [FieldChange(field: m.kind.displayName, old: "在册", new: "结束管理：\(why)")]).create(on: tx)
+            try await RegistryRevision.record(.specialGroupMember, m.id!, grid: m.gridID, version: m.version, .delete, by: user, at: now,
+                                           changes: [FieldChange(field: m.kind.displayName, old: "在册", new: "结束管理：\(why)")], on: tx)
         }
     }
 

@@ -313,8 +313,8 @@ extension RegistryController {
         b.photoPath = stored[0].relativePath; b.photoType = stored[0].contentType; b.version += 1; b.updatedAt = req.state.clock.now()
         try await req.db.transaction { tx in
             try await b.save(on: tx)
-            try await RegistryRevision(entity: .building, entityID: id, gridID: b.$grid.id, version: b.version, action: .update, actorID: user.id,
-                                       actorName: user.displayName, at: req.state.clock.now(), changes: [FieldChange(field: "照片", old: nil, new: "已更新")]).create(on: tx)
+            try await RegistryRevision.record(.building, id, grid: b.$grid.id, version: b.version, .update, by: user, at: req.state.clock.now(),
+                                           changes: [FieldChange(field: "照片", old: nil, new: "已更新")], on: tx)
         }
         return req.redirect(to: "/registry/buildings/\(id)?notice=saved")
     }
