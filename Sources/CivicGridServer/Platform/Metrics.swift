@@ -75,7 +75,7 @@ enum MetricsController {
     /// which has no peer address. Without METRICS_TOKEN, TCP scrapes are refused.
     @Sendable static func scrape(req: Request) async throws -> Response {
         let token = req.state.config.metricsToken
-        let tokenOK = token.map { !$0.isEmpty && TokenMaker.constantTimeEqual(req.headers.bearerAuthorization?.token ?? "", $0) } ?? false
+        let tokenOK = token.map { !$0.isEmpty && ConstantTime.equal(req.headers.bearerAuthorization?.token ?? "", $0) } ?? false
         guard tokenOK || req.remoteAddress == nil else { throw Abort(.notFound) }
         try await req.application.metrics.refresh(on: req.db)
         var headers = HTTPHeaders()

@@ -15,7 +15,7 @@ enum ReporterProof {
         if let user = signedIn, user.kind == .resident, let reporterID, user.id == reporterID { return nil }
         guard let sealedPhone, let phone = try? cipher.open(sealedPhone), phone.count >= 4 else { return refused }
         let given = (phoneTail ?? "").trimmingCharacters(in: .whitespaces)
-        guard given.count == 4, TokenMaker.constantTimeEqual(String(phone.suffix(4)), given) else { return refused }
+        guard given.count == 4, ConstantTime.equal(String(phone.suffix(4)), given) else { return refused }
         return nil
     }
 

@@ -92,28 +92,8 @@ enum AuthController {
     /// Only local paths of pages that exist (`SafeRedirect`, then a GET route), so the login form
     /// can neither send people elsewhere nor carry a header into the redirect.
     static func safeNext(_ next: String?, req: Request) -> String {
-        guard let path = SafeRedirect.localPath(next), knownPath(path, routes: req.application.routes) else { return "" }
+        guard let path = SafeRedirect.localPath(next), req.application.routes.has(.GET, path) else { return "" }
         return path
-    }
-
-    /// Whether a GET route matches the path's segments (a `:parameter` matches any one segment, `**` the rest).
-    static func knownPath(_ path: String, routes: Routes) -> Bool {
-        let segments = SafeRedirect.segments(path)
-        return routes.all.contains { route in
-            guard route.method == .GET else { return false }
-            let pattern = route.path
-            if pattern.isEmpty { return segments.isEmpty }
-            var i = 0
-            for component in pattern {
-                switch component {
-                case .catchall: return i < segments.count
-                case .anything, .parameter: guard i < segments.count else { return false }
-                case .constant(let c): guard i < segments.count, segments[i] == c else { return false }
-                }
-                i += 1
-            }
-            return i == segments.count
-        }
     }
 
     // MARK: Resident registration
@@ -186,7 +166,7 @@ enum AuthController {
         }
         guard pending.expires > req.now else { return try await fail("验证码已过期，请返回重新注册") }
         let code = form.code.trimmingCharacters(in: .whitespaces)
-        guard TokenMaker.constantTimeEqual(TokenMaker.hash(pending.phone + "|" + code), pending.codeHash) else { return try await fail("验证码不正确") }
+        guard ConstantTime.equal(TokenMaker.hash(pending.phone + "|" + code), pending.codeHash) else { return try await fail("验证码不正确") }
         let username = residentUsername(phone: pending.phone, req: req)
         guard try await User.query(on: req.db).filter(\.$username == username).count() == 0 else { return try await fail("验证码不正确") }
         let user = User(username: username, displayName: pending.name, kind: .resident, passwordHash: pending.passwordHash)

@@ -1,4 +1,3 @@
-import Crypto
 import Fluent
 import FluentPostgresDriver
 import SQLKit
@@ -65,9 +64,7 @@ struct AuthService {
         }
         guard let user, matches, user.active else {
             try await recordFailure([accountKey, addressKey, pairKey], at: now)
-            let needsChallenge = throttle.decide(LoginThrottle.Failures(pair: failures.pair + [now], account: failures.account + [now],
-                                                                        address: failures.address + [now]),
-                                                 knownDevice: knownDevice, now: now) == .challenge
+            let needsChallenge = throttle.decide(failures.adding(now), knownDevice: knownDevice, now: now) == .challenge
             return .refused(Self.badCredentials, challenge: needsChallenge, tooMany: false)
         }
         let token = try await issueToken(for: user, purpose: purpose)
@@ -177,27 +174,5 @@ struct AuthService {
         if let problem = PasswordPolicy.problem(with: password, identities: identities) {
             throw Abort(.unprocessableEntity, reason: problem.description)
         }
-    }
-}
-
-/// "This device signed in to this account before": a random id and an HMAC of it with the
-/// account name under the installation secret. Set at sign-in, kept a year, HttpOnly.
-enum DeviceCookie {
-    static let name = "cg_device"
-
-    static func make(username: String, secret: String) -> String {
-        let id = TokenMaker.random().prefix(22)
-        return "\(id).\(mac(String(id), username: username, secret: secret))"
-    }
-
-    static func isValid(_ value: String, username: String, secret: String) -> Bool {
-        let parts = value.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0].count >= 16 else { return false }
-        return TokenMaker.constantTimeEqual(mac(parts[0], username: username, secret: secret), parts[1])
-    }
-
-    private static func mac(_ id: String, username: String, secret: String) -> String {
-        let key = SymmetricKey(data: SHA256.hash(data: Data((secret + "|device-cookie").utf8)))
-        return Data(Data(HMAC<SHA256>.authenticationCode(for: Data("\(username.lowercased())|\(id)".utf8), using: key)).prefix(16)).hexString
     }
 }

@@ -56,8 +56,8 @@ public struct HumanChallenge: Sendable {
         guard age >= minimumThinkingTime else { return .tooFast }
         // The sum is at most 18: checking each candidate tells a wrong answer from an edited token.
         let expected = mac(answer: given, issuedAt: issuedAt, salt: parts[1])
-        if Self.equal(expected, parts[2]) { return nil }
-        return (4...18).contains(where: { Self.equal(mac(answer: $0, issuedAt: issuedAt, salt: parts[1]), parts[2]) }) ? .wrongAnswer : .tampered
+        if ConstantTime.equal(expected, parts[2]) { return nil }
+        return (4...18).contains(where: { ConstantTime.equal(mac(answer: $0, issuedAt: issuedAt, salt: parts[1]), parts[2]) }) ? .wrongAnswer : .tampered
     }
 
     private func mac(answer: Int, issuedAt: Int, salt: String) -> String {
@@ -65,8 +65,4 @@ public struct HumanChallenge: Sendable {
         return Data(code).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
-    private static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }

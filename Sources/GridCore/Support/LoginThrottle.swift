@@ -42,6 +42,9 @@ public struct LoginThrottle: Sendable, Equatable {
         public init(pair: [Date] = [], account: [Date] = [], address: [Date] = []) {
             self.pair = pair; self.account = account; self.address = address
         }
+
+        /// With one more failure at `at` on all three keys (what the next attempt will face).
+        public func adding(_ at: Date) -> Failures { Failures(pair: pair + [at], account: account + [at], address: address + [at]) }
     }
 
     public enum Decision: Equatable, Sendable {

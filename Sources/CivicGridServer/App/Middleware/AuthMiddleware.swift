@@ -1,4 +1,5 @@
 import Fluent
+import GridCore
 import Vapor
 
 enum Cookies {
@@ -47,7 +48,7 @@ struct CSRFMiddleware: AsyncMiddleware {
                 _ = try await request.body.collect(max: Self.maxBody(for: request.url.path)).get()
             }
             let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
-            guard let existing, let sent, Self.constantTimeEqual(existing, sent) else {
+            guard let existing, let sent, ConstantTime.equal(existing, sent) else {
                 throw Abort(.forbidden, reason: "页面已过期或请求来源无效，请刷新页面后重试")
             }
         }
@@ -82,12 +83,6 @@ struct CSRFMiddleware: AsyncMiddleware {
     static func maxBody(for path: String) -> Int {
         let photoForms: Set<String> = ["/cases/new", "/m/report", "/m/visits", "/m/profile", "/r/report", "/admin/services"]
         return photoForms.contains(path) || (path.hasPrefix("/cases/") && path.hasSuffix("/act")) ? 50 * 1024 * 1024 : 2 * 1024 * 1024
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

@@ -75,10 +75,4 @@ enum TokenMaker {
     }
 
     static func hash(_ token: String) -> String { Data(SHA256.hash(data: Data(token.utf8))).hexString }
-
-    /// Compares two strings in time that depends on their length only.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }
