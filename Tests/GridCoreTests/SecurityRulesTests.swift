@@ -86,3 +86,11 @@ final class XMLTextTests: XCTestCase {
         XCTAssertEqual(XMLText.escape("网格通"), "网格通")
     }
 }
+
+final class CommandCenterRoleTests: XCTestCase {
+    func testOnlyTheDeskAndAdministratorsSpeakForTheCommandCenter() {
+        XCTAssertTrue(Set<Role>([.operator]).speaksForCommandCenter)
+        XCTAssertTrue(Set<Role>([.administrator, .mediator]).speaksForCommandCenter)
+        XCTAssertFalse(Set<Role>([.gridWorker, .gridLeader, .leader, .handler]).speaksForCommandCenter)
+    }
+}

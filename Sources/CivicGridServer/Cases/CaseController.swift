@@ -267,7 +267,7 @@ enum CaseController {
     /// empty withdraws it. Operators and administrators whose scope holds the case; logged.
     @Sendable static func publish(req: Request) async throws -> Response {
         let user = try req.currentUser
-        guard user.kind == .staff, !user.roles.isDisjoint(with: [.operator, .administrator]) else {
+        guard user.kind == .staff, user.roles.speaksForCommandCenter else {
             throw Abort(.forbidden, reason: "仅指挥中心坐席可审核公开描述")
         }
         let id = try req.parameters.require("id", as: UUID.self)

@@ -96,7 +96,7 @@ struct CaseDetail: Encodable {
         if let code = c.trackingCode.flatMap(TrackingCode.init), let viewer = req.auth.get(CurrentUser.self) {
             if viewer.kind == .resident, viewer.id == c.$reporter.id {
                 facts.append(Fact(label: "居民查询码", value: code.grouped))
-            } else if !viewer.roles.isDisjoint(with: [.operator, .administrator]) {
+            } else if viewer.roles.speaksForCommandCenter {
                 if req.query[String.self, at: "show"] == "code" {
                     try await AccessLog(actorID: viewer.id, subjectType: "case", subjectID: id.uuidString, field: "trackingCode", at: now,
                                         reason: "向居民告知查询码", subjectLabel: c.code).create(on: db)
@@ -182,7 +182,7 @@ struct CaseDetail: Encodable {
             },
             canMerge: allowed.contains(.reject), duplicateRule: "同类别、\(Int(rule.radiusMetres)) 米内、前后 \(Int(rule.windowHours)) 小时内、尚未办结",
             master: master, mergedHere: mergedHere)
-        if Open311Publication.isResidentReport(c.channel), user.kind == .staff, !user.roles.isDisjoint(with: [.operator, .administrator]),
+        if Open311Publication.isResidentReport(c.channel), user.kind == .staff, user.roles.speaksForCommandCenter,
            try await Open311Records.isPublic(category.requireID(), on: db) {
             let text = try await CasePublication.find(id, on: db)?.text
             detail.publication = Publication(action: "/cases/\(id)/publication", text: text ?? "", published: text != nil, fallback: category.name)

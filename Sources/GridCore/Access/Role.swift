@@ -90,3 +90,9 @@ public enum RoleRules {
         if employment != nil && role != .gridWorker { throw .employmentOnlyForGridWorkers }
     }
 }
+
+extension Set where Element == Role {
+    /// The command center's desk (坐席, or an administrator): who speaks to residents — reads a case's
+    /// 查询码 out on the phone, writes what Open311 publishes of a resident's report.
+    public var speaksForCommandCenter: Bool { !isDisjoint(with: [.operator, .administrator]) }
+}
