@@ -57,7 +57,7 @@ enum AgentServiceController {
         return try await req.view.render("agent/index", IndexPage(
             layout: PageLayout(req, title: "帮办代办", section: "agent"),
             queues: AgentServiceDesk.Queue.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: $0 == queue) },
-            queue: queue.rawValue, rows: try await rows(found, hrefPrefix: "/agent-services", now: req.now, on: req.db),
+            queue: queue.rawValue, rows: try await rows(found, hrefPrefix: SiteURL.agentServices.path, now: req.now, on: req.db),
             isDepartment: user.assignments.contains { $0.departmentID != nil }))
     }
 
@@ -111,12 +111,12 @@ enum AgentServiceController {
         }
         return RequestView(
             id: r.id!.uuidString, code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
-            serviceHref: "/r/services/\(r.serviceCode)", materials: (item?.materials ?? "").split(separator: "\n").map(String.init),
+            serviceHref: SiteURL.catalogItem(code: r.serviceCode).path, materials: (item?.materials ?? "").split(separator: "\n").map(String.init),
             timeLimit: r.timeLimit, department: r.departmentName, grid: grid.name,
             applicant: actor != nil ? r.applicantName : NameMask.mask(r.applicantName), phone: "尾号 \(r.applicantPhoneTail)",
             address: r.address, note: r.note, status: r.status.displayName, due: r.dueAt.map(Formatting.deadline) ?? "—",
             overdue: r.overdue(now: req.now), steps: newestFirst ? rows.reversed() : rows,
-            documents: docs.map { Document(href: "/agent-services/\(r.id!)/documents/\($0.id!)", step: $0.stepSeq) },
+            documents: docs.map { Document(href: SiteURL.agentServiceDocument(r.id!, doc: $0.id!).path, step: $0.stepSeq) },
             mayOpenDocuments: actor != nil, actions: actor.map { a in AgentServiceFlow.available(at: r.status, to: a).map(button) } ?? [],
             chainIntact: try await desk.verify(r) == nil,
             remark: [.moreNeeded, .refused, .ready].contains(r.status)
@@ -131,7 +131,7 @@ enum AgentServiceController {
         let user = try staff(req)
         let (r, grid) = try await load(req, user: user)
         let page = ShowPage(layout: PageLayout(req, title: "帮办代办 · \(r.serviceName)", section: "agent"),
-                            r: try await view(req, user: user, r: r, grid: grid), actionPath: "/agent-services/\(r.id!)/act", error: error)
+                            r: try await view(req, user: user, r: r, grid: grid), actionPath: SiteURL.agentServiceAct(r.id!).path, error: error)
         let response = try await req.view.render("agent/show", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -157,7 +157,7 @@ enum AgentServiceController {
         do {
             let outcome = try await perform(req, user: user)
             if req.wantsJSON { return try await Status(id: outcome.request.id!.uuidString, status: outcome.request.status.rawValue).encodeResponse(for: req) }
-            return req.redirect(to: "/agent-services/\(outcome.request.id!)?notice=done")
+            return req.redirect(to: SiteURL.agentService(outcome.request.id!).path + "?notice=done")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard [.unprocessableEntity, .conflict, .unsupportedMediaType, .payloadTooLarge].contains(status), !req.wantsJSON else { throw error }
@@ -196,9 +196,9 @@ enum AgentServiceController {
         }.sort(\.$dueAt).limit(100).all()
         let mine = found.filter { $0.status.waitsFor == .gridWorker }, rest = found.filter { $0.status.waitsFor != .gridWorker }
         return try await req.view.render("field/services", PhoneList(
-            layout: FieldController.layout(req, user, title: "帮办代办", tab: "home", back: "/m/"),
-            todo: try await rows(mine, hrefPrefix: "/m/services", now: req.now, on: req.db),
-            others: try await rows(rest, hrefPrefix: "/m/services", now: req.now, on: req.db)))
+            layout: FieldController.layout(req, user, title: "帮办代办", tab: "home", back: SiteURL.field.path),
+            todo: try await rows(mine, hrefPrefix: SiteURL.fieldServices.path, now: req.now, on: req.db),
+            others: try await rows(rest, hrefPrefix: SiteURL.fieldServices.path, now: req.now, on: req.db)))
     }
 
     struct PhoneNewPage: Encodable {
@@ -240,7 +240,7 @@ enum AgentServiceController {
         let user = try FieldController.worker(req)
         let grids = try await FieldController.myGrids(user, req: req)
         let page = PhoneNewPage(
-            layout: FieldController.layout(req, user, title: "代为申请", tab: "home", error: error, back: "/m/services"),
+            layout: FieldController.layout(req, user, title: "代为申请", tab: "home", error: error, back: SiteURL.fieldServices.path),
             items: try await agentItems(on: req.db).map { CaseController.Option(value: $0.code, label: "\($0.name)（\($0.department)）", selected: $0.code == form.service) },
             grids: grids.map { CaseController.Option(value: String($0.id!), label: $0.name, selected: String($0.id!) == form.grid || grids.count == 1) },
             form: form)
@@ -260,7 +260,7 @@ enum AgentServiceController {
         let form = try req.content.decode(RequestForm.self)
         do {
             let r = try await AgentServiceDesk(db: req.db, app: req.application).request(form.input(), by: user, as: .gridWorker)
-            return req.redirect(to: "/m/services/\(r.id!)?notice=created")
+            return req.redirect(to: SiteURL.fieldService(r.id!).path + "?notice=created")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status == .unprocessableEntity else { throw error }
@@ -273,7 +273,7 @@ enum AgentServiceController {
     static func renderPhoneShow(_ req: Request, error: String? = nil) async throws -> Response {
         let user = try FieldController.worker(req)
         let (r, grid) = try await load(req, user: user)
-        let page = PhoneShowPage(layout: FieldController.layout(req, user, title: r.serviceName, tab: "home", error: error, back: "/m/services"),
+        let page = PhoneShowPage(layout: FieldController.layout(req, user, title: r.serviceName, tab: "home", error: error, back: SiteURL.fieldServices.path),
                                  r: try await view(req, user: user, r: r, grid: grid, newestFirst: true))
         let response = try await req.view.render("field/service", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
@@ -286,7 +286,7 @@ enum AgentServiceController {
         let user = try FieldController.worker(req)
         do {
             let outcome = try await perform(req, user: user)
-            return req.redirect(to: "/m/services/\(outcome.request.id!)?notice=done")
+            return req.redirect(to: SiteURL.fieldService(outcome.request.id!).path + "?notice=done")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard [.unprocessableEntity, .conflict, .unsupportedMediaType, .payloadTooLarge].contains(status) else { throw error }
@@ -390,7 +390,7 @@ enum AgentServiceController {
         let grid = try await Area.find(r.gridID, on: req.db)
         let page = TrackPage(
             layout: PortalController.layout(req, title: "帮办代办进度", error: error), code: r.trackingCode,
-            grouped: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName, serviceHref: "/r/services/\(r.serviceCode)",
+            grouped: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName, serviceHref: SiteURL.catalogItem(code: r.serviceCode).path,
             department: r.departmentName, grid: grid?.name ?? "", status: r.status.displayName, sentence: r.status.sentence,
             expected: r.status.isFinal ? nil : r.dueAt.map { "本环节应于 \(Formatting.deadline($0)) 前完成" },
             steps: stages.enumerated().map { i, s in PortalController.Step(label: s.0, done: i <= reached, current: i == reached) },
@@ -430,6 +430,6 @@ enum AgentServiceController {
             guard [.unprocessableEntity, .conflict].contains(status) else { throw error }
             return try await renderTrack(req, r: r, error: reason)
         }
-        return req.redirect(to: "/r/track/\(code.value)?notice=saved")
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path + "?notice=saved")
     }
 }

@@ -95,7 +95,7 @@ enum HomeController {
         var result: [Queue] = []
         for tab in CaseQueries.tabs(for: user) where tab != .all {
             let count = try await CaseQueries.query(tab, filter: .init(), user: user, now: req.now, on: req.db).count()
-            result.append(Queue(label: tab.label, count: count, href: "/cases?tab=\(tab.rawValue)", warn: (tab == .overdue || tab == .soon) && count > 0))
+            result.append(Queue(label: tab.label, count: count, href: SiteURL.cases.path + "?tab=\(tab.rawValue)", warn: (tab == .overdue || tab == .soon) && count > 0))
         }
         return result
     }
@@ -108,7 +108,7 @@ enum HomeController {
             if !areas.isEmpty { g.filter(\.$areaID ~~ areas) }
             if !departments.isEmpty { g.filter(\.$departmentID ~~ departments) }
         }.sort(\.$createdAt, .descending).limit(8).all()
-        return rows.map { Notice(text: $0.text, at: Formatting.dateTime($0.createdAt), href: $0.$case.id.map { "/cases/\($0)" }) }
+        return rows.map { Notice(text: $0.text, at: Formatting.dateTime($0.createdAt), href: $0.$case.id.map { SiteURL.caseDetail($0).path }) }
     }
 
     /// 找网格员: a resident types the name of their community or grid and sees who looks after it.

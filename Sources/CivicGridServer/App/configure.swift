@@ -45,6 +45,7 @@ public func configure(_ app: Application, config given: AppConfig) async throws 
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = app.directory.viewsDirectory
     app.leaf.cache.isEnabled = app.environment.isRelease
+    app.leaf.tags["url"] = URLTag()
 
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))

@@ -33,12 +33,3 @@ final class Area: Model, @unchecked Sendable {
     var boundary: GeoMultiPolygon? { boundaryGeoJSON.flatMap { try? GeoMultiPolygon(geoJSON: $0) } }
 }
 
-extension QueryBuilder where Model == Area {
-    /// Only areas inside the scope: one `path LIKE 'prefix%'` per scope root, evaluated by the database.
-    func within(_ scope: AccessScope) -> Self {
-        guard !scope.areaPaths.isEmpty else { return filter(\.$id == -1) }
-        return group(.or) { group in
-            for root in scope.areaPaths { group.filter(\.$path =~ root.description) }
-        }
-    }
-}

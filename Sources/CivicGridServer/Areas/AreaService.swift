@@ -161,7 +161,7 @@ struct AreaService {
             UPDATE \(ident: Area.schema)
             SET path = \(bind: newPath.description) || substr(path, \(unsafeRaw: String(oldPath.count + 1))),
                 code = \(bind: newCode) || substr(code, \(unsafeRaw: String(oldCode.count + 1)))
-            WHERE path LIKE \(bind: area.areaPath.subtreePattern)
+            WHERE \(ScopeSQL.within(area.areaPath, table: "areas"))
             """).run()
     }
 

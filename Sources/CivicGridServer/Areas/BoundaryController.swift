@@ -32,10 +32,10 @@ enum BoundaryController {
     }
 
     static func render(_ req: Request, area: Area, user: CurrentUser, problems: [ProblemRow], error: String?) async throws -> View {
-        let subtree = try await Area.query(on: req.db).filter(\.$path =~ area.path).all()
+        let subtree = try await Area.query(on: req.db).filter(within: area.areaPath).all()
         return try await req.view.render("map/boundaries", Page(
             layout: PageLayout(req, title: "边界导入导出", section: "map"), areaID: area.id!, areaName: area.name,
-            exportHref: "/map/boundaries.geojson?area=\(area.id!)", drawn: subtree.filter { $0.boundaryGeoJSON != nil }.count, total: subtree.count,
+            exportHref: SiteURL.boundariesGeoJSON.path + "?area=\(area.id!)", drawn: subtree.filter { $0.boundaryGeoJSON != nil }.count, total: subtree.count,
             datums: Datum.allCases.map { MapController.Option(value: $0.rawValue, label: $0.displayName, selected: $0 == .wgs84) },
             problems: problems, error: error, canImport: user.scope.canAdminister(area.areaPath)))
     }
@@ -45,7 +45,7 @@ enum BoundaryController {
         let user = try req.currentUser
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "您没有管辖区域") }
         let area = try await area(req, user: user)
-        let subtree = try await Area.query(on: req.db).filter(\.$path =~ area.path).all()
+        let subtree = try await Area.query(on: req.db).filter(within: area.areaPath).all()
             .sorted { ($0.areaPath.ids.count, $0.code) < ($1.areaPath.ids.count, $1.code) }
         let codes = Dictionary(uniqueKeysWithValues: subtree.map { ($0.id!, $0.code) })
         let body = BoundaryImport.export(subtree.compactMap { a in
@@ -74,7 +74,7 @@ enum BoundaryController {
 
         // Resolve codes against the subtree the user administers.
         let codes = Array(Set(features.compactMap(\.code)))
-        let found = try await Area.query(on: req.db).filter(\.$code ~~ codes).filter(\.$path =~ scopeArea.path).all()
+        let found = try await Area.query(on: req.db).filter(\.$code ~~ codes).filter(within: scopeArea.areaPath).all()
         let byCode = Dictionary(found.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let newShapes = Dictionary(features.compactMap { f in f.code.flatMap { c in f.shape.map { (c, $0) } } }, uniquingKeysWith: { a, _ in a })
         let parentIDs = Array(Set(found.compactMap { $0.$parent.id }))
@@ -102,6 +102,6 @@ enum BoundaryController {
         }
         req.state.gridLocator.invalidate()
         req.logger.info("boundaries imported", metadata: ["count": "\(features.count)", "by": "\(user.username)"])
-        return req.redirect(to: "/map?area=\(scopeArea.id!)&notice=boundaries")
+        return req.redirect(to: SiteURL.map.path + "?area=\(scopeArea.id!)&notice=boundaries")
     }
 }

@@ -23,7 +23,7 @@ enum AssessmentController {
     /// The grids of an area's subtree (the area itself if it is a grid).
     static func grids(of area: Area, on db: any Database) async throws -> [Area] {
         if [.grid, .microGrid].contains(area.level) { return [area] }
-        return try await Area.query(on: db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$path =~ area.path).sort(\.$code).limit(1000).all()
+        return try await Area.query(on: db).filter(\.$level ~~ [.grid, .microGrid]).filter(within: area.areaPath).sort(\.$code).limit(1000).all()
     }
 
     struct Row: Encodable {
@@ -60,7 +60,7 @@ enum AssessmentController {
     static func rows(_ scores: [AssessmentService.GridScore], month: Month, parents: [Int: String]) -> [Row] {
         scores.enumerated().map { i, s in
             Row(rank: i + 1, name: s.grid.name, parent: s.grid.$parent.id.flatMap { parents[$0] } ?? "",
-                href: "/assessment/grids/\(s.grid.id!)?month=\(month.text)", daily: f(s.part(.daily)), hardware: f(s.part(.hardware)),
+                href: SiteURL.assessmentGrid(s.grid.id!).path + "?month=\(month.text)", daily: f(s.part(.daily)), hardware: f(s.part(.hardware)),
                 work: f(s.part(.work)), deducted: s.deducted > 0 ? "−" + f(s.deducted) : "0", total: f(s.total), frozen: s.frozen != nil, low: s.total < 60)
         }
     }
@@ -85,7 +85,7 @@ enum AssessmentController {
             areaID: area.id!, areaName: area.name, month: month.text, rows: rows(scores, month: month, parents: parents), average: f(average),
             frozenCount: scores.filter { $0.frozen != nil }.count,
             canFreeze: AssessmentService.mayFreeze(user) && month.last < LocalDate(req.now) && scores.contains { $0.frozen == nil },
-            schemeVersion: try await service.scheme().version, export: "/assessment/export?area=\(area.id!)&month=\(month.text)", error: error)
+            schemeVersion: try await service.scheme().version, export: SiteURL.assessmentExport.path + "?area=\(area.id!)&month=\(month.text)", error: error)
         let response = try await req.view.render("assessment/index", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -104,9 +104,9 @@ enum AssessmentController {
         do {
             _ = try await AssessmentService(db: req.db, app: req.application).freeze(try await grids(of: area, on: req.db), month, by: user)
         } catch let error as AbortError where error.status == .unprocessableEntity {
-            return req.redirect(to: "/assessment?area=\(form.area)&month=\(form.month)&notice=not-ended")
+            return req.redirect(to: SiteURL.assessment.path + "?area=\(form.area)&month=\(form.month)&notice=not-ended")
         }
-        return req.redirect(to: "/assessment?area=\(form.area)&month=\(form.month)&notice=frozen")
+        return req.redirect(to: SiteURL.assessment.path + "?area=\(form.area)&month=\(form.month)&notice=frozen")
     }
 
     @Sendable static func export(req: Request) async throws -> Response {
@@ -169,7 +169,7 @@ enum AssessmentController {
         let lines = detail.lines.map { l in
             Line(part: AssessmentScheme.Part(rawValue: l.part)?.displayName ?? l.part, name: AssessmentScheme.Measure(rawValue: l.measure)?.displayName ?? l.measure,
                  points: f(l.points), max: f(l.max), actual: l.actual, formula: l.formula,
-                 evidence: l.measure == "hardware" ? nil : "/assessment/grids/\(grid.id!)/evidence?month=\(month.text)&measure=\(l.measure)", short: l.points < l.max - 0.05)
+                 evidence: l.measure == "hardware" ? nil : SiteURL.assessmentEvidence(grid.id!).path + "?month=\(month.text)&measure=\(l.measure)", short: l.points < l.max - 0.05)
         }
         let parts = AssessmentScheme.Part.allCases.map { p in
             Line(part: p.displayName, name: p.displayName, points: f(detail.lines.filter { $0.part == p.rawValue }.reduce(0) { $0 + $1.points }),
@@ -179,16 +179,16 @@ enum AssessmentController {
         let today = Month(containing: LocalDate(req.now))
         let page = GridPage(
             layout: PageLayout(req, title: "\(grid.name) · \(month.text) 考核", section: "stats"), gridID: grid.id!, gridName: grid.name,
-            month: month.text, previous: "/assessment/grids/\(grid.id!)?month=\(month.previous.text)",
-            next: month.first < today.first ? "/assessment/grids/\(grid.id!)?month=\(month.next.text)" : nil,
+            month: month.text, previous: SiteURL.assessmentGrid(grid.id!).path + "?month=\(month.previous.text)",
+            next: month.first < today.first ? SiteURL.assessmentGrid(grid.id!).path + "?month=\(month.next.text)" : nil,
             total: f(total), parts: parts, lines: lines,
-            deductions: detail.deductions.map { d in Deduction(points: f(d.points), reason: d.reason, href: d.caseCode.flatMap { caseIDs[$0] }.map { "/cases/\($0)" }) },
+            deductions: detail.deductions.map { d in Deduction(points: f(d.points), reason: d.reason, href: d.caseCode.flatMap { caseIDs[$0] }.map { SiteURL.caseDetail($0).path }) },
             explanation: detail.explanation,
             frozen: frozen.map { "已于 \(Formatting.dateTime($0.frozenAt)) 由 \($0.frozenBy) 冻结（方案第 \($0.schemeVersion) 版）" },
             canRate: frozen == nil && AssessmentService.mayRate(user, grid: grid),
             hardware: hardware.map { f($0.points) } ?? "", hardwareReason: hardware?.reason ?? "",
             hardwareMax: f(scheme.items.first { $0.measure == .hardware }?.points ?? 10),
-            back: "/assessment?area=\(grid.$parent.id ?? grid.id!)&month=\(month.text)", error: error)
+            back: SiteURL.assessment.path + "?area=\(grid.$parent.id ?? grid.id!)&month=\(month.text)", error: error)
         let response = try await req.view.render("assessment/grid", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -209,7 +209,7 @@ enum AssessmentController {
         } catch let error as AbortError where [.unprocessableEntity, .conflict].contains(error.status) {
             return try await renderGrid(req, error: error.reason)
         }
-        return req.redirect(to: "/assessment/grids/\(grid.id!)?month=\(month.text)&notice=saved")
+        return req.redirect(to: SiteURL.assessmentGrid(grid.id!).path + "?month=\(month.text)&notice=saved")
     }
 
     // MARK: The records behind a line
@@ -250,7 +250,7 @@ enum AssessmentController {
                                    uniquingKeysWith: { a, _ in a })
             for v in visits {
                 rows.append([v.visitedOn, v.workerName, v.personID.flatMap { names[$0] }.map(NameMask.mask) ?? "—", String(v.note.prefix(40))])
-                links.append(v.personID.map { "/registry/people/\($0)" })
+                links.append(v.personID.map { SiteURL.person($0).path })
             }
             note = "应走访次数按各特殊人群的走访频次计算（独居老人每周一次等）；只计关联到特殊人群登记的走访。只列出您的岗位可以查看的人群的走访。"
         case .registryUpdates:
@@ -269,13 +269,13 @@ enum AssessmentController {
             for c in try await q.sort(\.$reportedAt).limit(500).all() {
                 rows.append([c.code, c.title, c.channel.displayName, c.status.displayName, c.overdue ? "是" : "", c.satisfaction?.displayName ?? "",
                              Formatting.dateTime(c.reportedAt)])
-                links.append("/cases/\(c.id!)")
+                links.append(SiteURL.caseDetail(c.id!).path)
             }
             note = "按受理日期统计本月受理的本网格事件；办结率、按期办结率、满意率的口径见“统计分析”页。"
         }
         return try await req.view.render("assessment/evidence", EvidencePage(
             layout: PageLayout(req, title: "\(grid.name) · \(month.text) · \(measure.displayName)", section: "stats"),
-            title: "\(grid.name) · \(month.text) · \(measure.displayName)（\(rows.count) 条）", back: "/assessment/grids/\(id)?month=\(month.text)",
+            title: "\(grid.name) · \(month.text) · \(measure.displayName)（\(rows.count) 条）", back: SiteURL.assessmentGrid(id).path + "?month=\(month.text)",
             header: header, rows: zip(rows, links).map { EvidenceRow(cells: $0.0, link: $0.1) }, note: note))
     }
 
@@ -339,7 +339,7 @@ enum AssessmentController {
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderScheme(req, edited: scheme, error: error.reason)
         }
-        return req.redirect(to: "/assessment/scheme?notice=saved")
+        return req.redirect(to: SiteURL.assessmentScheme.path + "?notice=saved")
     }
 
     // MARK: Departments

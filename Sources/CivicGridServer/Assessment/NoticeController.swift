@@ -37,7 +37,7 @@ enum NoticeController {
         let rates = CaseRates(totals)
         // Deadlines missed in the month, for cases in the area (the negative list), with their holders.
         let negatives = try await NegativeListEntry.query(on: req.db).join(Case.self, on: \NegativeListEntry.$case.$id == \Case.$id)
-            .join(Area.self, on: \Case.$grid.$id == \Area.$id).filter(Area.self, \.$path =~ area.path)
+            .join(Area.self, on: \Case.$grid.$id == \Area.$id).filter(areaWithin: area.areaPath)
             .filter(\.$createdAt >= start).filter(\.$createdAt < stop).sort(\.$createdAt).limit(200).with(\.$case).all()
         let deadlineIDs = negatives.map(\.deadlineID)
         let deadlines = Dictionary(try await CaseDeadline.query(on: req.db).filter(\.$id ~~ deadlineIDs).all().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
@@ -47,7 +47,7 @@ enum NoticeController {
         let lateCases = negatives.map { n in
             let d = deadlines[n.deadlineID]
             let link = ResponsibilityLink(step: n.kind.displayName, holder: "", from: d?.startedAt ?? n.createdAt, due: d?.dueAt ?? n.createdAt, done: d?.metAt ?? d?.endedAt)
-            return LateCase(code: n.case.code, href: "/cases/\(n.case.id!)", title: n.case.title,
+            return LateCase(code: n.case.code, href: SiteURL.caseDetail(n.case.id!).path, title: n.case.title,
                             holder: n.departmentID.flatMap { departmentNames[$0] } ?? n.areaID.flatMap { areaNames[$0] } ?? "—",
                             step: n.kind.displayName, late: link.verdict(now: req.now))
         }
@@ -57,7 +57,7 @@ enum NoticeController {
         let average = scores.isEmpty ? 0 : scores.reduce(0) { $0 + $1.total } / Double(scores.count)
         // Departments by on-time rate of the month's dispatched cases.
         var departmentFacts: [UUID: CaseFacts] = [:]
-        for c in try await Case.query(on: req.db).join(Area.self, on: \Case.$grid.$id == \Area.$id).filter(Area.self, \.$path =~ area.path)
+        for c in try await Case.query(on: req.db).join(Area.self, on: \Case.$grid.$id == \Area.$id).filter(areaWithin: area.areaPath)
             .filter(\.$lastDepartmentID != nil).filter(\.$reportedAt >= start).filter(\.$reportedAt < stop).all() {
             departmentFacts[c.lastDepartmentID!] = (departmentFacts[c.lastDepartmentID!] ?? CaseFacts())
                 + CaseFacts(status: c.status, overdue: c.overdue, escalated: false, satisfaction: c.satisfaction, resolution: c.resolution,

@@ -82,7 +82,7 @@ struct AccountabilityService {
 
     /// Sanctions in the month whose case (or area) lies in `area`'s subtree.
     static func inMonth(_ month: AssessmentService.Month, area: Area, on db: any Database) async throws -> [Sanction] {
-        try await Sanction.query(on: db).join(Area.self, on: \Sanction.$areaID == \Area.$id).filter(Area.self, \.$path =~ area.path)
+        try await Sanction.query(on: db).join(Area.self, on: \Sanction.$areaID == \Area.$id).filter(areaWithin: area.areaPath)
             .filter(\.$issuedAt >= month.first.startInstant).filter(\.$issuedAt < month.next.first.startInstant).sort(\.$issuedAt).all()
     }
 }

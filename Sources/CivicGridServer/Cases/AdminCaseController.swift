@@ -30,7 +30,7 @@ enum AdminCaseController {
         return try await req.view.render("cases/negative", NegativePage(
             layout: PageLayout(req, title: "负面清单", section: "negative"),
             rows: entries.map { NegativeRow(at: Formatting.dateTime($0.createdAt), holder: holder($0), kind: $0.kind.displayName,
-                                            points: "-" + Formatting.points($0.points), reason: $0.reason, href: "/cases/\($0.$case.id)") },
+                                            points: "-" + Formatting.points($0.points), reason: $0.reason, href: SiteURL.caseDetail($0.$case.id).path) },
             totals: totals, total: entries.count))
     }
 
@@ -50,7 +50,7 @@ enum AdminCaseController {
         let published = try await Open311Records.publicCategoryIDs(on: req.db)
         let groups = all.filter { $0.$parent.id == nil }.map { g in
             CategoryGroup(name: g.name, items: all.filter { $0.$parent.id == g.id }.map { c in
-                CategoryRow(href: "/categories/\(c.id!)", code: c.code, name: c.name, accept: c.acceptHours, onSite: c.onSiteHours,
+                CategoryRow(href: SiteURL.category(c.id!).path, code: c.code, name: c.name, accept: c.acceptHours, onSite: c.onSiteHours,
                             resolve: c.resolveWorkingDays, department: c.department?.name ?? "（由坐席指定）", risk: c.stabilityRisk, active: c.active,
                             published: published.contains(c.id!))
             })
@@ -94,7 +94,7 @@ enum AdminCaseController {
 
     static func editPage(_ req: Request, _ c: CaseCategory, form: CategoryForm, error: String?) async throws -> EditCategoryPage {
         let departments = try await Department.query(on: req.db).sort(\.$code).all()
-        return EditCategoryPage(layout: PageLayout(req, title: "编辑分类 \(c.name)", section: "categories"), action: "/categories/\(c.id!)", code: c.code,
+        return EditCategoryPage(layout: PageLayout(req, title: "编辑分类 \(c.name)", section: "categories"), action: SiteURL.category(c.id!).path, code: c.code,
                                 form: form, departments: departments.map { CaseController.Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id?.uuidString == form.department) },
                                 error: error)
     }
@@ -138,7 +138,7 @@ enum AdminCaseController {
             response.status = status
             return response
         }
-        return req.redirect(to: "/categories?notice=saved")
+        return req.redirect(to: SiteURL.categories.path + "?notice=saved")
     }
 
     // MARK: Working-day calendar
@@ -186,6 +186,6 @@ enum AdminCaseController {
                 try await CalendarDay(date: date, kind: kind, name: name.isEmpty ? kind.displayName : String(name.prefix(20))).create(on: tx)
             }
         }
-        return req.redirect(to: "/calendar?year=\(date.year)&notice=saved")
+        return req.redirect(to: SiteURL.calendar.path + "?year=\(date.year)&notice=saved")
     }
 }

@@ -52,7 +52,7 @@ enum CaseController {
         var tabRows: [Tab] = []
         for t in tabs {
             let count = try await CaseQueries.query(t, filter: CaseQueries.Filter(), user: user, now: now, on: req.db).count()
-            tabRows.append(Tab(key: t.rawValue, label: t.label, count: count, href: "/cases?tab=\(t.rawValue)", active: t == tab,
+            tabRows.append(Tab(key: t.rawValue, label: t.label, count: count, href: SiteURL.cases.path + "?tab=\(t.rawValue)", active: t == tab,
                                warn: (t == .overdue || t == .soon) && count > 0))
         }
         let query = try await CaseQueries.query(tab, filter: filter, user: user, now: now, on: req.db)
@@ -64,10 +64,10 @@ enum CaseController {
         let rows = try await rows(for: cases, now: now, on: req.db)
         let pages = max(1, (total + pageSize - 1) / pageSize)
         func link(_ p: Int) -> String {
-            var c = URLComponents(); c.path = "/cases"
+            var c = URLComponents(); c.path = SiteURL.cases.path
             c.queryItems = (req.url.query.map { URLComponents(string: "?" + $0)?.queryItems ?? [] } ?? []).filter { $0.name != "page" }
                 + [URLQueryItem(name: "page", value: String(p))]
-            return c.string ?? "/cases"
+            return c.string ?? SiteURL.cases.path
         }
         let statusOptions = CaseStatus.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == filter.status) }
         let channelOptions = CaseChannel.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == filter.channel) }
@@ -90,7 +90,7 @@ enum CaseController {
             .sort(\.$dueAt).all()
         return cases.map { c in
             let next = open.first { $0.$case.id == c.id }
-            return Row(href: "/cases/\(c.id!)", code: c.code, title: c.title, category: c.category.name, channel: c.channel.displayName,
+            return Row(href: SiteURL.caseDetail(c.id!).path, code: c.code, title: c.title, category: c.category.name, channel: c.channel.displayName,
                        grid: c.grid.name, status: c.status.displayName, statusClass: c.status.rawValue, overdue: c.overdue,
                        deadline: next.map { "\($0.kind.displayName) \(Formatting.remaining(until: $0.dueAt, now: now))" } ?? "—",
                        deadlineClass: next.map { $0.dueAt < now ? "late" : ($0.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") } ?? "",
@@ -228,7 +228,7 @@ enum CaseController {
                 buildingID: form.building.flatMap(UUID.init(uuidString:)))
             let photos = try await storePhotos(form.photos ?? [], req: req)
             let c = try await CaseService(req).report(input, by: user, photos: photos, now: req.now)
-            return req.redirect(to: "/cases/\(c.id!)?notice=reported")
+            return req.redirect(to: SiteURL.caseDetail(c.id!).path + "?notice=reported")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
@@ -286,7 +286,7 @@ enum CaseController {
         }
         try await AccessLog(actorID: user.id, subjectType: "case", subjectID: id.uuidString, field: "open311Publication", at: req.now,
                             reason: text.isEmpty ? "撤回公开描述" : "审核公开描述", subjectLabel: c.code).create(on: req.db)
-        return req.redirect(to: "/cases/\(id)?notice=saved")
+        return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=saved")
     }
 
     /// 责任倒追 on the case page: shown when the case went overdue or failed, or has sanctions.
@@ -331,7 +331,7 @@ enum CaseController {
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderShow(req, id: id, error: error.reason)
         }
-        return req.redirect(to: "/cases/\(id)?notice=saved#accountability")
+        return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=saved#accountability")
     }
 
     struct ActForm: Content {
@@ -392,7 +392,7 @@ enum CaseController {
             let action = try form.caseAction()
             let photos = try await storePhotos(form.photos ?? [], req: req)
             _ = try await CaseService(req).perform(action, on: id, by: user, photos: photos, now: req.now)
-            return req.redirect(to: "/cases/\(id)?notice=done")
+            return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=done")
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
         } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {
@@ -408,7 +408,7 @@ enum CaseController {
         do {
             guard let master = UUID(uuidString: try req.content.decode(Form.self).master) else { throw Abort(.unprocessableEntity, reason: "请选择主事件") }
             try await DuplicateService(db: req.db, app: req.application).merge(id, into: master, by: user, now: req.now)
-            return req.redirect(to: "/cases/\(id)?notice=merged")
+            return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=merged")
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
         } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {

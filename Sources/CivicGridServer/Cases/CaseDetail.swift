@@ -112,7 +112,7 @@ struct CaseDetail: Encodable {
             let houses = try await House.query(on: db).filter(\.$building.$id == buildingID).all().compactMap(\.id)
             let households = houses.isEmpty ? [] : try await Household.query(on: db).filter(\.$house.$id ~~ houses).all().compactMap(\.id)
             let people = households.isEmpty ? 0 : try await Person.query(on: db).filter(\.$household.$id ~~ households).count()
-            facts.append(Fact(label: "楼栋", value: "\(b.name)：\(households.count) 户 \(people) 人", href: "/registry/buildings/\(buildingID)"))
+            facts.append(Fact(label: "楼栋", value: "\(b.name)：\(households.count) 户 \(people) 人", href: SiteURL.building(buildingID).path))
         }
         if let sealed = c.reporterPhoneSealed, let phone = try? req.state.cipher.open(sealed) { facts.append(Fact(label: "联系电话", value: PhoneNumber.mask(phone))) }
         let co = c.coHandlerIDs.compactMap(departmentName)
@@ -140,7 +140,7 @@ struct CaseDetail: Encodable {
                          action: ActionKind(rawValue: e.action)?.displayName ?? e.action,
                          change: e.fromStatus == e.toStatus ? nil : [CaseStatus(rawValue: e.fromStatus)?.displayName, CaseStatus(rawValue: e.toStatus)?.displayName]
                             .compactMap { $0 }.joined(separator: " → "),
-                         comment: e.comment.isEmpty ? nil : e.comment, photos: e.attachments.split(separator: ",").map { "/photos/\($0)" }, hash: String(e.hash.prefix(12)))
+                         comment: e.comment.isEmpty ? nil : e.comment, photos: e.attachments.split(separator: ",").compactMap { UUID(uuidString: String($0)).map { SiteURL.casePhoto($0).path } }, hash: String(e.hash.prefix(12)))
         }
         let inquiries = try await Inquiry.query(on: db).filter(\.$case.$id == id).sort(\.$askedAt).all().map {
             InquiryRow(question: $0.question, askedAt: Formatting.dateTime($0.askedAt), due: Formatting.dateTime($0.dueAt), answer: $0.answer,
@@ -165,15 +165,15 @@ struct CaseDetail: Encodable {
             let steps = try await TimelineEntry.query(on: db).filter(\.$case.$id == masterID).sort(\.$seq).all().map { e in
                 "\(Formatting.dateTime(e.at)) \(ActionKind(rawValue: e.action)?.displayName ?? e.action)"
             }
-            master = MasterRow(code: m.code, href: visible ? "/cases/\(masterID)" : nil, status: m.status.publicStatus(overdue: m.overdue), steps: steps)
+            master = MasterRow(code: m.code, href: visible ? SiteURL.caseDetail(masterID).path : nil, status: m.status.publicStatus(overdue: m.overdue), steps: steps)
         }
-        let mergedHere = try await duplicateService.merged(into: id).map { LinkRow(code: $0.code, href: "/cases/\($0.id!)", channel: $0.channel.displayName) }
+        let mergedHere = try await duplicateService.merged(into: id).map { LinkRow(code: $0.code, href: SiteURL.caseDetail($0.id!).path, channel: $0.channel.displayName) }
         let rule = duplicateService.settings
         var detail = CaseDetail(
             id: id.uuidString, code: c.code, title: c.title, description: c.description, status: c.status.displayName, statusClass: c.status.rawValue,
             publicStatus: master.map { "重复诉求，已并入 \($0.code) 办理，主事件\($0.status)" } ?? c.status.publicStatus(overdue: c.overdue), overdue: c.overdue, urgency: c.urgency.displayName, urgent: c.urgency != .normal,
             supervised: c.supervised, inquiryOpen: c.inquiryOpen, facts: facts, deadlines: deadlines, timeline: timeline,
-            photos: photos.map { PhotoRow(href: "/photos/\($0.id!)", stage: ActionKind(rawValue: $0.stage)?.displayName ?? $0.stage) },
+            photos: photos.map { PhotoRow(href: SiteURL.casePhoto($0.id!).path, stage: ActionKind(rawValue: $0.stage)?.displayName ?? $0.stage) },
             inquiries: inquiries, actions: actions, map: MapView(areas: siblings.map { ($0, nil) }, highlight: grid.id, width: 480, height: 320, pin: pin),
             duplicates: duplicates.map { d in
                 DuplicateRow(id: d.record.id!.uuidString, code: d.record.code, title: d.record.title, channel: d.record.channel.displayName,
@@ -185,7 +185,7 @@ struct CaseDetail: Encodable {
         if Open311Publication.isResidentReport(c.channel), user.kind == .staff, user.roles.speaksForCommandCenter,
            try await Open311Records.isPublic(category.requireID(), on: db) {
             let text = try await CasePublication.find(id, on: db)?.text
-            detail.publication = Publication(action: "/cases/\(id)/publication", text: text ?? "", published: text != nil, fallback: category.name)
+            detail.publication = Publication(action: SiteURL.casePublication(id).path, text: text ?? "", published: text != nil, fallback: category.name)
         }
         return detail
     }

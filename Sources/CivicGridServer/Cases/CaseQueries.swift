@@ -81,7 +81,7 @@ enum CaseQueries {
         if let from = filter.from { q.filter(\Case.$reportedAt >= from.startInstant) }
         if let to = filter.to { q.filter(\Case.$reportedAt < to.adding(days: 1).startInstant) }
         if let department = filter.departmentID { q.filter(\Case.$holderDepartment.$id == department) }
-        if let code = filter.areaCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty { q.filter(Area.self, \.$code =~ code) }
+        if let code = filter.areaCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty { q.filter(.sql(embed: Area.likeCondition(\.$code, .prefix(code)))) }  // input: taken literally
         if let text = filter.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             q.group(.or) { $0.filter(\Case.$title, like: .contains(text)).filter(\Case.$code, like: .contains(text)) }
         }

@@ -159,17 +159,17 @@ enum CaseRollup {
               COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'explained'),
               COUNT(*) FILTER (WHERE c.status = 'rejected'),
               COALESCE(SUM(GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (COALESCE(c.closed_at, c.reported_at) - c.reported_at))))) FILTER (WHERE \(unsafeRaw: closed)), 0)
-            FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
+            FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON \(ScopeSQL.descendant("g", of: "a"))
             LEFT JOIN areas h ON h.id = c.holder_area_id
             GROUP BY 1, 2, 3, 4
             """).run()
         try await fillDayTotals(sql)
         try await sql.raw("""
             INSERT INTO case_status_counts (area_id, status, n)
-            SELECT a.id, c.status, COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
+            SELECT a.id, c.status, COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON \(ScopeSQL.descendant("g", of: "a"))
             GROUP BY 1, 2
             UNION ALL
-            SELECT a.id, '\(unsafeRaw: openOverdueKey)', COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON g.path LIKE a.path || '%'
+            SELECT a.id, '\(unsafeRaw: openOverdueKey)', COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON \(ScopeSQL.descendant("g", of: "a"))
             WHERE c.overdue AND c.status NOT IN ('closed', 'rejected') GROUP BY 1
             """).run()
     }
@@ -270,12 +270,12 @@ enum CaseRollup {
         let q: SQLQueryString = overdueOnly
             ? """
               SELECT c.id, c.code, c.title, c.status, c.reported_at, g.name AS grid FROM cases c JOIN areas g ON g.id = c.grid_id
-              WHERE g.path LIKE \(bind: area.path + "%") AND g.level IN ('grid', 'microGrid') AND c.overdue = \(bind: true) AND c.status IN (\(binds: open))
+              WHERE \(ScopeSQL.within(area.areaPath, table: "g")) AND g.level IN ('grid', 'microGrid') AND c.overdue = \(bind: true) AND c.status IN (\(binds: open))
               ORDER BY c.reported_at ASC LIMIT \(unsafeRaw: String(limit))
               """
             : """
               SELECT c.id, c.code, c.title, c.status, c.reported_at, g.name AS grid FROM cases c JOIN areas g ON g.id = c.grid_id
-              WHERE g.path LIKE \(bind: area.path + "%") AND g.level IN ('grid', 'microGrid')
+              WHERE \(ScopeSQL.within(area.areaPath, table: "g")) AND g.level IN ('grid', 'microGrid')
               ORDER BY c.reported_at DESC LIMIT \(unsafeRaw: String(limit))
               """
         return try await sql.raw(q).all(decoding: Listed.self)

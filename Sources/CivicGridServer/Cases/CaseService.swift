@@ -50,7 +50,7 @@ struct CaseService {
     static func visible(to user: CurrentUser, on db: any Database) -> QueryBuilder<Case> {
         let departments = user.assignments.compactMap(\.departmentID)
         return Case.query(on: db).join(Area.self, on: \Case.$grid.$id == \Area.$id).group(.or) { group in
-            for root in user.scope.areaPaths { group.filter(Area.self, \.$path =~ root.description) }
+            group.filter(anyAreaWithin: user.scope)
             for department in departments {
                 group.filter(\Case.$holderDepartment.$id == department)
                 group.filter(\Case.$lastDepartmentID == department)

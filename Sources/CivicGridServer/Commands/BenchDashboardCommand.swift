@@ -40,7 +40,7 @@ struct BenchDashboardCommand: AsyncCommand {
         var ours: [Double] = []
         let runs = signature.runs ?? 200
         for i in 0..<(runs + 5) {
-            let req = Request(application: app, method: .GET, url: URI(string: "/dashboard/board?area=\(root.id!)"), on: app.eventLoopGroup.next())
+            let req = Request(application: app, method: .GET, url: URI(string: SiteURL.dashboardBoard.path + "?area=\(root.id!)"), on: app.eventLoopGroup.next())
             req.auth.login(user)
             let start = clock.now
             let view = try await DashboardController.fragment(req: req)
@@ -52,7 +52,7 @@ struct BenchDashboardCommand: AsyncCommand {
         // Where the time goes: the data alone, and each of its queries' share is in the difference.
         var dataOnly: [Double] = []
         for _ in 0..<20 {
-            let req = Request(application: app, method: .GET, url: URI(string: "/dashboard/board?area=\(root.id!)"), on: app.eventLoopGroup.next())
+            let req = Request(application: app, method: .GET, url: URI(string: SiteURL.dashboardBoard.path + "?area=\(root.id!)"), on: app.eventLoopGroup.next())
             req.auth.login(user)
             let start = clock.now
             _ = try await DashboardController.board(req, user: user)
@@ -77,18 +77,18 @@ struct BenchDashboardCommand: AsyncCommand {
                        COUNT(*) FILTER (WHERE c.reported_at >= \(bind: monthStart) AND c.status = 'closed') AS month_closed,
                        COUNT(*) FILTER (WHERE c.reported_at >= \(bind: monthStart) AND c.status = 'closed' AND NOT c.overdue) AS month_on_time,
                        COUNT(*) FILTER (WHERE c.reported_at >= \(bind: monthStart) AND c.satisfaction IN ('satisfied', 'mostlySatisfied')) AS month_satisfied
-                FROM cases c JOIN areas g ON g.id = c.grid_id WHERE g.path LIKE \(bind: root.path + "%")
+                FROM cases c JOIN areas g ON g.id = c.grid_id WHERE \(ScopeSQL.within(root.areaPath, table: "g"))
                 """).all()
             _ = try await sql.raw("""
-                SELECT c.status, COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id WHERE g.path LIKE \(bind: root.path + "%") GROUP BY c.status
+                SELECT c.status, COUNT(*) FROM cases c JOIN areas g ON g.id = c.grid_id WHERE \(ScopeSQL.within(root.areaPath, table: "g")) GROUP BY c.status
                 """).all()
             _ = try await sql.raw("""
                 SELECT CAST(c.reported_at AS DATE) AS d, COUNT(*), COUNT(*) FILTER (WHERE c.status = 'closed') FROM cases c JOIN areas g ON g.id = c.grid_id
-                WHERE g.path LIKE \(bind: root.path + "%") AND c.reported_at >= \(bind: since30) GROUP BY 1
+                WHERE \(ScopeSQL.within(root.areaPath, table: "g")) AND c.reported_at >= \(bind: since30) GROUP BY 1
                 """).all()
             _ = try await sql.raw("""
                 SELECT ch.id, COUNT(*) FILTER (WHERE c.reported_at >= \(bind: monthStart)), COUNT(*) FILTER (WHERE c.status NOT IN ('closed', 'rejected'))
-                FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas ch ON ch.parent_id = \(bind: root.id!) AND g.path LIKE ch.path || '%' GROUP BY ch.id
+                FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas ch ON ch.parent_id = \(bind: root.id!) AND \(ScopeSQL.descendant("g", of: "ch")) GROUP BY ch.id
                 """).all()
             naive.append(ms(clock.now - start))
         }

@@ -219,7 +219,7 @@ struct FieldService {
             .map { row in
                 PublicPerson(role: row.role == .gridWorker ? "网格员" + (row.employment.map { "（\($0.displayName)）" } ?? "") : "网格长",
                              name: row.user.displayName, workPhone: row.user.workPhone,
-                             photo: row.user.photoPath == nil ? nil : "/r/staff/\(row.user.id!.uuidString)/photo")
+                             photo: row.user.photoPath == nil ? nil : SiteURL.portalStaffPhoto(row.user.id!).path)
             }
     }
 

@@ -136,7 +136,7 @@ enum MapController {
                 let (x, y) = xy(shape.labelPoint)
                 let n = perShape[a.id!]?.total ?? 0
                 let heat = n == 0 ? 0 : Int((Double(n) / Double(maxCount) * 5).rounded(.up))
-                return Shape(d: projection.pathData(shape), href: zoomable ? "/map?area=\(a.id!)&\(layerQuery)" : nil, label: a.name, x: x, y: y,
+                return Shape(d: projection.pathData(shape), href: zoomable ? SiteURL.map.path + "?area=\(a.id!)&\(layerQuery)" : nil, label: a.name, x: x, y: y,
                              heat: "h\(min(5, heat))", badge: layers.contains(.special) && mayReadRegistry ? "特殊人群 \(specialPerShape[a.id!] ?? 0)" : nil,
                              by: "\(n) 件")
             }
@@ -148,7 +148,7 @@ enum MapController {
                     guard box.contains(point) else { return nil }
                     let (x, y) = xy(point)
                     let state = p.mapState == "late" ? "超时" : p.mapState == "done" ? "已办结" : "办理中"
-                    return Mark(x: x, y: y, cls: p.mapState, title: "\(p.code) \(p.title)（\(state)）", href: "/cases/\(p.id)", focus: false)
+                    return Mark(x: x, y: y, cls: p.mapState, title: "\(p.code) \(p.title)（\(state)）", href: SiteURL.caseDetail(p.id).path, focus: false)
                 }
                 // Overdue on top, then open, then closed: the ones that need attention stay visible.
                 let rank = ["done": 0, "open": 1, "late": 2]
@@ -163,7 +163,7 @@ enum MapController {
                     if found.count == markLimit { notes.append("楼栋太多，只显示前 \(markLimit) 栋，请放大到网格查看") }
                     buildingMarks = found.map { b in
                         let (x, y) = xy(GeoPoint(lon: b.longitude, lat: b.latitude))
-                        return Mark(x: x, y: y, cls: "bld", title: "\(b.name)（\(b.address)）", href: "/registry/buildings/\(b.id)", focus: b.id == focus)
+                        return Mark(x: x, y: y, cls: "bld", title: "\(b.name)（\(b.address)）", href: SiteURL.building(b.id).path, focus: b.id == focus)
                     }
                 } else {
                     notes.append("楼栋图层需要基础信息查看权限")
@@ -201,7 +201,7 @@ enum MapController {
         let workerRows = try await RoleAssignment.query(on: req.db).filter(\.$area.$id == area.id!).filter(\.$role ~~ [.gridWorker, .gridLeader]).with(\.$user).all()
         let workers = workerRows.map { "\($0.user.displayName)（\($0.role.displayName)）" }.joined(separator: "、")
         let open = try await service.openCases(under: area, limit: 12).map { c in
-            CaseRow(href: "/cases/\(c.id!)", code: c.code, title: c.title, status: c.status.displayName, late: c.overdue)
+            CaseRow(href: SiteURL.caseDetail(c.id!).path, code: c.code, title: c.title, status: c.status.displayName, late: c.overdue)
         }
 
         // Search: an address or building, a person's building, or an area by name.
@@ -209,7 +209,7 @@ enum MapController {
         let results = q.isEmpty ? nil : try await search(q, user: user, req: req, layerQuery: layerQuery)
 
         var crumbs = try await areas.ancestors(of: area).map { a in
-            Crumb(name: a.name, href: user.scope.covers(a.areaPath) ? "/map?area=\(a.id!)&\(layerQuery)" : nil)
+            Crumb(name: a.name, href: user.scope.covers(a.areaPath) ? SiteURL.map.path + "?area=\(a.id!)&\(layerQuery)" : nil)
         }
         crumbs.append(Crumb(name: area.name, href: nil))
         let canEdit = user.scope.canAdminister(area.areaPath)
@@ -225,23 +225,23 @@ enum MapController {
             heatOn: layers.contains(.heat), heatScale: "颜色越深，\(days) 天内事件越多（最多 \(perShape.values.map(\.total).max() ?? 0) 件）",
             legend: legend, facts: facts, workers: workers.isEmpty ? nil : workers,
             special: visibleKinds.compactMap { k in specialTotals[k].map { Fact(label: k.displayName, value: "\($0) 人") } },
-            openCases: open, casesHref: "/cases?tab=all&area=\(area.code)",
+            openCases: open, casesHref: SiteURL.cases.path + "?tab=all&area=\(area.code)",
             q: q, results: results, searched: results != nil, notes: notes,
             childLevelName: zoomable ? childLevel : nil,
             zoomHint: zoomable ? "点击\(childLevel ?? "下级区域")放大查看" : "已是最小网格：点击楼栋看住户，点击事件看详情",
-            canEditBoundaries: canEdit, hotspotsHref: "/map/hotspots?area=\(area.id!)"))
+            canEditBoundaries: canEdit, hotspotsHref: SiteURL.mapHotspots.path + "?area=\(area.id!)"))
     }
 
     static func search(_ q: String, user: CurrentUser, req: Request, layerQuery: String) async throws -> [Result] {
         var results: [Result] = []
         let matchingAreas = try await Area.query(on: req.db).filter(\.$name, like: .contains(q)).within(user.scope).sort(\.$code).limit(10).all()
-        results += matchingAreas.map { Result(label: $0.name, detail: $0.level.defaultName, href: "/map?area=\($0.id!)&\(layerQuery)") }
+        results += matchingAreas.map { Result(label: $0.name, detail: $0.level.defaultName, href: SiteURL.map.path + "?area=\($0.id!)&\(layerQuery)") }
         guard RegistryRules.mayRead(user.roles) else { return results }
         let registry = RegistryService(db: req.db, app: req.application)
         let found = try await registry.search(q, for: user, limit: 20)
         let layers = "layers=set&layer=buildings&layer=cases"
         results += found.buildings.map { b in
-            Result(label: b.name, detail: "楼栋 · \(b.address)", href: "/map?area=\(b.$grid.id)&\(layers)&focus=\(b.id!)")
+            Result(label: b.name, detail: "楼栋 · \(b.address)", href: SiteURL.map.path + "?area=\(b.$grid.id)&\(layers)&focus=\(b.id!)")
         }
         // A person leads to the building of their household's house (看人知情 → 看房知人).
         let householdIDs = found.people.compactMap { $0.$household.id }
@@ -253,7 +253,7 @@ enum MapController {
                 guard let hh = households.first(where: { $0.id == person.$household.id }),
                       let house = houses.first(where: { $0.id == hh.$house.id }) else { continue }
                 results.append(Result(label: NameMask.mask(person.name), detail: "住 \(house.building.name) \(house.number)",
-                                      href: "/map?area=\(house.building.$grid.id)&\(layers)&focus=\(house.building.id!)"))
+                                      href: SiteURL.map.path + "?area=\(house.building.$grid.id)&\(layers)&focus=\(house.building.id!)"))
             }
         }
         return results
@@ -301,8 +301,8 @@ extension MapController {
                 category: categories.first { $0.id?.uuidString == spot.category }?.name ?? "—", count: spot.count,
                 first: Formatting.dateTime(spot.first), last: Formatting.dateTime(spot.last),
                 place: (grid?.name ?? "") + String(format: "（%.5f, %.5f）", spot.center.lat, spot.center.lon),
-                mapHref: grid.map { "/map?area=\($0.id!)&layers=set&layer=cases&layer=buildings&days=\(days)" },
-                cases: spot.caseIDs.map { CaseLink(code: codes[$0] ?? $0, href: "/cases/\($0)") })
+                mapHref: grid.map { SiteURL.map.path + "?area=\($0.id!)&layers=set&layer=cases&layer=buildings&days=\(days)" },
+                cases: spot.caseIDs.map { CaseLink(code: codes[$0] ?? $0, href: UUID(uuidString: $0).map { SiteURL.caseDetail($0).path } ?? "") })
         }
         func options(_ values: [Int], _ chosen: Int, _ label: (Int) -> String) -> [Option] {
             values.map { Option(value: String($0), label: label($0), selected: $0 == chosen) }

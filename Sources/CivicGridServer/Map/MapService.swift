@@ -39,7 +39,7 @@ struct MapService {
                    SUM(CASE WHEN c.overdue AND c.status NOT IN (\(bind: Self.finished[0]), \(bind: Self.finished[1])) THEN 1 ELSE 0 END) AS overdue_n,
                    SUM(CASE WHEN c.status = \(bind: CaseStatus.closed.rawValue) THEN 1 ELSE 0 END) AS closed_n
             FROM cases c JOIN areas a ON a.id = c.grid_id
-            WHERE a.path LIKE \(bind: area.areaPath.subtreePattern) AND c.reported_at >= \(bind: since)
+            WHERE \(ScopeSQL.within(area.areaPath, table: "a")) AND c.reported_at >= \(bind: since)
             GROUP BY c.grid_id
             """).all(decoding: Row.self)
         return Dictionary(uniqueKeysWithValues: rows.map {
@@ -51,7 +51,7 @@ struct MapService {
     /// the children are drawn), or `area` itself.
     func shapeOfGrid(under area: Area, childrenDrawn: Bool) async throws -> @Sendable (Int) -> Int? {
         struct Row: Decodable { let id: Int; let path: String }
-        let rows = try await sql.raw("SELECT id, path FROM areas WHERE path LIKE \(bind: area.areaPath.subtreePattern)").all(decoding: Row.self)
+        let rows = try await sql.raw("SELECT id, path FROM areas WHERE \(ScopeSQL.within(area.areaPath, table: "areas"))").all(decoding: Row.self)
         let paths = Dictionary(uniqueKeysWithValues: rows.compactMap { r in AreaPath(r.path).map { (r.id, $0) } })
         let depth = area.areaPath.ids.count, own = area.id
         return { grid in
@@ -74,7 +74,7 @@ struct MapService {
         try await sql.raw("""
             SELECT c.id, c.code, c.title, c.status, c.overdue, c.latitude, c.longitude
             FROM cases c JOIN areas a ON a.id = c.grid_id
-            WHERE a.path LIKE \(bind: area.areaPath.subtreePattern) AND c.reported_at >= \(bind: since)
+            WHERE \(ScopeSQL.within(area.areaPath, table: "a")) AND c.reported_at >= \(bind: since)
               AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL
             ORDER BY c.reported_at DESC LIMIT \(unsafeRaw: String(limit))
             """).all(decoding: CasePin.self)
@@ -86,7 +86,7 @@ struct MapService {
         try await sql.raw("""
             SELECT b.id, b.name, b.address, b.latitude, b.longitude, b.grid_id
             FROM buildings b JOIN areas a ON a.id = b.grid_id
-            WHERE a.path LIKE \(bind: area.areaPath.subtreePattern) AND b.latitude IS NOT NULL AND b.longitude IS NOT NULL
+            WHERE \(ScopeSQL.within(area.areaPath, table: "a")) AND b.latitude IS NOT NULL AND b.longitude IS NOT NULL
             ORDER BY b.name LIMIT \(unsafeRaw: String(limit))
             """).all(decoding: BuildingMark.self)
     }
@@ -97,7 +97,7 @@ struct MapService {
         try await sql.raw("""
             SELECT m.id, m.kind, m.code, m.state, m.latitude, m.longitude
             FROM components m JOIN areas a ON a.id = m.grid_id
-            WHERE a.path LIKE \(bind: area.areaPath.subtreePattern) LIMIT \(unsafeRaw: String(limit))
+            WHERE \(ScopeSQL.within(area.areaPath, table: "a")) LIMIT \(unsafeRaw: String(limit))
             """).all(decoding: ComponentMark.self)
     }
 
@@ -107,7 +107,7 @@ struct MapService {
         struct Row: Decodable { let grid_id: Int; let kind: String; let n: Int }
         let rows = try await sql.raw("""
             SELECT m.grid_id, m.kind, COUNT(*) AS n FROM special_group_members m JOIN areas a ON a.id = m.grid_id
-            WHERE a.path LIKE \(bind: area.areaPath.subtreePattern) AND m.active = \(bind: true)
+            WHERE \(ScopeSQL.within(area.areaPath, table: "a")) AND m.active = \(bind: true)
               AND m.kind IN (\(binds: kinds.map(\.rawValue)))
             GROUP BY m.grid_id, m.kind
             """).all(decoding: Row.self)
@@ -122,7 +122,7 @@ struct MapService {
         func count(_ table: String) async throws -> Int {
             struct Row: Decodable { let n: Int }
             return try await sql.raw("""
-                SELECT COUNT(*) AS n FROM \(ident: table) t JOIN areas a ON a.id = t.grid_id WHERE a.path LIKE \(bind: area.areaPath.subtreePattern)
+                SELECT COUNT(*) AS n FROM \(ident: table) t JOIN areas a ON a.id = t.grid_id WHERE \(ScopeSQL.within(area.areaPath, table: "a"))
                 """).first(decoding: Row.self)?.n ?? 0
         }
         return RegistryTotals(buildings: try await count(Building.schema), households: try await count(Household.schema), people: try await count(Person.schema))
@@ -131,7 +131,7 @@ struct MapService {
     /// Open cases of the subtree, overdue first, then newest.
     func openCases(under area: Area, limit: Int) async throws -> [Case] {
         try await Case.query(on: db).join(Area.self, on: \Case.$grid.$id == \Area.$id)
-            .filter(Area.self, \.$path =~ area.path).filter(\Case.$status !~ [.closed, .rejected])
+            .filter(areaWithin: area.areaPath).filter(\Case.$status !~ [.closed, .rejected])
             .sort(\Case.$overdue, .descending).sort(\Case.$reportedAt, .descending).limit(limit).all()
     }
 
@@ -141,7 +141,7 @@ struct MapService {
         let rows = try await sql.raw("""
             SELECT c.id, c.code, c.title, c.category_id, c.latitude, c.longitude, c.reported_at
             FROM cases c JOIN areas a ON a.id = c.grid_id
-            WHERE a.path LIKE \(bind: area.areaPath.subtreePattern) AND c.reported_at >= \(bind: since)
+            WHERE \(ScopeSQL.within(area.areaPath, table: "a")) AND c.reported_at >= \(bind: since)
               AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL AND c.merged_into_id IS NULL
             """).all(decoding: Row.self)
         return rows.map { ($0.id, $0.code, $0.title, $0.category_id, GeoPoint(lon: $0.longitude, lat: $0.latitude), $0.reported_at) }

@@ -25,35 +25,35 @@ struct PageLayout: Encodable {
         }
         user = Badge(name: current.displayName,
                      roles: current.kind == .resident ? "居民" : current.assignments.map(\.label).joined(separator: "；"))
-        var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", "/cases")]
-        if current.kind == .resident { items.append(("portal", "居民服务", "/r")) }
-        if current.kind == .staff, !current.roles.isDisjoint(with: [.gridWorker, .gridLeader]) { items.append(("field", "手机端", "/m/")) }
+        var items: [(String, String, String)] = [("home", "首页", SiteURL.home.path), ("cases", current.kind == .resident ? "我的诉求" : "事件", SiteURL.cases.path)]
+        if current.kind == .resident { items.append(("portal", "居民服务", SiteURL.portal.path)) }
+        if current.kind == .staff, !current.roles.isDisjoint(with: [.gridWorker, .gridLeader]) { items.append(("field", "手机端", SiteURL.field.path)) }
         if current.kind == .staff {
             if !current.scope.areaPaths.isEmpty { items.append(("areas", "网格层级", SiteURL.areas.path)) }
-            if !current.scope.areaPaths.isEmpty { items.append(("map", "地图", "/map")) }
+            if !current.scope.areaPaths.isEmpty { items.append(("map", "地图", SiteURL.map.path)) }
             if !current.scope.areaPaths.isEmpty && !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .supervisor, .gridLeader]) {
-                items.append(("stats", "统计考核", "/stats"))
+                items.append(("stats", "统计考核", SiteURL.stats.path))
             }
-            if !current.scope.areaPaths.isEmpty && RegistryRules.mayRead(current.roles) { items.append(("registry", "基础信息", "/registry")) }
-            if TaskService.issuerArea(current) != nil { items.append(("tasks", "任务派发", "/tasks")) }
+            if !current.scope.areaPaths.isEmpty && RegistryRules.mayRead(current.roles) { items.append(("registry", "基础信息", SiteURL.registry.path)) }
+            if TaskService.issuerArea(current) != nil { items.append(("tasks", "任务派发", SiteURL.tasks.path)) }
             if !current.scope.areaPaths.isEmpty || current.assignments.contains(where: { $0.departmentID != nil }) {
-                items.append(("agent", "帮办代办", "/agent-services"))
+                items.append(("agent", "帮办代办", SiteURL.agentServices.path))
             }
             if current.isAdministrator { items.append(("staff", "人员岗位", SiteURL.staff.path)) }
             items.append(("departments", "职能部门", SiteURL.departments.path))
             // Lists and accountability pages for those who dispatch, supervise or administer.
             if !current.roles.isDisjoint(with: [.operator, .leader, .administrator]) {
-                items.append(("categories", "分类清单", "/categories"))
-                items.append(("calendar", "工作日历", "/calendar"))
+                items.append(("categories", "分类清单", SiteURL.categories.path))
+                items.append(("calendar", "工作日历", SiteURL.calendar.path))
             }
             if !current.roles.isDisjoint(with: [.operator, .leader, .administrator, .handler, .supervisor]) {
-                items.append(("negative", "负面清单", "/negative-list"))
+                items.append(("negative", "负面清单", SiteURL.negativeList.path))
             }
-            if current.isAdministrator { items.append(("services", "办事指南", "/admin/services")) }
+            if current.isAdministrator { items.append(("services", "办事指南", SiteURL.catalogAdmin.path)) }
             if current.isSystemAdministrator {
-                items.append(("apikeys", "开放接口", "/admin/api-keys"))
-                items.append(("hotline", "热线对接", "/admin/hotline"))
-                items.append(("accesslog", "访问日志", "/admin/access-log"))
+                items.append(("apikeys", "开放接口", SiteURL.apiKeys.path))
+                items.append(("hotline", "热线对接", SiteURL.hotline.path))
+                items.append(("accesslog", "访问日志", SiteURL.accessLog.path))
             }
         }
         nav = items.map { NavItem(label: $0.1, href: $0.2, active: $0.0 == section) }

@@ -45,16 +45,16 @@ enum PortalController {
             try await req.enforce(.lookup)
             let found = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name, like: .contains(q))
                 .with(\.$parent).sort(\.$code).limit(20).all()
-            grids = found.map { Link(label: $0.name, detail: $0.parent?.name ?? "", href: "/r/grids/\($0.id!)") }
+            grids = found.map { Link(label: $0.name, detail: $0.parent?.name ?? "", href: SiteURL.portalGrid($0.id!).path) }
             let places = try await Building.query(on: req.db).group(.or) { $0.filter(\.$address, like: .contains(q)).filter(\.$name, like: .contains(q)) }
                 .with(\.$grid).limit(20).all()
             try await FieldService(db: req.db, app: req.application).assignQRTokens(places)
-            buildings = places.map { Link(label: "\($0.address) \($0.name)", detail: $0.grid.name, href: "/b/\($0.qrToken!)") }
+            buildings = places.map { Link(label: "\($0.address) \($0.name)", detail: $0.grid.name, href: SiteURL.buildingCard(token: $0.qrToken!).path) }
         }
         var mine: [Link] = []
         if let resident = signedInResident(req) {
             mine = try await Case.query(on: req.db).filter(\.$reporter.$id == resident.id).sort(\.$reportedAt, .descending).limit(10).all()
-                .compactMap { c in c.trackingCode.map { Link(label: c.title, detail: PublicProgress.step(c.status).displayName, href: "/r/track/\($0)") } }
+                .compactMap { c in c.trackingCode.map { Link(label: c.title, detail: PublicProgress.step(c.status).displayName, href: SiteURL.portalTrack(code: $0).path) } }
         }
         return try await req.view.render("portal/home", HomePage(layout: layout(req, title: "居民服务"), query: q, grids: grids,
                                                                   buildings: buildings, mine: mine, searched: !q.isEmpty))
@@ -177,9 +177,9 @@ enum PortalController {
     @Sendable static func trackLookup(req: Request) async throws -> Response {
         let typed = req.query[String.self, at: "code"] ?? ""
         guard let code = TrackingCode(typed) else {
-            return req.redirect(to: "/r?notice=bad-code")
+            return req.redirect(to: SiteURL.portal.path + "?notice=bad-code")
         }
-        return req.redirect(to: "/r/track/\(code.value)")
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path)
     }
 
     struct TrackPage: Encodable {
@@ -290,7 +290,7 @@ enum PortalController {
             guard status.code < 500 else { throw error }
             return try await renderTrack(req, code: code, c: c, error: reason).encodeResponse(status: status, for: req)
         }
-        return req.redirect(to: "/r/track/\(code.value)?notice=rated")
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path + "?notice=rated")
     }
 
     // MARK: 扫码找格
@@ -312,14 +312,14 @@ enum PortalController {
               let b = try await Building.query(on: req.db).filter(\.$qrToken == token).with(\.$grid).first() else {
             throw Abort(.notFound, reason: "二维码无效或楼栋已撤销")
         }
-        return try await renderGrid(req, grid: b.grid, building: "\(b.address) \(b.name)", reportHref: "/r/report?b=\(token)")
+        return try await renderGrid(req, grid: b.grid, building: "\(b.address) \(b.name)", reportHref: SiteURL.portalReport.path + "?b=\(token)")
     }
 
     @Sendable static func grid(req: Request) async throws -> View {
         try await req.enforce(.lookup)
         guard let id = req.parameters.get("id", as: Int.self), let grid = try await Area.find(id, on: req.db),
               [.grid, .microGrid].contains(grid.level) else { throw Abort(.notFound, reason: "网格不存在") }
-        return try await renderGrid(req, grid: grid, building: nil, reportHref: "/r/report")
+        return try await renderGrid(req, grid: grid, building: nil, reportHref: SiteURL.portalReport.path)
     }
 
     static func renderGrid(_ req: Request, grid: Area, building: String?, reportHref: String) async throws -> View {
@@ -338,7 +338,7 @@ enum PortalController {
     @Sendable static func qr(req: Request) async throws -> Response {
         guard let token = FieldService.validToken(try req.parameters.require("token")),
               try await Building.query(on: req.db).filter(\.$qrToken == token).count() == 1 else { throw Abort(.notFound) }
-        let svg = try QRCode(publicURL(req) + "/b/" + token, correction: .medium).svg()
+        let svg = try QRCode(publicURL(req) + SiteURL.buildingCard(token: token).path, correction: .medium).svg()
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
         // Shared caches may keep it only when it points at the configured address.
@@ -388,7 +388,7 @@ enum PortalController {
         let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == id).sort(\.$address).sort(\.$name).all()
         try await FieldService(db: req.db, app: req.application).assignQRTokens(buildings)
         let base = publicURL(req)
-        let labels = buildings.map { Label(name: $0.name, address: $0.address, qr: "/b/\($0.qrToken!)/qr.svg", url: base + "/b/" + $0.qrToken!) }
+        let labels = buildings.map { Label(name: $0.name, address: $0.address, qr: SiteURL.buildingQR(token: $0.qrToken!).path, url: base + SiteURL.buildingCard(token: $0.qrToken!).path) }
         let pages = stride(from: 0, to: labels.count, by: 8).map { Array(labels[$0..<min($0 + 8, labels.count)]) }
         return try await req.view.render("qr/sheet", SheetPage(
             layout: PageLayout(req, title: "楼栋二维码 · \(grid.name)", section: "registry"), gridID: id, grid: grid.name,

@@ -17,7 +17,7 @@ struct RegistryService {
 
     static func scoped<M: Model>(_ query: QueryBuilder<M>, _ scope: AccessScope) -> QueryBuilder<M> {
         guard !scope.areaPaths.isEmpty else { return query.filter(Area.self, \.$id == -1) }
-        return query.group(.or) { g in for root in scope.areaPaths { g.filter(Area.self, \.$path =~ root.description) } }
+        return query.filter(areaWithin: scope)
     }
 
     func people(_ user: CurrentUser) -> QueryBuilder<Person> {

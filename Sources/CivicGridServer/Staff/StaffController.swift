@@ -83,7 +83,7 @@ enum StaffController {
     static func sanctionLines(_ type: Sanction.Target, _ id: String, on db: any Database) async throws -> [SanctionLine] {
         try await AccountabilityService.against(type, id, on: db).map { s in
             SanctionLine(text: "\(Formatting.dateTime(s.issuedAt)) \(s.kind.displayName)：\(s.reason)（\(s.issuedByName)）" + (s.caseCode.map { " 事件 \($0)" } ?? ""),
-                         href: s.caseID.map { "/cases/\($0)" })
+                         href: s.caseID.map { SiteURL.caseDetail($0).path })
         }
     }
 

@@ -44,11 +44,7 @@ struct StaffService {
     private func visibleAssignments(scope: AccessScope) -> QueryBuilder<RoleAssignment> {
         let query = RoleAssignment.query(on: db)
         if scope.isSystemAdministrator { return query }
-        return query.join(Area.self, on: \RoleAssignment.$area.$id == \Area.$id)
-            .group(.or) { group in
-                for root in scope.areaPaths { group.filter(Area.self, \.$path =~ root.description) }
-                if scope.areaPaths.isEmpty { group.filter(\.$id == UUID()) }
-            }
+        return query.join(Area.self, on: \RoleAssignment.$area.$id == \Area.$id).filter(areaWithin: scope)
     }
 
     func roles(of userIDs: [UUID]) async throws -> [UUID: [RoleAssignment]] {

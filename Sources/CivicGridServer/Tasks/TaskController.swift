@@ -39,7 +39,7 @@ enum TaskController {
         for task in try await service.issued(visibleTo: user) {
             let progress = try await service.progress(of: task)
             let summary = TopDownTask.summary(progress.map(\.progress))
-            rows.append(TaskRow(href: "/tasks/\(task.id!)", title: task.title, issuer: task.issuerName, due: task.dueOn, grids: progress.count,
+            rows.append(TaskRow(href: SiteURL.task(task.id!).path, title: task.title, issuer: task.issuerName, due: task.dueOn, grids: progress.count,
                                 complete: summary.complete, overdue: summary.overdue, percent: summary.percent))
         }
         return try await req.view.render("tasks/index", IndexPage(
@@ -59,7 +59,7 @@ enum TaskController {
             let task = try await TaskService(db: req.db, app: req.application).create(
                 .init(title: form.title, description: form.description ?? "", items: form.items, dueOn: form.dueOn,
                       gridIDs: (form.grids ?? []).compactMap { Int($0) }), by: user)
-            return req.redirect(to: "/tasks/\(task.id!)?notice=created")
+            return req.redirect(to: SiteURL.task(task.id!).path + "?notice=created")
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderIndex(req, error: error.reason, form: ["title": form.title, "description": form.description ?? "", "items": form.items,
                                                                           "dueOn": form.dueOn, "grids": (form.grids ?? []).joined(separator: ",")])
@@ -145,7 +145,7 @@ enum TaskController {
         }
         // Unfinished first, nearest deadline first.
         result.sort { ($0.percent == 100 ? 1 : 0, $0.due) < ($1.percent == 100 ? 1 : 0, $1.due) }
-        return try await req.view.render("field/tasks", PhonePage(layout: FieldController.layout(req, user, title: "我的任务", tab: "home", back: "/m/"), tasks: result))
+        return try await req.view.render("field/tasks", PhonePage(layout: FieldController.layout(req, user, title: "我的任务", tab: "home", back: SiteURL.field.path), tasks: result))
     }
 
     struct MarkForm: Content { var grid: Int; var item: Int; var note: String? }
@@ -157,6 +157,6 @@ enum TaskController {
         guard let task = try await FieldTask.find(id, on: req.db) else { throw Abort(.notFound, reason: "任务不存在") }
         let grids = try await FieldController.myGrids(user, req: req).compactMap(\.id)
         try await TaskService(db: req.db, app: req.application).mark(task, grid: form.grid, item: form.item, note: form.note ?? "", by: user, myGrids: grids)
-        return req.redirect(to: "/m/tasks?notice=saved#task-\(id)")
+        return req.redirect(to: SiteURL.fieldTasks.path + "?notice=saved#task-\(id)")
     }
 }

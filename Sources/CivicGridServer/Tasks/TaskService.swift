@@ -61,7 +61,7 @@ struct TaskService {
     func issued(visibleTo user: CurrentUser) async throws -> [FieldTask] {
         guard !user.scope.areaPaths.isEmpty else { return [] }
         return try await FieldTask.query(on: db).join(Area.self, on: \FieldTask.$issuerAreaID == \Area.$id)
-            .group(.or) { g in for root in user.scope.areaPaths { g.filter(Area.self, \.$path =~ root.description) } }
+            .filter(areaWithin: user.scope)
             .sort(\.$createdAt, .descending).limit(100).all()
     }
 

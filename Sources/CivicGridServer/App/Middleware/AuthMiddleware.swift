@@ -39,7 +39,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         // API calls ride on no cookie unless they are signed in by the web session; only then can a
         // forged cross-site request carry authority, so only then is the header required.
         // Open311 clients authenticate with `api_key` and carry no cookies of ours.
-        let isAPI = request.url.path.hasPrefix("/api/") || request.url.path.hasPrefix("/open311/")
+        let isAPI = SiteURL.isJSONAPI(request.url.path) || SiteURL.isOpen311(request.url.path)
         let cookieAuthenticated = request.auth.get(CurrentUser.self)?.via == .webSession
         let exempt = request.headers.bearerAuthorization != nil || (isAPI && !cookieAuthenticated)
         if ![.GET, .HEAD, .OPTIONS].contains(request.method), !exempt {
@@ -81,8 +81,9 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     /// Photo forms may carry several phone photos; everything else is small.
     static func maxBody(for path: String) -> Int {
-        let photoForms: Set<String> = ["/cases/new", "/m/report", "/m/visits", "/m/profile", "/r/report", "/admin/services"]
-        return photoForms.contains(path) || (path.hasPrefix("/cases/") && path.hasSuffix("/act")) ? 50 * 1024 * 1024 : 2 * 1024 * 1024
+        let photoForms: [SiteURL] = [.caseNew, .fieldReport, .fieldVisits, .fieldProfile, .portalReport, .catalogAdmin]
+        let isCaseAction = SiteURL.caseAct(.placeholder).matches(path)
+        return isCaseAction || photoForms.contains { $0.path == path } ? 50 * 1024 * 1024 : 2 * 1024 * 1024
     }
 }
 

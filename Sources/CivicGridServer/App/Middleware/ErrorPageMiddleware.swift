@@ -97,7 +97,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
 extension Request {
     /// API paths and clients that ask for JSON get JSON errors.
     var wantsJSON: Bool {
-        url.path.hasPrefix("/api/") || url.path == "/health"
+        SiteURL.isJSONAPI(url.path) || url.path == SiteURL.health.path
             || headers.accept.first.map { $0.mediaType.type == "application" && $0.mediaType.subType == "json" } == true
     }
 }

@@ -46,12 +46,12 @@ extension FieldController {
                     Figure(label: "办理中事件", value: "\(open)", warn: open > 0),
                 ],
                 notices: notices.map { NoticeRow(id: $0.id!.uuidString, title: $0.title, body: $0.body, at: Formatting.dateTime($0.createdAt), author: $0.authorName) },
-                publicPage: "/r/grids/\(id)", qrSheet: "/registry/grids/\(id)/qr"))
+                publicPage: SiteURL.portalGrid(id).path, qrSheet: SiteURL.registryGridQR(id).path))
         }
         let me = try await User.find(user.id, on: req.db)
         return try await req.view.render("field/grid", GridPage(
             layout: layout(req, user, title: "我的网格", tab: "grid"), grids: cards,
-            workPhone: me?.workPhone ?? "", hasPhoto: me?.photoPath != nil, photo: "/r/staff/\(user.id)/photo"))
+            workPhone: me?.workPhone ?? "", hasPhoto: me?.photoPath != nil, photo: SiteURL.portalStaffPhoto(user.id).path))
     }
 
     struct NoticeForm: Content { var grid: String; var title: String; var body: String }
@@ -61,13 +61,13 @@ extension FieldController {
         let form = try req.content.decode(NoticeForm.self)
         guard let gridID = Int(form.grid) else { throw Abort(.unprocessableEntity, reason: "请选择网格") }
         _ = try await FieldService(db: req.db, app: req.application).postNotice(gridID: gridID, title: form.title, body: form.body, by: user)
-        return req.redirect(to: "/m/grid?notice=created")
+        return req.redirect(to: SiteURL.fieldGrid.path + "?notice=created")
     }
 
     @Sendable static func withdrawNotice(req: Request) async throws -> Response {
         let user = try worker(req)
         _ = try await FieldService(db: req.db, app: req.application).withdrawNotice(try req.parameters.require("id", as: UUID.self), by: user)
-        return req.redirect(to: "/m/grid?notice=saved")
+        return req.redirect(to: SiteURL.fieldGrid.path + "?notice=saved")
     }
 
     struct ProfileForm: Content { var workPhone: String?; var photo: File? }
@@ -92,6 +92,6 @@ extension FieldController {
             me.photoType = stored.first?.contentType
         }
         try await me.save(on: req.db)
-        return req.redirect(to: "/m/grid?notice=saved")
+        return req.redirect(to: SiteURL.fieldGrid.path + "?notice=saved")
     }
 }

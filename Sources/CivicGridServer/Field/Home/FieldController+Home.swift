@@ -43,7 +43,7 @@ extension FieldController {
             reported: mine.map { row($0, now: req.now) },
             visitsDue: due.map { m in
                 DueRow(name: m.person.name, kind: m.kind.displayName, due: m.nextVisitDue, overdue: m.nextVisitDue < today.description,
-                       href: "/m/visits/new?person=\(m.$person.id)&member=\(m.id!)")
+                       href: SiteURL.fieldVisitNew.path + "?person=\(m.$person.id)&member=\(m.id!)")
             },
             patrols: patrols.map { PatrolRow(time: Formatting.time($0.at), grid: names[$0.gridID] ?? "", note: $0.note, place: place($0)) },
             month: try await monthFigures(user, grids: gridIDs, req: req),
@@ -67,7 +67,7 @@ extension FieldController {
     }
 
     static func row(_ c: Case, now: Date) -> CaseRow {
-        CaseRow(code: c.code, title: c.title, status: c.status.displayName, href: "/cases/\(c.id!)", when: Formatting.dateTime(c.reportedAt),
+        CaseRow(code: c.code, title: c.title, status: c.status.displayName, href: SiteURL.caseDetail(c.id!).path, when: Formatting.dateTime(c.reportedAt),
                 warn: c.overdue)
     }
 

@@ -35,7 +35,7 @@ enum ApiKeyController {
                             scopes: ApiKey.Scope.allCases.filter(key.allows).map(\.displayName).joined(separator: "、")))
         }
         return Page(layout: PageLayout(req, title: "开放接口", section: "apikeys"), rows: rows, newKey: newKey, error: error,
-                     base: PortalController.publicURL(req) + "/open311/v2/")
+                     base: PortalController.publicURL(req) + SiteURL.open311(file: "").path)
     }
 
     struct Form: Content { var name: String; var open311: String?; var hotline: String? }
@@ -79,6 +79,6 @@ enum ApiKeyController {
         guard let key = try await ApiKey.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound, reason: "密钥不存在") }
         key.revokedAt = req.now
         try await key.save(on: req.db)
-        return req.redirect(to: "/admin/api-keys?notice=saved")
+        return req.redirect(to: SiteURL.apiKeys.path + "?notice=saved")
     }
 }

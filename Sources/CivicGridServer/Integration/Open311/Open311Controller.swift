@@ -94,7 +94,7 @@ enum Open311Controller {
     }
 
     static func discovery(_ req: Request) -> Open311Value {
-        let base = (req.headers.first(name: .host).map { "http://\($0)" } ?? "") + "/open311/v2/"
+        let base = PortalController.publicURL(req) + SiteURL.open311(file: "").path  // never the Host header
         return .object([
             ("changeset", .string("2026-11-22T00:00:00+08:00")),
             ("contact", .string("网格化管理指挥中心 · CivicGrid")),
@@ -189,7 +189,7 @@ enum Open311Controller {
         let published = try await Open311Records.publicCategoryIDs(on: req.db)
         let allowed = categories.filter { published.contains($0.id!) && !sensitive($0) && $0.$parent.id != nil }
         let q = Case.query(on: req.db).join(Area.self, on: \Case.$grid.$id == \Area.$id).filter(\Case.$category.$id ~~ allowed.compactMap(\.id))
-        if let area = try await jurisdiction(req) { q.filter(Area.self, \.$path =~ area.path) }
+        if let area = try await jurisdiction(req) { q.filter(areaWithin: area.areaPath) }
         if let codes { q.filter(\Case.$code ~~ codes) }
         return (q, Dictionary(uniqueKeysWithValues: categories.map { ($0.id!, $0) }))
     }

@@ -31,7 +31,7 @@ extension RegistryListController {
             rows: logs.map { l in
                 LogRow(at: Formatting.dateTime(l.at), who: names[l.actorID] ?? l.actorID.uuidString,
                        subject: (l.subjectType == "user" ? "工作人员 " : l.subjectType == "export" ? "" : "居民 ") + (l.subjectLabel ?? ""),
-                       href: l.subjectType == "person" ? "/registry/people/\(l.subjectID)" : l.subjectType == "user" ? "/staff/\(l.subjectID)" : nil,
+                       href: UUID(uuidString: l.subjectID).flatMap { id in l.subjectType == "person" ? SiteURL.person(id).path : l.subjectType == "user" ? SiteURL.staffMember(id).path : nil },
                        field: fields[l.field] ?? l.field, reason: l.reason ?? "—")
             }, who: who, total: total))
     }

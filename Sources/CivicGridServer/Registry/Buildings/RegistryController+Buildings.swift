@@ -50,7 +50,7 @@ extension RegistryController {
                      detail: [h.use.displayName, h.areaSquareMetres.map { String(format: "%.1f ㎡", $0) }, h.ownership?.displayName].compactMap { $0 }.joined(separator: " · "),
                      occupancy: h.occupancy.displayName, vacant: h.occupancy == .vacant,
                      households: (byHouse[h.id!] ?? []).map { hh in
-                         HouseholdRow(number: hh.number, href: "/registry/households/\(hh.id!)",
+                         HouseholdRow(number: hh.number, href: SiteURL.household(hh.id!).path,
                                       members: (byHousehold[hh.id!] ?? []).map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) })
                      })
         }
@@ -58,7 +58,7 @@ extension RegistryController {
         let grids = try await registry.grids(for: user)
         return try await req.view.render("registry/building", BuildingPage(
             layout: PageLayout(req, title: b.name, section: "registry"), id: id.uuidString, name: b.name,
-            grid: Link(label: grid?.name ?? "", href: grid.map { $0.level == .grid || $0.level == .microGrid ? "/registry/grids/\($0.id!)" : "/areas/\($0.id!)" } ?? ""),
+            grid: Link(label: grid?.name ?? "", href: grid.map { $0.level == .grid || $0.level == .microGrid ? SiteURL.registryGrid($0.id!).path : SiteURL.area($0.id!).path } ?? ""),
             facts: [Fact(label: "地址", value: b.address), Fact(label: "层数", value: "\(b.floors) 层"), Fact(label: "单元", value: "\(b.units) 个"),
                     Fact(label: "位置", value: b.location.map { String(format: "%.6f, %.6f", $0.lon, $0.lat) } ?? "未标注"),
                     Fact(label: "房屋", value: "\(houses.count) 间"), Fact(label: "住户", value: "\(households.count) 户 \(members.count) 人")],
@@ -67,7 +67,7 @@ extension RegistryController {
                                floors: b.floors, units: b.units, gridID: b.$grid.id,
                                grids: grids.map { Option(value: String($0.id!), label: "\($0.name)（\($0.code)）", selected: $0.id == b.$grid.id) }),
             uses: options(HouseUse.self), occupancies: options(Occupancy.self), ownerships: options(Ownership.self),
-            reportHref: "/cases/new?building=\(id)", error: error, photo: b.photoPath == nil ? nil : "/registry/buildings/\(id)/photo"))
+            reportHref: SiteURL.caseNew.path + "?building=\(id)", error: error, photo: b.photoPath == nil ? nil : SiteURL.buildingPhoto(id).path))
     }
 
     static func options<T: RegistryTerm>(_ type: T.Type, selected: T? = nil) -> [Option] {
@@ -83,7 +83,7 @@ extension RegistryController {
         try RegistryService.requireEditor(user)
         let draft = try req.content.decode(RegistryService.BuildingDraft.self)
         let b = try await service(req).saveBuilding(draft, existing: nil, by: user)
-        return req.redirect(to: "/registry/buildings/\(b.id!)?notice=created")
+        return req.redirect(to: SiteURL.building(b.id!).path + "?notice=created")
     }
 
     @Sendable static func updateBuilding(req: Request) async throws -> Response {
@@ -97,7 +97,7 @@ extension RegistryController {
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        return req.redirect(to: "/registry/buildings/\(id)?notice=saved")
+        return req.redirect(to: SiteURL.building(id).path + "?notice=saved")
     }
 
     @Sendable static func addHouse(req: Request) async throws -> Response {
@@ -111,6 +111,6 @@ extension RegistryController {
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        return req.redirect(to: "/registry/buildings/\(id)?notice=created")
+        return req.redirect(to: SiteURL.building(id).path + "?notice=created")
     }
 }

@@ -54,7 +54,7 @@ struct CrossCheckService {
         guard !theirs.isEmpty else { throw Problem(description: "比对文件没有数据行", issues: []) }
         // Ours, keyed by the index of the ID number.
         let people = try await Person.query(on: db).join(Area.self, on: \Person.$gridID == \Area.$id)
-            .filter(Area.self, \.$path =~ area.path).all()
+            .filter(areaWithin: area.areaPath).all()
         let oursByIndex = Dictionary(people.map { ($0.idIndex, $0) }, uniquingKeysWith: { a, _ in a })
         var theirsByIndex: [String: CrossCheck.Record] = [:]
         for r in theirs { theirsByIndex[cipher.index(r.idNumber)] = r }

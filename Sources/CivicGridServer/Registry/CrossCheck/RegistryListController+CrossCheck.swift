@@ -23,7 +23,7 @@ extension RegistryListController {
         for a in try await Area.query(on: req.db).filter(\.$id ~~ runs.map(\.areaID)).all() { names[a.id!] = a.name }
         return try await req.view.render("registry/crosscheck", CrossCheckPage(
             layout: PageLayout(req, title: "数据比对", section: "registry"), areas: try await areaOptions(req, user: user, selected: nil),
-            runs: runs.map { RunRow(href: "/registry/crosscheck/\($0.id!)", source: $0.source, area: names[$0.areaID] ?? "", at: Formatting.dateTime($0.at), theirs: $0.theirCount, ours: $0.ourCount) },
+            runs: runs.map { RunRow(href: SiteURL.crossCheckRun($0.id!).path, source: $0.source, area: names[$0.areaID] ?? "", at: Formatting.dateTime($0.at), theirs: $0.theirCount, ours: $0.ourCount) },
             error: error, issues: issues.map { ImportIssueRow(row: $0.row, column: $0.column, reason: $0.reason) }))
     }
 
@@ -39,7 +39,7 @@ extension RegistryListController {
         do {
             let table = try Spreadsheet.read(Array(body.file.data.readableBytesView))
             let run = try await CrossCheckService(db: req.db, app: req.application).run(source: source, table: table, area: area, by: user)
-            return req.redirect(to: "/registry/crosscheck/\(run.id!)")
+            return req.redirect(to: SiteURL.crossCheckRun(run.id!).path)
         } catch let problem as Spreadsheet.Problem {
             return try await renderCrossCheck(req, user: user, error: problem.description, issues: []).encodeResponse(status: .unprocessableEntity, for: req)
         } catch let problem as CrossCheckService.Problem {
@@ -86,7 +86,7 @@ extension RegistryListController {
             items: items.map { i in
                 ItemRow(id: i.id!.uuidString, kind: i.kind.displayName, kindKey: i.kind.rawValue, name: i.name, id4: "****" + i.idTail,
                         field: i.field?.displayName ?? "", ours: i.ours ?? "—", theirs: i.theirs ?? "—", decision: i.decision.displayName,
-                        open: i.decision == .open, personHref: i.personID.map { "/registry/people/\($0)" })
+                        open: i.decision == .open, personHref: i.personID.map { SiteURL.person($0).path })
             },
             grids: grids.map { Option(value: String($0.id!), label: $0.name, selected: false) }, filter: filter))
     }
@@ -103,6 +103,6 @@ extension RegistryListController {
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             throw Abort(error.status, reason: error.reason)
         }
-        return req.redirect(to: "/registry/crosscheck/\(run.id!)?notice=done")
+        return req.redirect(to: SiteURL.crossCheckRun(run.id!).path + "?notice=done")
     }
 }

@@ -36,8 +36,8 @@ extension RegistryController {
             how = found.how
             let today = LocalDate(req.state.clock.now())
             people = found.people.map { personRow($0, registry: registry, gridName: gridNames[$0.gridID] ?? "", today: today) }
-            buildings = found.buildings.map { BuildingRow(name: $0.name, address: $0.address, href: "/registry/buildings/\($0.id!)", grid: gridNames[$0.$grid.id] ?? "未划入网格") }
-            households = found.households.map { Link(label: "户号 \($0.number)（\(gridNames[$0.gridID] ?? "")）", href: "/registry/households/\($0.id!)") }
+            buildings = found.buildings.map { BuildingRow(name: $0.name, address: $0.address, href: SiteURL.building($0.id!).path, grid: gridNames[$0.$grid.id] ?? "未划入网格") }
+            households = found.households.map { Link(label: "户号 \($0.number)（\(gridNames[$0.gridID] ?? "")）", href: SiteURL.household($0.id!).path) }
         }
         let grids = try await gridCounts(for: user, req: req)
         let totals = GridRow(name: "合计", code: "", href: "", people: grids.reduce(0) { $0 + $1.people }, households: grids.reduce(0) { $0 + $1.households },
@@ -51,7 +51,7 @@ extension RegistryController {
 
     static func personRow(_ p: Person, registry: RegistryService, gridName: String, today: LocalDate) -> PersonRow {
         let age = p.birthYear.map { today.year - $0 } ?? 0
-        return PersonRow(name: p.name, href: "/registry/people/\(p.id!)", id: registry.maskedID(p), gender: p.gender.displayName, age: age,
+        return PersonRow(name: p.name, href: SiteURL.person(p.id!).path, id: registry.maskedID(p), gender: p.gender.displayName, age: age,
                          phone: registry.maskedPhone(p) ?? "—", kind: p.kind.displayName, grid: gridName, tags: p.tags)
     }
 
@@ -61,9 +61,7 @@ extension RegistryController {
         guard !grids.isEmpty, let sql = req.db as? any SQLDatabase else { return [] }
         struct N: Decodable { let grid_id: Int; let n: Int }
         func counts(_ table: String) async throws -> [Int: Int] {
-            var q = SQLQueryString("SELECT t.grid_id, COUNT(*) AS n FROM \(ident: table) t JOIN areas a ON a.id = t.grid_id WHERE (")
-            for (i, root) in user.scope.areaPaths.enumerated() { q += (i == 0 ? "" : " OR ") + "a.path LIKE \(bind: root.description + "%")" }
-            q += ")"
+            var q = SQLQueryString("SELECT t.grid_id, COUNT(*) AS n FROM \(ident: table) t JOIN areas a ON a.id = t.grid_id WHERE \(ScopeSQL.within(user.scope, table: "a"))")
             if table == SpecialGroupMember.schema { q += " AND t.active = \(bind: true)" }
             if table == RegistryRevision.schema { q += " AND t.at >= \(bind: req.state.clock.now().addingTimeInterval(-7 * 86_400))" }
             q += " GROUP BY t.grid_id"
@@ -73,7 +71,7 @@ extension RegistryController {
         let buildings = try await counts(Building.schema), special = try await counts(SpecialGroupMember.schema)
         let updates = try await counts(RegistryRevision.schema)
         return grids.map { g in
-            GridRow(name: g.name, code: g.code, href: "/registry/grids/\(g.id!)", people: people[g.id!] ?? 0, households: households[g.id!] ?? 0,
+            GridRow(name: g.name, code: g.code, href: SiteURL.registryGrid(g.id!).path, people: people[g.id!] ?? 0, households: households[g.id!] ?? 0,
                     buildings: buildings[g.id!] ?? 0, special: special[g.id!] ?? 0, updates: updates[g.id!] ?? 0)
         }
     }
@@ -118,7 +116,7 @@ extension RegistryController {
         let summaries = buildings.map { b -> BuildingSummary in
             let hs = housesByBuilding[b.id!] ?? []
             let hhs = hs.flatMap { householdsByHouse[$0.id!] ?? [] }
-            return BuildingSummary(name: b.name, address: b.address, href: "/registry/buildings/\(b.id!)", houses: hs.count, households: hhs.count,
+            return BuildingSummary(name: b.name, address: b.address, href: SiteURL.building(b.id!).path, houses: hs.count, households: hhs.count,
                                    people: hhs.reduce(0) { $0 + (peopleByHousehold[$1.id!] ?? 0) }, floors: b.floors)
         }
         let totalPeople = perHousehold.reduce(0) { $0 + $1.n }
@@ -127,7 +125,7 @@ extension RegistryController {
         let kindCounts = Dictionary(kinds.map { ($0.kind, $0.n) }, uniquingKeysWith: +)
         let special = SpecialGroupKind.allCases.map { k in
             SpecialCount(label: k.displayName, count: kindCounts[k.rawValue] ?? 0,
-                         href: RegistryRules.maySeeSpecialGroup(k, roles: user.roles) ? "/registry/special?grid=\(gid)&kind=\(k.rawValue)" : "")
+                         href: RegistryRules.maySeeSpecialGroup(k, roles: user.roles) ? SiteURL.specialGroups.path + "?grid=\(gid)&kind=\(k.rawValue)" : "")
         }
         let orgs = try await Organization.query(on: req.db).filter(\.$gridID == gid).sort(\.$name).limit(200).all()
         let comps = try await CityComponent.query(on: req.db).filter(\.$gridID == gid).sort(\.$code).limit(300).all()
@@ -135,8 +133,8 @@ extension RegistryController {
         let worker = try await RoleAssignment.query(on: req.db).filter(\.$area.$id == gid).filter(\.$role == .gridWorker).with(\.$user).first()
         return try await req.view.render("registry/grid", GridPage(
             layout: PageLayout(req, title: grid.name + " · 网格概览", section: "registry"),
-            grid: Link(label: grid.name, href: "/areas/\(gid)"), code: grid.code,
-            crumbs: ancestors.filter { user.scope.covers(AreaPath($0.path)!) }.map { Link(label: $0.name, href: "/areas/\($0.id!)") },
+            grid: Link(label: grid.name, href: SiteURL.area(gid).path), code: grid.code,
+            crumbs: ancestors.filter { user.scope.covers(AreaPath($0.path)!) }.map { Link(label: $0.name, href: SiteURL.area($0.id!).path) },
             facts: [Fact(label: "网格员", value: worker?.user.displayName ?? "未配置"), Fact(label: "楼栋", value: "\(buildings.count) 栋"),
                     Fact(label: "房屋", value: "\(houses.count) 间"), Fact(label: "户", value: "\(households.count) 户"),
                     Fact(label: "人口", value: "\(totalPeople) 人"), Fact(label: "单位组织", value: "\(orgs.count) 家"), Fact(label: "城市部件", value: "\(comps.count) 个")],
@@ -145,8 +143,8 @@ extension RegistryController {
             components: comps.map { ThingRow(kind: $0.kind.displayName, name: $0.code, detail: String(format: "%.5f, %.5f", $0.longitude, $0.latitude) + ($0.note.map { " · " + $0 } ?? ""),
                                              state: $0.state.displayName, id: $0.id!.uuidString, stateKey: $0.state.rawValue) },
             canEdit: RegistryRules.mayEdit(user.roles), gridID: gid,
-            exports: ImportKind.allCases.filter { !$0.holdsPersonalData }.map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx?grid=\(gid)") },
-            personalExports: ImportKind.allCases.filter(\.holdsPersonalData).map { Link(label: $0.displayName, href: "/registry/export/\($0.rawValue).xlsx") },
+            exports: ImportKind.allCases.filter { !$0.holdsPersonalData }.map { Link(label: $0.displayName, href: SiteURL.registryExport(file: "\($0.rawValue).xlsx").path(["grid": "\(gid)"])) },
+            personalExports: ImportKind.allCases.filter(\.holdsPersonalData).map { Link(label: $0.displayName, href: SiteURL.registryExport(file: "\($0.rawValue).xlsx").path) },
             organizationKinds: options(OrganizationKind.self), componentKinds: options(ComponentKind.self), componentStates: options(ComponentState.self)))
     }
 }

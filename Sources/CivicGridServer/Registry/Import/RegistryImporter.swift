@@ -160,7 +160,7 @@ struct RegistryImporter {
         for chunk in stride(from: 0, to: indexes.count, by: 1_000) {
             let slice = Array(indexes[chunk..<min(chunk + 1_000, indexes.count)])
             for p in try await Person.query(on: db).join(Area.self, on: \Person.$gridID == \Area.$id)
-                .filter(Area.self, \.$path =~ area.path).filter(\.$idIndex ~~ slice).all() { found.insert(p.idIndex) }
+                .filter(areaWithin: area.areaPath).filter(\.$idIndex ~~ slice).all() { found.insert(p.idIndex) }
         }
         return found
     }

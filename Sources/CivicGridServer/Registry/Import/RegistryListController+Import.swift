@@ -26,14 +26,14 @@ extension RegistryListController {
             kinds: ImportKind.allCases.map { k in
                 KindHelp(value: k.rawValue, label: k.displayName,
                          columns: k.columns.map { ColumnHelp(header: $0.header, required: $0.required, hint: $0.hint) },
-                         csv: "/registry/templates/\(k.rawValue).csv", xlsx: "/registry/templates/\(k.rawValue).xlsx")
+                         csv: SiteURL.importTemplate(file: "\(k.rawValue).csv").path, xlsx: SiteURL.importTemplate(file: "\(k.rawValue).xlsx").path)
             },
             areas: try await areaOptions(req, user: user, selected: nil),
             jobs: jobs.map(jobRow), error: error))
     }
 
     static func jobRow(_ j: ImportJob) -> JobRow {
-        JobRow(href: "/registry/import/\(j.id!)", kind: j.kind.displayName, file: j.fileName, at: Formatting.dateTime(j.uploadedAt),
+        JobRow(href: SiteURL.importJob(j.id!).path, kind: j.kind.displayName, file: j.fileName, at: Formatting.dateTime(j.uploadedAt),
                status: j.status.displayName, rows: j.rowCount, ok: j.status == .committed)
     }
 
@@ -70,7 +70,7 @@ extension RegistryListController {
             job.rowCount = 0; job.status = .invalid; job.issues = try issuesJSON([ImportIssue(row: 1, column: "文件", reason: problem.description)])
         }
         try await job.create(on: req.db)
-        return req.redirect(to: "/registry/import/\(job.id!)")
+        return req.redirect(to: SiteURL.importJob(job.id!).path)
     }
 
     static func issuesJSON(_ issues: [ImportIssue]) throws -> String {
@@ -170,7 +170,7 @@ extension RegistryListController {
             job.status = .invalid; job.issues = try issuesJSON(checked.issues); job.finishedAt = req.state.clock.now()
             try await job.save(on: req.db)
             try? FileManager.default.removeItem(atPath: job.sealedPath)
-            return req.redirect(to: "/registry/import/\(job.id!)")
+            return req.redirect(to: SiteURL.importJob(job.id!).path)
         }
         let jobID = job.id!
         let run: @Sendable () async -> Void = {
@@ -197,7 +197,7 @@ extension RegistryListController {
             app.importProgress.set(jobID, done: 0)
             Task.detached { await run() }
         }
-        return req.redirect(to: "/registry/import/\(jobID)")
+        return req.redirect(to: SiteURL.importJob(jobID).path)
     }
 
     struct Progress: Content { let status: String; let done: Int; let total: Int; let message: String? }

@@ -99,7 +99,7 @@ extension RegistryController {
             health: p.healthSealed == nil ? nil : (revealed?.0 == .health ? revealed!.1 : "已记录（需说明事由后查看）"),
             revealed: revealed.map { "已显示完整\($0.0.displayName)，本次查看已记入访问日志" },
             canReveal: RegistryRules.mayReveal(user.roles),
-            household: hh.map { Link(label: "户号 \($0.number)", href: "/registry/households/\($0.id!)") },
+            household: hh.map { Link(label: "户号 \($0.number)", href: SiteURL.household($0.id!).path) },
             housemates: housemates.map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) },
             memberships: memberships,
             fileKinds: canEdit ? visibility.visible.filter { !filed.contains($0) }.map { k in
@@ -108,7 +108,7 @@ extension RegistryController {
             } : [],
             visits: try await visitRows(visits, on: req.db),
             history: try await registry.history(.person, id).map(change), canEdit: canEdit,
-            form: personForm(action: "/registry/people/\(id)", p: p, householdNumber: hh?.number ?? "", grids: grids, gridID: p.gridID),
+            form: personForm(action: SiteURL.person(id).path, p: p, householdNumber: hh?.number ?? "", grids: grids, gridID: p.gridID),
             error: error, today: today.description))
     }
 
@@ -129,7 +129,7 @@ extension RegistryController {
         let grids = try await service(req).grids(for: user)
         return try await req.view.render("registry/person_new", NewPersonPage(
             layout: PageLayout(req, title: "登记人口", section: "registry"),
-            form: personForm(action: "/registry/people", p: nil, householdNumber: req.query[String.self, at: "household"] ?? "", grids: grids,
+            form: personForm(action: SiteURL.people.path, p: nil, householdNumber: req.query[String.self, at: "household"] ?? "", grids: grids,
                              gridID: req.query[Int.self, at: "grid"] ?? grids.first?.id), error: nil))
     }
 
@@ -139,10 +139,10 @@ extension RegistryController {
         let draft = try req.content.decode(RegistryService.PersonDraft.self)
         do {
             let p = try await service(req).savePerson(draft, existing: nil, by: user)
-            return req.redirect(to: "/registry/people/\(p.id!)?notice=created")
+            return req.redirect(to: SiteURL.person(p.id!).path + "?notice=created")
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             let grids = try await service(req).grids(for: user)
-            var form = personForm(action: "/registry/people", p: nil, householdNumber: draft.householdNumber ?? "", grids: grids, gridID: draft.gridID)
+            var form = personForm(action: SiteURL.people.path, p: nil, householdNumber: draft.householdNumber ?? "", grids: grids, gridID: draft.gridID)
             form = PersonForm(action: form.action, name: draft.name, phone: draft.phone ?? "", kinds: form.kinds, relations: form.relations, grids: form.grids,
                               householdNumber: form.householdNumber, employment: draft.employment ?? "", tags: draft.tags ?? "",
                               registeredAddress: draft.registeredAddress ?? "", isNew: true)
@@ -162,7 +162,7 @@ extension RegistryController {
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+        return req.redirect(to: SiteURL.person(id).path + "?notice=saved")
     }
 
     struct RevealBody: Content { let field: String; let reason: String }

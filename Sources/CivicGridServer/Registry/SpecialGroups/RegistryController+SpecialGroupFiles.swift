@@ -20,7 +20,7 @@ extension RegistryController {
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+        return req.redirect(to: SiteURL.person(id).path + "?notice=saved")
     }
 
     @Sendable static func closeMembership(req: Request) async throws -> Response {
@@ -36,6 +36,6 @@ extension RegistryController {
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderPerson(req, id: p.id!, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        return req.redirect(to: "/registry/people/\(id)?notice=saved")
+        return req.redirect(to: SiteURL.person(id).path + "?notice=saved")
     }
 }

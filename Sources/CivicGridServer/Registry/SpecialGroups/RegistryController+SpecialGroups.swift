@@ -46,7 +46,7 @@ extension RegistryController {
             statuses: [Option(value: "overdue", label: "走访逾期", selected: status == "overdue"), Option(value: "week", label: "7 天内到期", selected: status == "week")],
             rows: members.map { m in
                 let s = VisitSchedule.status(nextDue: LocalDate(m.nextVisitDue) ?? today, today: today)
-                return SpecialRow(person: m.person.name, href: "/registry/people/\(m.$person.id)", kind: m.kind.displayName, grid: gridNames[m.gridID] ?? "",
+                return SpecialRow(person: m.person.name, href: SiteURL.person(m.$person.id).path, kind: m.kind.displayName, grid: gridNames[m.gridID] ?? "",
                                   frequency: m.kind.visitFrequencyText, lastVisit: m.lastVisitOn ?? "尚未走访", nextDue: m.nextVisitDue,
                                   status: s.displayName, overdue: s.isOverdue, memberID: m.id!.uuidString, personID: m.$person.id.uuidString)
             },

@@ -14,7 +14,7 @@ extension RegistryController {
         let photos = ids.isEmpty ? [] : try await VisitPhoto.query(on: db).filter(\.$visitID ~~ ids).sort(\.$createdAt).all()
         return visits.map { v in
             VisitRow(on: v.visitedOn, who: v.workerName, note: v.note,
-                     photos: photos.filter { $0.visitID == v.id }.map { "/visit-photos/\($0.id!)" })
+                     photos: photos.filter { $0.visitID == v.id }.map { SiteURL.visitPhoto($0.id!).path })
         }
     }
 
@@ -56,6 +56,6 @@ extension RegistryController {
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
         }
-        return req.redirect(to: (req.query[String.self, at: "back"] == "special" ? "/registry/special" : "/registry/people/\(id)") + "?notice=saved")
+        return req.redirect(to: (req.query[String.self, at: "back"] == "special" ? SiteURL.specialGroups.path : SiteURL.person(id).path) + "?notice=saved")
     }
 }
