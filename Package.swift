@@ -50,7 +50,8 @@ let package = Package(
                 "CivicGridServer",
                 .product(name: "XCTVapor", package: "vapor"),
                 .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
-            ]
+            ],
+            exclude: ["App/__Snapshots__"]
         ),
     ],
     swiftLanguageModes: [.v6]

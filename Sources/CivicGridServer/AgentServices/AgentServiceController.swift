@@ -22,11 +22,11 @@ enum AgentServiceController {
     struct Document: Encodable { let href: String; let step: Int }
     struct ActionButton: Encodable { let value: String; let label: String; let needsComment: Bool; let needsDocuments: Bool }
 
-    static func rows(_ requests: [AgentServiceRequest], hrefPrefix: String, now: Date, on db: any Database) async throws -> [Row] {
+    static func rows(_ requests: [AgentServiceRequest], link: (UUID) -> SiteURL, now: Date, on db: any Database) async throws -> [Row] {
         let gridIDs = Array(Set(requests.map(\.gridID)))
         let names = Dictionary(try await Area.query(on: db).filter(\.$id ~~ gridIDs).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         return requests.map { r in
-            Row(href: "\(hrefPrefix)/\(r.id!)", code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
+            Row(href: link(r.id!).path, code: TrackingCode(r.trackingCode)?.grouped ?? r.trackingCode, service: r.serviceName,
                 department: r.departmentName, applicant: NameMask.mask(r.applicantName), grid: names[r.gridID] ?? "",
                 status: r.status.displayName, due: r.dueAt.map(Formatting.deadline) ?? "—", overdue: r.overdue(now: now),
                 created: Formatting.dateTime(r.createdAt))
@@ -57,7 +57,7 @@ enum AgentServiceController {
         return try await req.view.render("agent/index", IndexPage(
             layout: PageLayout(req, title: "帮办代办", section: "agent"),
             queues: AgentServiceDesk.Queue.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: $0 == queue) },
-            queue: queue.rawValue, rows: try await rows(found, hrefPrefix: SiteURL.agentServices.path, now: req.now, on: req.db),
+            queue: queue.rawValue, rows: try await rows(found, link: SiteURL.agentService, now: req.now, on: req.db),
             isDepartment: user.assignments.contains { $0.departmentID != nil }))
     }
 
@@ -197,8 +197,8 @@ enum AgentServiceController {
         let mine = found.filter { $0.status.waitsFor == .gridWorker }, rest = found.filter { $0.status.waitsFor != .gridWorker }
         return try await req.view.render("field/services", PhoneList(
             layout: FieldController.layout(req, user, title: "帮办代办", tab: "home", back: SiteURL.field.path),
-            todo: try await rows(mine, hrefPrefix: SiteURL.fieldServices.path, now: req.now, on: req.db),
-            others: try await rows(rest, hrefPrefix: SiteURL.fieldServices.path, now: req.now, on: req.db)))
+            todo: try await rows(mine, link: SiteURL.fieldService, now: req.now, on: req.db),
+            others: try await rows(rest, link: SiteURL.fieldService, now: req.now, on: req.db)))
     }
 
     struct PhoneNewPage: Encodable {
