@@ -125,7 +125,7 @@ struct CaseDetail: Encodable {
             facts.append(Fact(label: "逐级上报", value: "\(from) → \(to)（\(c.escalatedAt.map(Formatting.dateTime) ?? "")）"))
         }
 
-        let deadlines = try await CaseDeadline.query(on: db).filter(\.$case.$id == id).sort(\.$startedAt).sort(\.$kind).all().map { d in
+        let deadlines = try await CaseQueries.deadlines(of: id, on: db).all().map { d in
             let state: (String, String)
             if let met = d.metAt { state = (met > d.dueAt ? "超时后完成" : "按时完成", met > d.dueAt ? "late" : "ok") }
             else if d.endedAt != nil { state = ("已转办", "muted") }
@@ -135,7 +135,7 @@ struct CaseDetail: Encodable {
                                holder: departmentName(d.departmentID) ?? areaName(d.areaID) ?? "—")
         }
         let photos = try await CasePhoto.query(on: db).filter(\.$case.$id == id).sort(\.$createdAt).all()
-        let timeline = try await TimelineEntry.query(on: db).filter(\.$case.$id == id).sort(\.$seq).all().map { e in
+        let timeline = try await CaseQueries.trace(of: id, on: db).all().map { e in
             TimelineRow(seq: e.seq, at: Formatting.dateTime(e.at), actor: e.actorName, role: roleLabel(e.role, e.level),
                          action: ActionKind(rawValue: e.action)?.displayName ?? e.action,
                          change: e.fromStatus == e.toStatus ? nil : [CaseStatus(rawValue: e.fromStatus)?.displayName, CaseStatus(rawValue: e.toStatus)?.displayName]
@@ -162,7 +162,7 @@ struct CaseDetail: Encodable {
         if let masterID = c.mergedIntoID, let m = try await Case.find(masterID, on: db) {
             // The duplicate's reporter follows the master's progress: its status and public steps, no personal data.
             let visible = try await CaseService.visible(to: user, on: db).filter(\Case.$id == masterID).count() > 0
-            let steps = try await TimelineEntry.query(on: db).filter(\.$case.$id == masterID).sort(\.$seq).all().map { e in
+            let steps = try await CaseQueries.trace(of: masterID, on: db).all().map { e in
                 "\(Formatting.dateTime(e.at)) \(ActionKind(rawValue: e.action)?.displayName ?? e.action)"
             }
             master = MasterRow(code: m.code, href: visible ? SiteURL.caseDetail(masterID).path : nil, status: m.status.publicStatus(overdue: m.overdue), steps: steps)

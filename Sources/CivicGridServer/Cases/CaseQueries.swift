@@ -87,4 +87,14 @@ enum CaseQueries {
         }
         return q
     }
+
+    /// A case's trace (全面留痕), in order.
+    static func trace(of id: UUID, on db: any Database) -> QueryBuilder<TimelineEntry> {
+        TimelineEntry.query(on: db).filter(\.$case.$id == id).sort(\.$seq)
+    }
+
+    /// A case's deadlines, as they started.
+    static func deadlines(of id: UUID, on db: any Database) -> QueryBuilder<CaseDeadline> {
+        CaseDeadline.query(on: db).filter(\.$case.$id == id).sort(\.$startedAt).sort(\.$kind)
+    }
 }

@@ -275,12 +275,17 @@ struct CaseService {
     /// of the day sorts between the prefix and the prefix with its final "-" bumped to ".". The
     /// sequence is compared as a number: "1000" follows "999".
     static func lastNumber(prefix: String, on tx: any Database) async throws -> Int {
+        let row = try await (tx as! any SQLDatabase).raw(lastNumberQuery(prefix: prefix)).first()
+        return try row?.decode(column: "n", as: Int?.self) ?? 0
+    }
+
+    /// The highest number taken under `prefix` ("<grid code>-<day>-"), read on the unique code index's range.
+    static func lastNumberQuery(prefix: String) -> SQLQueryString {
         let upper = String(prefix.dropLast()) + "."
-        let row = try await (tx as! any SQLDatabase).raw("""
+        return """
             SELECT MAX(CAST(SUBSTR(code, \(unsafeRaw: String(prefix.utf8.count + 1))) AS INTEGER)) AS n
             FROM cases WHERE code >= \(bind: prefix) AND code < \(bind: upper)
-            """).first()
-        return try row?.decode(column: "n", as: Int?.self) ?? 0
+            """
     }
 
     // MARK: Actions

@@ -19,6 +19,13 @@ struct SLASweeper {
         var events: [CaseEvent] = []
     }
 
+    /// Running deadlines already past `now`, oldest first, 5,000 a sweep (on `case_deadlines_open_due_idx`).
+    static func missedDeadlines(now: Date, on db: any Database) -> QueryBuilder<CaseDeadline> {
+        CaseDeadline.query(on: db)
+            .filter(\.$metAt == nil).filter(\.$endedAt == nil).filter(\.$overdueAt == nil)
+            .filter(\.$dueAt < now).sort(\.$dueAt).limit(5000)
+    }
+
     @discardableResult
     func sweep(now: Date) async throws -> Result {
         try await db.transaction { tx in
@@ -27,9 +34,7 @@ struct SLASweeper {
                 let row = try await sql.raw(lock).first(decoding: Row.self)
                 guard row?.locked == true else { return Result(skipped: true) }
             }
-            let missed = try await CaseDeadline.query(on: tx)
-                .filter(\.$metAt == nil).filter(\.$endedAt == nil).filter(\.$overdueAt == nil)
-                .filter(\.$dueAt < now).sort(\.$dueAt).with(\.$case).limit(5000).all()
+            let missed = try await Self.missedDeadlines(now: now, on: tx).with(\.$case).all()
             // The rule lives on the aggregate, shared with the demo history's in-memory sweep.
             let byCase = Dictionary(grouping: missed, by: { $0.$case.id })
             var aggregates: [CaseAggregate] = []

@@ -59,5 +59,7 @@ extension Migrations {
         add(AddApiKeyScopes())
         // 020: when each patrol check-in was received (late, position-less ones are marked).
         add(AddCheckInReceivedAt())
+        // 021: on SQLite, prefix indexes in LIKE's collation, so subtree and name-prefix searches read a range.
+        add(AddCaseInsensitivePrefixIndexes())
     }
 }

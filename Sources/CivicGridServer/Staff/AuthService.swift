@@ -104,19 +104,24 @@ struct AuthService {
         let generation: Int64
     }
 
+    /// The signed-in user of a token, with the reference generation, in one statement (every request runs it).
+    static func sessionQuery(tokenHash: String, now: Date) -> SQLQueryString {
+        """
+        SELECT t.user_id, t.purpose, u.username, u.display_name, u.kind,
+               (SELECT n FROM reference_generation WHERE id = 1) AS generation
+        FROM user_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = \(bind: tokenHash) AND t.expires_at > \(bind: now) AND u.active = \(bind: true)
+        LIMIT 1
+        """
+    }
+
     func session(forToken token: String) async throws -> Session? {
         if let postgres = db as? any PostgresDatabase { return try await session(forToken: token, on: postgres) }
         guard let sql = db as? any SQLDatabase else { return nil }  // both drivers (SQLite, PostgreSQL) are SQL
         struct Row: Decodable {
             let user_id: UUID; let purpose: String; let username: String; let display_name: String; let kind: String; let generation: Int64
         }
-        let row = try await sql.raw("""
-            SELECT t.user_id, t.purpose, u.username, u.display_name, u.kind,
-                   (SELECT n FROM reference_generation WHERE id = 1) AS generation
-            FROM user_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = \(bind: TokenMaker.hash(token)) AND t.expires_at > \(bind: app.state.clock.now()) AND u.active = \(bind: true)
-            LIMIT 1
-            """).first(decoding: Row.self)
+        let row = try await sql.raw(Self.sessionQuery(tokenHash: TokenMaker.hash(token), now: app.state.clock.now())).first(decoding: Row.self)
         guard let row, let purpose = UserToken.Purpose(rawValue: row.purpose), let kind = User.Kind(rawValue: row.kind) else { return nil }
         return Session(userID: row.user_id, username: row.username, displayName: row.display_name, kind: kind, purpose: purpose,
                        generation: row.generation)

@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQL
 import Foundation
 import SQLKit
 import XCTVapor
@@ -84,6 +85,74 @@ final class QueryPlanTests: XCTestCase {
                 }
                 XCTAssertFalse(wholeTable, "\(hot.name) reads all of \(hot.table):\n\(text)")
                 if let index = hot.index { XCTAssertTrue(text.contains(index), "\(hot.name) does not use \(index):\n\(text)") }
+            }
+        }
+    }
+
+    /// Reads a Fluent query as the driver would send it (the same converter Fluent's SQL drivers use).
+    struct PlanDelegate: SQLConverterDelegate {
+        func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? { nil }
+    }
+
+    func statement<M: Model>(_ builder: QueryBuilder<M>) -> SQLQueryString {
+        var query = builder.query
+        if query.fields.isEmpty { query.fields = [.path([.id], schema: query.schema)] }
+        return "\(SQLQueryConverter(delegate: PlanDelegate()).convert(query))"
+    }
+
+    func plan(_ query: SQLQueryString, on app: Application) async throws -> [String] {
+        try await app.db.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("SET LOCAL enable_seqscan = off").run()
+                return try await sql.raw("EXPLAIN " + query).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
+            }
+            return try await sql.raw("EXPLAIN QUERY PLAN " + query).all().map { try $0.decode(column: "detail", as: String.self) }
+        }
+    }
+
+    /// The statements the code builds — with the production functions, binds and all — answer from an index.
+    func testTheQueriesTheCodeBuildsAnswerFromAnIndex() async throws {
+        try await withApp { app in
+            // setup
+            let city = try await TestCity.build(app)
+            let postgres = (app.db as? any SQLDatabase)?.dialect.name == "postgresql"
+            let now = app.state.clock.now()
+            let community = try await CurrentUser.load(city.users["op-c1"]!, via: .webSession, on: app.db)
+            let department = try await CurrentUser.load(city.users["cg-1"]!, via: .webSession, on: app.db)
+            let id = UUID()
+            let built: [(name: String, table: String, index: String?, SQLQueryString)] = [
+                ("SLA sweep (SLASweeper.missedDeadlines)", "case_deadlines", "case_deadlines_open_due_idx",
+                 statement(SLASweeper.missedDeadlines(now: now, on: app.db))),
+                ("case number of the day (CaseService.lastNumberQuery)", "cases", nil,
+                 CaseService.lastNumberQuery(prefix: "430204001001001-20261118-")),
+                ("sign-in per request (AuthService.sessionQuery)", "user_tokens", nil, AuthService.sessionQuery(tokenHash: "abc", now: now)),
+                ("a case's trace (CaseQueries.trace)", "timeline_entries", nil, statement(CaseQueries.trace(of: id, on: app.db))),
+                ("a case's deadlines (CaseQueries.deadlines)", "case_deadlines", nil, statement(CaseQueries.deadlines(of: id, on: app.db))),
+                ("community queue 待受理 (CaseQueries.query .pending)", "cases", nil,
+                 statement(try await CaseQueries.query(.pending, filter: .init(), user: community, now: now, on: app.db))),
+                ("department queue 待签收 (CaseQueries.query .sign)", "cases", nil,
+                 statement(try await CaseQueries.query(.sign, filter: .init(), user: department, now: now, on: app.db))),
+                ("queue tab 即将超时 (CaseQueries.query .soon)", "case_deadlines", nil,
+                 statement(try await CaseQueries.query(.soon, filter: .init(), user: community, now: now, on: app.db))),
+                ("an area's subtree (filter(within:))", "areas", postgres ? nil : "areas_path_like_idx",
+                 statement(Area.query(on: app.db).filter(within: city.community1.areaPath))),
+                ("cases under an area (CaseService.visible: the grid joined by its path)", "areas", nil,
+                 statement(CaseService.visible(to: community, on: app.db).filter(\Case.$status == .reported))),
+                ("people by name prefix (filter(_:like: .prefix))", "people", postgres ? nil : "people_name_like_idx",
+                 statement(Person.query(on: app.db).filter(\.$name, like: .prefix("张")))),
+            ]
+            for (name, table, index, query) in built {
+                // act
+                let lines = try await plan(query, on: app)
+                // validate
+                let text = lines.joined(separator: "\n")
+                // Stricter than the list above: on SQLite a SCAN through an index still reads all of it.
+                let wholeTable = lines.contains { line in
+                    postgres ? line.contains("Seq Scan on \(table)") : line.hasPrefix("SCAN \(table)")
+                }
+                XCTAssertFalse(wholeTable, "\(name) reads all of \(table):\n\(text)")
+                if let index { XCTAssertTrue(text.contains(index), "\(name) does not use \(index):\n\(text)") }
             }
         }
     }
