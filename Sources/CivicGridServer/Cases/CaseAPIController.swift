@@ -91,13 +91,7 @@ enum CaseAPIController {
     @Sendable static func create(req: Request) async throws -> Response {
         let user = try req.currentUser
         let body = try req.content.decode(ReportBody.self)
-        guard let channel = CaseChannel(rawValue: body.channel) else { throw Abort(.unprocessableEntity, reason: "未知的来源渠道 \(body.channel)") }
-        guard let datum = Datum(rawValue: body.datum ?? "wgs84") else { throw Abort(.unprocessableEntity, reason: "datum 应为 wgs84 或 gcj02") }
-        let c = try await CaseService(req).report(.init(
-            categoryID: body.categoryID, title: body.title, description: body.description ?? "", channel: channel, urgency: body.urgency ?? .normal,
-            gridID: body.gridID, latitude: body.latitude, longitude: body.longitude, address: body.address, reporterName: body.reporterName,
-            reporterPhone: body.reporterPhone, externalRef: body.externalRef, onSiteNote: body.onSiteNote,
-            needsApproval: body.needsApproval ?? (channel == .gridWorker), datum: datum), by: user, now: req.now)
+        let c = try await CaseService(req).report(try .api(body), by: user, now: req.now)
         return try await CaseDTO(c).encodeResponse(status: .created, for: req)
     }
 
@@ -117,8 +111,8 @@ enum CaseAPIController {
         let user = try req.currentUser
         let service = CaseService(req)
         let c = try await service.require(id, for: user)
-        let deadlines = try await CaseDeadline.query(on: req.db).filter(\.$case.$id == id).sort(\.$startedAt).all()
-        let entries = try await TimelineEntry.query(on: req.db).filter(\.$case.$id == id).sort(\.$seq).all()
+        let deadlines = try await CaseQueries.deadlines(of: id, on: req.db).all()
+        let entries = try await CaseQueries.trace(of: id, on: req.db).all()
         let allowed = try await service.machine().allowedActions(for: CaseService.actor(user), on: try await service.snapshot(of: c, on: req.db), now: req.now)
         return DetailDTO(
             case: CaseDTO(c),

@@ -215,17 +215,7 @@ enum CaseController {
                 if form.description.trimmingCharacters(in: .whitespaces).isEmpty { form.description = pasted.body }
                 if (form.reporterName ?? "").trimmingCharacters(in: .whitespaces).isEmpty { form.reporterName = pasted.sender }
             }
-            let onSite = form.mode == "onsite"
-            if onSite, (form.onSiteNote ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw Abort(.unprocessableEntity, reason: "现场处置请填写处置情况")
-            }
-            let input = CaseService.ReportInput(
-                categoryID: category, title: form.title, description: form.description, channel: channel,
-                urgency: form.urgency.flatMap(Urgency.init(rawValue:)) ?? .normal, gridID: form.grid.flatMap { Int($0) },
-                latitude: try number(form.latitude, "纬度"), longitude: try number(form.longitude, "经度"), address: form.address,
-                reporterName: form.reporterName, reporterPhone: form.reporterPhone, externalRef: form.externalRef,
-                onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: channel == .gridWorker,
-                buildingID: form.building.flatMap(UUID.init(uuidString:)))
+            let input = try CaseService.ReportInput.desk(form, categoryID: category, channel: channel)
             let photos = try await storePhotos(form.photos ?? [], req: req)
             let c = try await CaseService(req).report(input, by: user, photos: photos, now: req.now)
             return req.redirect(to: SiteURL.caseDetail(c.id!).path + "?notice=reported")

@@ -81,11 +81,11 @@ enum CaseRollup {
     }
 
     /// Adds counters to rows by key: `INSERT … ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c`
-    /// (the same statement on SQLite and PostgreSQL), up to ~30,000 bound values a statement, in the order given (sorted
+    /// (the same statement on SQLite and PostgreSQL), `RowWriter.bindsPerStatement` bound values a statement, in the order given (sorted
     /// by the callers, so concurrent writers lock rows in the same order).
     static func add(into table: String, keys: [String], counters: [String], _ rows: [(keys: [any Encodable & Sendable], values: [Int])],
                     on sql: any SQLDatabase) async throws {
-        let perStatement = max(1, 30_000 / (keys.count + counters.count))  // bound values: SQLite allows 32,766
+        let perStatement = max(1, RowWriter.bindsPerStatement / (keys.count + counters.count))
         for start in stride(from: 0, to: rows.count, by: perStatement) {
             var q = SQLQueryString("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keys + counters).joined(separator: ", "))) VALUES ")
             for (i, row) in rows[start..<min(start + perStatement, rows.count)].enumerated() {

@@ -39,19 +39,17 @@ struct DemoRegistrySeeder {
     }
 
     struct GridRows: Sendable {
-        var buildings: [[RowInserter.Value]] = [], houses: [[RowInserter.Value]] = [], households: [[RowInserter.Value]] = []
-        var people: [[RowInserter.Value]] = [], members: [[RowInserter.Value]] = [], orgs: [[RowInserter.Value]] = [], components: [[RowInserter.Value]] = []
+        var buildings: [[RowWriter.Value]] = [], houses: [[RowWriter.Value]] = [], households: [[RowWriter.Value]] = []
+        var people: [[RowWriter.Value]] = [], members: [[RowWriter.Value]] = [], orgs: [[RowWriter.Value]] = [], components: [[RowWriter.Value]] = []
 
         func insert(on tx: any Database) async throws {
-            try await RowInserter(tx, table: Building.schema, columns: ["id", "grid_id", "name", "address", "latitude", "longitude", "floors", "units", "version", "updated_at"]).insert(buildings)
-            try await RowInserter(tx, table: House.schema, columns: RowInserter.houseColumns).insert(houses)
-            try await RowInserter(tx, table: Household.schema, columns: RowInserter.householdColumns).insert(households)
-            try await RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns).insert(people)
-            try await RowInserter(tx, table: SpecialGroupMember.schema, columns: ["id", "person_id", "grid_id", "kind", "details", "responsible_id", "filed_on",
-                                                                                  "last_visit_on", "next_visit_due", "active", "version", "updated_at"]).insert(members)
-            try await RowInserter(tx, table: Organization.schema, columns: ["id", "grid_id", "kind", "name", "credit_code", "address", "contact_name",
-                                                                            "contact_phone_sealed", "employees", "version", "updated_at"]).insert(orgs)
-            try await RowInserter(tx, table: CityComponent.schema, columns: ["id", "grid_id", "kind", "code", "latitude", "longitude", "state", "version", "updated_at"]).insert(components)
+            try await RowWriter.insert(buildings, into: Building.schema, columns: RowWriter.buildingColumns, on: tx)
+            try await RowWriter.insert(houses, into: House.schema, columns: RowWriter.houseColumns, on: tx)
+            try await RowWriter.insert(households, into: Household.schema, columns: RowWriter.householdColumns, on: tx)
+            try await RowWriter.insert(people, into: Person.schema, columns: RowWriter.personColumns, on: tx)
+            try await RowWriter.insert(members, into: SpecialGroupMember.schema, columns: RowWriter.specialGroupMemberColumns, on: tx)
+            try await RowWriter.insert(orgs, into: Organization.schema, columns: RowWriter.organizationColumns, on: tx)
+            try await RowWriter.insert(components, into: CityComponent.schema, columns: RowWriter.componentColumns, on: tx)
         }
     }
 
@@ -62,10 +60,10 @@ struct DemoRegistrySeeder {
         let target = max(5, Int(Double(peoplePerGrid) * (1 + spread)))
                     let registry = DemoRegistry.generate(gridCode: planned.code, gridIndex: index, gridName: planned.name, boundary: planned.boundary,
                                              people: target, today: today, holes: index % 40 == 0)
-        let v = RowInserter.value
+        let v = RowWriter.value
         var buildingIDs: [Int: UUID] = [:], buildingGrid: [Int: Int] = [:], houseIDs: [Int: UUID] = [:], householdIDs: [Int: UUID] = [:], personIDs: [Int: UUID] = [:]
-        var buildings: [[RowInserter.Value]] = [], houses: [[RowInserter.Value]] = [], households: [[RowInserter.Value]] = []
-        var people: [[RowInserter.Value]] = [], members: [[RowInserter.Value]] = [], orgs: [[RowInserter.Value]] = [], components: [[RowInserter.Value]] = []
+        var buildings: [[RowWriter.Value]] = [], houses: [[RowWriter.Value]] = [], households: [[RowWriter.Value]] = []
+        var people: [[RowWriter.Value]] = [], members: [[RowWriter.Value]] = [], orgs: [[RowWriter.Value]] = [], components: [[RowWriter.Value]] = []
         for b in registry.buildings {
             let id = UUID(), grid = b.onCommunity ? communityID : gridID
             buildingIDs[b.key] = id; buildingGrid[b.key] = grid

@@ -52,10 +52,8 @@ struct HotlineService {
         }
         let created: Case
         do {
-            created = try await CaseService(db: db, app: app).report(.init(
-                categoryID: categoryID, title: order.title, description: order.content, channel: order.source.channel,
-                gridID: gridID, latitude: latitude, longitude: longitude, address: order.address,
-                reporterName: order.caller, reporterPhone: order.phone, externalRef: order.orderNo), by: account, now: now)
+            created = try await CaseService(db: db, app: app).report(
+                .hotline(order, categoryID: categoryID, gridID: gridID, latitude: latitude, longitude: longitude), by: account, now: now)
         } catch {
             try? await claim.delete(on: db)
             throw error

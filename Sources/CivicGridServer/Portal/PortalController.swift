@@ -143,21 +143,16 @@ enum PortalController {
                 reporter = try await FieldService(db: req.db, app: req.application).portalUser()
             }
             guard let category = UUID(uuidString: form.category) else { throw Abort(.unprocessableEntity, reason: "请选择问题类别") }
-            let description = form.description.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (5...1000).contains(description.count) else { throw Abort(.unprocessableEntity, reason: "请描述问题（5–1000 字）") }
+            guard (5...1000).contains(form.description.trimmingCharacters(in: .whitespacesAndNewlines).count) else {
+                throw Abort(.unprocessableEntity, reason: "请描述问题（5–1000 字）")  // before the photos are stored
+            }
             let building = try await form.building.flatMap(FieldService.validToken).asyncMap { token in
                 try await Building.query(on: req.db).filter(\.$qrToken == token).first()
             } ?? nil
             let categoryName = try await CaseCategory.find(category, on: req.db)?.name ?? "问题"
             let photos = try await CaseController.storePhotos(Array((form.photos ?? []).prefix(3)), req: req)
-            let input = CaseService.ReportInput(
-                categoryID: category, title: FieldController.title(category: categoryName, description: description), description: description,
-                channel: .resident, gridID: building.map { $0.$grid.id } ?? form.grid.flatMap { Int($0) },
-                latitude: try CaseController.number(form.latitude, "纬度") ?? building?.latitude,
-                longitude: try CaseController.number(form.longitude, "经度") ?? building?.longitude,
-                address: form.address.flatMap(nonEmpty) ?? building.map { "\($0.address) \($0.name)" },
-                reporterName: form.name.flatMap(nonEmpty) ?? (resident == nil ? "匿名居民" : nil), reporterPhone: form.phone,
-                buildingID: building?.id)
+            let input = try CaseService.ReportInput.portal(form, categoryID: category, categoryName: categoryName, building: building,
+                                                           signedIn: resident != nil)
             let c = try await CaseService(req).report(input, by: reporter, photos: photos, now: req.now)
             let grid = try await Area.find(c.$grid.id, on: req.db)?.name ?? ""
             let code = TrackingCode(c.trackingCode ?? "")

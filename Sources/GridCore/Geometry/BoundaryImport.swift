@@ -28,17 +28,16 @@ public enum BoundaryImport {
     public static func parse(_ data: Data, datum: Datum = .wgs84) throws(FileError) -> [Feature] {
         var bytes = data
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else { throw .notJSON }
-        guard object["type"] as? String == "FeatureCollection", let features = object["features"] as? [Any] else { throw .notFeatureCollection }
+        guard (try? JSONSerialization.jsonObject(with: bytes)) != nil else { throw .notJSON }
+        guard let collection = try? JSONDecoder().decode(GeoJSON.FeatureCollection.self, from: bytes),
+              collection.type == "FeatureCollection" else { throw .notFeatureCollection }
+        let features = collection.features
         guard !features.isEmpty else { throw .empty }
         guard features.count <= 20_000 else { throw .tooMany(features.count) }
-        return features.enumerated().map { i, any in
-            let feature = any as? [String: Any] ?? [:]
-            let props = feature["properties"] as? [String: Any] ?? [:]
+        return features.enumerated().map { i, feature in
             func text(_ keys: String...) -> String? {
                 for k in keys {
-                    if let s = props[k] as? String, !s.trimmingCharacters(in: .whitespaces).isEmpty { return s.trimmingCharacters(in: .whitespaces) }
-                    if let n = props[k] as? NSNumber { return n.stringValue }
+                    if let s = feature.properties[k]?.trimmingCharacters(in: .whitespaces), !s.isEmpty { return s }
                 }
                 return nil
             }
@@ -46,12 +45,13 @@ public enum BoundaryImport {
             guard code != nil else {
                 return Feature(number: i + 1, code: nil, name: name, shape: nil, problem: "缺少 properties.code（区域编码）")
             }
-            do {
-                let shape = try GeoMultiPolygon(geoJSONObject: feature, datum: datum)
+            do throws(GeometryError) {
+                guard let geometry = feature.geometry else { throw .notAPolygon }
+                let shape = try geometry.shape(datum: datum)
                 if let first = shape.problems.first { return Feature(number: i + 1, code: code, name: name, shape: nil, problem: first.description) }
                 return Feature(number: i + 1, code: code, name: name, shape: shape, problem: nil)
             } catch {
-                return Feature(number: i + 1, code: code, name: name, shape: nil, problem: (error as? GeometryError)?.description ?? "\(error)")
+                return Feature(number: i + 1, code: code, name: name, shape: nil, problem: error.description)
             }
         }
     }

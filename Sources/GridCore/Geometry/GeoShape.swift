@@ -109,50 +109,13 @@ public struct GeoMultiPolygon: Equatable, Sendable {
     /// A Polygon for one part, a MultiPolygon for several.
     public var geoJSON: String {
         if polygons.count == 1 { return polygons[0].geoJSON }
-        let parts = polygons.map { $0.coordinatesJSON }
-        return #"{"type":"MultiPolygon","coordinates":["# + parts.joined(separator: ",") + "]}"
+        return #"{"type":"MultiPolygon","coordinates":["# + polygons.map(GeoJSON.rings).joined(separator: ",") + "]}"
     }
 
-    /// Reads a GeoJSON Polygon, MultiPolygon or a Feature holding one. With `from: .gcj02` the
+    /// Reads a GeoJSON Polygon, MultiPolygon or a Feature holding one (`GeoJSON`). With `datum: .gcj02` the
     /// coordinates are converted to WGS-84 (what a Chinese phone map app exports).
     public init(geoJSON: String, datum: Datum = .wgs84) throws(GeometryError) {
-        guard let data = geoJSON.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw .notAPolygon }
-        try self.init(geoJSONObject: object, datum: datum)
-    }
-
-    public init(geoJSONObject object: [String: Any], datum: Datum = .wgs84) throws(GeometryError) {
-        let geometry = (object["type"] as? String) == "Feature" ? (object["geometry"] as? [String: Any] ?? [:]) : object
-        func ring(_ any: Any) throws(GeometryError) -> [GeoPoint] {
-            guard let pairs = any as? [Any] else { throw .notAPolygon }
-            var points: [GeoPoint] = []
-            points.reserveCapacity(pairs.count)
-            for pair in pairs {
-                guard let pair = pair as? [Any], pair.count >= 2,
-                      let lon = (pair[0] as? NSNumber)?.doubleValue, let lat = (pair[1] as? NSNumber)?.doubleValue else { throw .notAPolygon }
-                let p = GeoPoint(lon: lon, lat: lat)
-                points.append(datum == .gcj02 ? ChinaDatum.gcj02ToWGS84(p) : p)
-            }
-            return points
-        }
-        func polygon(_ any: Any) throws(GeometryError) -> GeoPolygon {
-            guard let rings = any as? [Any] else { throw .notAPolygon }
-            var out: [[GeoPoint]] = []
-            for r in rings { out.append(try ring(r)) }
-            return try GeoPolygon(rings: out)
-        }
-        switch geometry["type"] as? String {
-        case "Polygon":
-            guard let coords = geometry["coordinates"] else { throw .notAPolygon }
-            polygons = [try polygon(coords)]
-        case "MultiPolygon":
-            guard let parts = geometry["coordinates"] as? [Any], !parts.isEmpty else { throw .notAPolygon }
-            var out: [GeoPolygon] = []
-            for part in parts { out.append(try polygon(part)) }
-            polygons = out
-        default:
-            throw .notAPolygon
-        }
+        self = try GeoJSON.geometry(geoJSON).shape(datum: datum)
     }
 }
 
@@ -167,10 +130,6 @@ public enum Datum: String, Sendable, CaseIterable {
 }
 
 extension GeoPolygon {
-    var coordinatesJSON: String {
-        "[" + rings.map { ring in "[" + ring.map { "[\(Self.fmt($0.lon)),\(Self.fmt($0.lat))]" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
-    }
-
     /// Any two edges of any rings crossing (adjacent edges sharing their vertex don't count).
     public var selfIntersects: Bool {
         let all = edges

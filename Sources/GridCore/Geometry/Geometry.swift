@@ -119,37 +119,17 @@ public struct GeoPolygon: Equatable, Sendable {
         return inRing(outer) && !rings.dropFirst().contains(where: inRing)
     }
 
-    // MARK: GeoJSON
+    // MARK: GeoJSON (`GeoJSON`)
 
     /// `{"type":"Polygon","coordinates":[[[lon,lat],…]]}` with 6 decimals (≈0.1 m).
-    public var geoJSON: String {
-        let rings = rings.map { ring in
-            "[" + ring.map { "[\(Self.fmt($0.lon)),\(Self.fmt($0.lat))]" }.joined(separator: ",") + "]"
-        }
-        return #"{"type":"Polygon","coordinates":["# + rings.joined(separator: ",") + "]}"
-    }
+    public var geoJSON: String { #"{"type":"Polygon","coordinates":"# + GeoJSON.rings(self) + "}" }
 
-    public init(geoJSON: String) throws(GeometryError) {
-        guard let data = geoJSON.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw .notAPolygon }
-        // A Feature wrapping a Polygon is accepted too: people paste what their GIS exports.
-        let geometry = (object["type"] as? String) == "Feature" ? (object["geometry"] as? [String: Any] ?? [:]) : object
-        guard geometry["type"] as? String == "Polygon", let coords = geometry["coordinates"] as? [[[Any]]] else { throw .notAPolygon }
-        var rings: [[GeoPoint]] = []
-        for ring in coords {
-            var points: [GeoPoint] = []
-            for pair in ring {
-                guard pair.count >= 2, let lon = (pair[0] as? NSNumber)?.doubleValue, let lat = (pair[1] as? NSNumber)?.doubleValue else {
-                    throw .notAPolygon
-                }
-                points.append(GeoPoint(lon: lon, lat: lat))
-            }
-            rings.append(points)
-        }
-        try self.init(rings: rings)
+    /// A Polygon (or a Feature holding one, or a MultiPolygon of one part).
+    public init(geoJSON: String, datum: Datum = .wgs84) throws(GeometryError) {
+        let shape = try GeoJSON.geometry(geoJSON).shape(datum: datum)
+        guard shape.polygons.count == 1 else { throw .notAPolygon }
+        self = shape.polygons[0]
     }
-
-    static func fmt(_ v: Double) -> String { String(format: "%.6f", v) }
 }
 
 /// Fits geographic shapes into an SVG view box (y grows downward), correcting longitude

@@ -15,6 +15,22 @@ final class RowWriterTests: XCTestCase {
         XCTAssertEqual(Set(RowWriter.entryColumns), Set(TimelineEntry.keys.map(\.description)))
         XCTAssertEqual(Set(RowWriter.notificationColumns), Set(Notification.keys.map(\.description)))
         XCTAssertEqual(Set(RowWriter.negativeColumns), Set(NegativeListEntry.keys.map(\.description)))
+        // The bulk loads' lists (registry import, demo registry), each complete and without repeats.
+        // Fields left out must be named in `leftNullByBulkLoads`, with its reason.
+        let bulk: [(String, [String], [FieldKey])] = [
+            (Person.schema, RowWriter.personColumns, Person.keys), (House.schema, RowWriter.houseColumns, House.keys),
+            (Household.schema, RowWriter.householdColumns, Household.keys),
+            (RegistryRevision.schema, RowWriter.revisionColumns, RegistryRevision.keys), (Building.schema, RowWriter.buildingColumns, Building.keys),
+            (SpecialGroupMember.schema, RowWriter.specialGroupMemberColumns, SpecialGroupMember.keys),
+            (Organization.schema, RowWriter.organizationColumns, Organization.keys), (CityComponent.schema, RowWriter.componentColumns, CityComponent.keys),
+        ]
+        for (table, columns, keys) in bulk {
+            let leftNull = RowWriter.leftNullByBulkLoads[table] ?? []
+            XCTAssertEqual(Set(columns).union(leftNull), Set(keys.map(\.description)), table)
+            XCTAssertTrue(Set(columns).isDisjoint(with: leftNull), "\(table): written and left out")
+            XCTAssertEqual(columns.count, Set(columns).count, "\(table): a column twice")
+        }
+        XCTAssertEqual(Set(RowWriter.leftNullByBulkLoads.keys).subtracting(bulk.map(\.0)), [], "a table no bulk load writes")
         let c = Case()
         c.id = UUID(); c.code = "x"; c.title = "t"; c.description = ""; c.$category.id = UUID(); c.channel = .resident; c.urgency = .normal
         c.status = .reported; c.$grid.id = 1; c.reporterName = "r"; c.coHandlers = ""; c.overdue = false; c.inquiryOpen = false

@@ -123,11 +123,11 @@ final class RegistryImportStreamingTests: XCTestCase {
 
     func testValuesAreTypedTheWayFluentStoresThem() {
         let id = UUID()
-        XCTAssertEqual(RowInserter.value(id), .uuid(id))
-        XCTAssertEqual(RowInserter.value(PersonKind.migrant), .text("migrant"))
-        XCTAssertEqual(RowInserter.value(true), .bool(true))
-        XCTAssertEqual(RowInserter.value(nil), .null)
-        XCTAssertEqual(RowInserter.Value.uuid(id).sqlite, .text(id.uuidString))
-        XCTAssertEqual(RowInserter.Value.date(Date(timeIntervalSince1970: 5)).sqlite, .float(5))
+        XCTAssertEqual(RowWriter.value(id), .uuid(id))
+        XCTAssertEqual(RowWriter.value(PersonKind.migrant), .text("migrant"))
+        XCTAssertEqual(RowWriter.value(true), .bool(true))
+        XCTAssertEqual(RowWriter.value(nil), .null)
+        XCTAssertEqual(RowWriter.Value.uuid(id).sqlite, .text(id.uuidString))
+        XCTAssertEqual(RowWriter.Value.date(Date(timeIntervalSince1970: 5)).sqlite, .float(5))
     }
 }

@@ -100,20 +100,9 @@ extension FieldController {
         do {
             let key = try FieldService.validKey(form.clientKey ?? req.headers.first(name: "X-Client-Key"))
             guard let category = UUID(uuidString: form.category) else { throw Abort(.unprocessableEntity, reason: "请选择事件类别") }
-            let description = form.description.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard description.count >= 2 else { throw Abort(.unprocessableEntity, reason: "请简要描述问题（至少 2 个字）") }
-            let onSite = form.mode == "onsite"
-            if onSite, (form.onSiteNote ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw Abort(.unprocessableEntity, reason: "现场处置请填写处置情况")
-            }
             let categoryName = try await CaseCategory.find(category, on: req.db)?.name ?? "事件"
-            let title = (form.title ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty ?? Self.title(category: categoryName, description: description)
-            var input = CaseService.ReportInput(
-                categoryID: category, title: title, description: description, channel: .gridWorker,
-                gridID: form.grid.flatMap { Int($0) }, latitude: try CaseController.number(form.latitude, "纬度"),
-                longitude: try CaseController.number(form.longitude, "经度"), address: form.address,
-                onSiteNote: onSite ? form.onSiteNote : nil, needsApproval: true, buildingID: form.building.flatMap(UUID.init(uuidString:)))
-            input.clientKey = key
+            var input = try CaseService.ReportInput.phone(form, categoryID: category, categoryName: categoryName, clientKey: key)
+            let onSite = input.onSiteNote != nil
             if let raw = form.finding.flatMap(nonEmpty) {
                 guard let fid = UUID(uuidString: raw) else { throw Abort(.badRequest, reason: "巡查记录标识不正确") }
                 input.patrolFindingID = try await patrolFinding(fid, user: user, req: req).0.id

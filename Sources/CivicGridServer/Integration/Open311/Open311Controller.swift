@@ -306,23 +306,10 @@ enum Open311Controller {
             guard let category = try await serviceCategories(req.db).first(where: { $0.code == code }) else {
                 throw Open311Error(status: 404, description: "service_code \(code) not found")
             }
-            guard let latText = form.lat, let lonText = form.long, let lat = Double(latText), let lon = Double(lonText) else {
-                throw Open311Error(status: 400, description: "lat and long are required: requests are located to a grid by position")
-            }
-            let description = (form.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard description.count <= 2000 else { throw Open311Error(status: 400, description: "description is longer than 2000 characters") }
-            var text = description
-            if let households = req.content[String.self, at: "attribute", "households_affected"], !households.isEmpty {
-                guard let n = Int(households), n >= 0 else { throw Open311Error(status: 400, description: "attribute[households_affected] must be a whole number") }
-                text += "（受影响约 \(n) 户）"
-            }
-            let name = [form.last_name, form.first_name].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.joined()
-            let title = description.isEmpty ? category.name : String(description.prefix(30))
+            let input = try CaseService.ReportInput.open311(form, category: category,
+                                                            households: req.content[String.self, at: "attribute", "households_affected"], keyName: apiKey.name)
             let actor = try await CurrentUser.load(apiKey.user, via: .api, on: req.db)
-            let c = try await CaseService(req).report(.init(
-                categoryID: category.requireID(), title: title.count < 2 ? category.name : title, description: text, channel: .open311,
-                latitude: lat, longitude: lon, address: form.address_string, reporterName: name.isEmpty ? apiKey.name : name,
-                reporterPhone: form.phone), by: actor, now: req.now)
+            let c = try await CaseService(req).report(input, by: actor, now: req.now)
             return .list(item: "request", [.object([
                 ("service_request_id", .string(c.code)), ("token", .string(c.id!.uuidString)),
                 ("service_notice", .string("已受理登记，受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内")),

@@ -1,7 +1,7 @@
 import Fluent
 import SQLKit
 
-/// 021: on SQLite, prefix indexes in the collation LIKE compares with (NOCASE), so `path LIKE '/1/5/%'`
+/// 021: on SQLite, prefix indexes in the collation LIKE compares with (NOCASE), so a subtree's `LIKE '/1/5/%'` on paths
 /// (every subtree, `ScopeSQL`) and `name LIKE '张%'` search a range instead of reading the whole
 /// BINARY index — found by `QueryPlanTests` explaining the statements the code builds. The BINARY
 /// indexes stay for equality and ORDER BY. PostgreSQL's `text_pattern_ops` indexes already serve LIKE.

@@ -96,7 +96,7 @@ struct CrossCheckService {
                 }
                 items.append(item)
             }
-            try await BulkWriter(db: tx).insert(items)
+            try await RowWriter.create(items, on: tx)
             return run
         }
     }

@@ -270,7 +270,7 @@ struct RegistryImporter {
                     b.version = 1; b.updatedAt = now
                     items.append(b); rows.revise(.building, b.id!, grid)
                 }
-                try await BulkWriter(db: tx).insert(items)
+                try await RowWriter.create(items, on: tx)
             case .houses:
                 var items: [House] = []
                 for (r, grid) in good {
@@ -282,7 +282,7 @@ struct RegistryImporter {
                     h.occupancy = Occupancy(rawValue: r.text("occupancy")!)!; h.version = 1; h.updatedAt = now
                     items.append(h); rows.revise(.house, h.id!, grid)
                 }
-                try await BulkWriter(db: tx).insert(items)
+                try await RowWriter.create(items, on: tx)
             case .organizations:
                 var items: [Organization] = []
                 for (r, grid) in good {
@@ -294,7 +294,7 @@ struct RegistryImporter {
                     o.version = 1; o.updatedAt = now
                     items.append(o); rows.revise(.organization, o.id!, grid)
                 }
-                try await BulkWriter(db: tx).insert(items)
+                try await RowWriter.create(items, on: tx)
             case .components:
                 var items: [CityComponent] = []
                 for (r, grid) in good {
@@ -306,10 +306,10 @@ struct RegistryImporter {
                     c.version = 1; c.updatedAt = now
                     items.append(c); rows.revise(.component, c.id!, grid)
                 }
-                try await BulkWriter(db: tx).insert(items)
+                try await RowWriter.create(items, on: tx)
             }
             if kind != .people {
-                try await RowInserter(tx, table: RegistryRevision.schema, columns: RowInserter.revisionColumns).insert(rows.revisions)
+                try await RowWriter.insert(rows.revisions, into: RegistryRevision.schema, columns: RowWriter.revisionColumns, on: tx)
                 rows.revisions.removeAll(keepingCapacity: true)
             }
             written += good.count
@@ -349,27 +349,27 @@ struct RegistryImporter {
         let cipher: PersonalDataCipher
         var households = HouseholdIndex()
         var ids = SequentialUUIDs()
-        var revisions: [[RowInserter.Value]] = []
+        var revisions: [[RowWriter.Value]] = []
 
         init(now: Date, actorID: UUID?, actorName: String, cipher: PersonalDataCipher) {
             self.now = now; self.actorID = actorID; self.actorName = actorName; self.cipher = cipher
         }
 
         struct PeopleBatch {
-            var houses: [[RowInserter.Value]] = []
-            var households: [[RowInserter.Value]] = []
-            var people: [[RowInserter.Value]] = []
-            var revisions: [[RowInserter.Value]] = []
+            var houses: [[RowWriter.Value]] = []
+            var households: [[RowWriter.Value]] = []
+            var people: [[RowWriter.Value]] = []
+            var revisions: [[RowWriter.Value]] = []
             var householdHouses: [(household: UUID, house: UUID)] = []
 
             func write(on tx: any Database) async throws {
                 for update in householdHouses {
                     try await Household.query(on: tx).filter(\.$id == update.household).set(\.$house.$id, to: update.house).update()
                 }
-                try await RowInserter(tx, table: House.schema, columns: RowInserter.houseColumns).insert(houses)
-                try await RowInserter(tx, table: Household.schema, columns: RowInserter.householdColumns).insert(households)
-                try await RowInserter(tx, table: Person.schema, columns: RowInserter.personColumns).insert(people)
-                try await RowInserter(tx, table: RegistryRevision.schema, columns: RowInserter.revisionColumns).insert(revisions)
+                try await RowWriter.insert(houses, into: House.schema, columns: RowWriter.houseColumns, on: tx)
+                try await RowWriter.insert(households, into: Household.schema, columns: RowWriter.householdColumns, on: tx)
+                try await RowWriter.insert(people, into: Person.schema, columns: RowWriter.personColumns, on: tx)
+                try await RowWriter.insert(revisions, into: RegistryRevision.schema, columns: RowWriter.revisionColumns, on: tx)
             }
         }
 
@@ -378,7 +378,7 @@ struct RegistryImporter {
             revisions.append(row)
         }
 
-        mutating func revision(_ entity: RegistryRevision.Entity, _ id: UUID, _ grid: Int) -> [RowInserter.Value] {
+        mutating func revision(_ entity: RegistryRevision.Entity, _ id: UUID, _ grid: Int) -> [RowWriter.Value] {
             [.uuid(ids.next()), .text(entity.rawValue), .uuid(id), .int(grid), .int(1), .text(RegistryRevision.Action.import.rawValue),
              .uuid(actorID), .text(actorName), .date(now), .text("[]")]
         }
@@ -455,27 +455,5 @@ struct SequentialUUIDs {
         for i in 9..<16 { bytes[i] = UInt8(truncatingIfNeeded: random >> (8 * UInt64(i - 9))) }
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
-    }
-}
-
-/// Batched inserts: as many rows per statement as the bind limits allow (SQLite 32,766; PostgreSQL 65,535).
-struct BulkWriter: Sendable {
-    let db: any Database
-    var progress: @Sendable (Int) -> Void = { _ in }
-    private let written = Counter()
-
-    init(db: any Database, progress: @escaping @Sendable (Int) -> Void = { _ in }) { self.db = db; self.progress = progress }
-
-    final class Counter: @unchecked Sendable { var n = 0 }
-
-    func insert<M: Model>(_ rows: [M], counts: Bool = true) async throws {
-        guard let first = rows.first else { return }
-        let columns = max(1, first.properties.count)
-        let batch = max(1, min(2000, 30_000 / columns))
-        for start in stride(from: 0, to: rows.count, by: batch) {
-            let slice = Array(rows[start..<min(start + batch, rows.count)])
-            try await slice.create(on: db)
-            if counts { written.n += slice.count; progress(written.n) }
-        }
     }
 }
