@@ -21,7 +21,7 @@ enum CatalogController {
     @Sendable static func index(req: Request) async throws -> View {
         let q = String((req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces).prefix(40))
         let category = req.query[String.self, at: "category"] ?? ""
-        let items = try await CatalogService(db: req.db).search(q, category: category)
+        let items = try await req.catalog.search(q, category: category)
         let known = Set(try await ServiceItem.query(on: req.db).all().map(\.category))
         let categories = categoryOrder.filter(known.contains) + known.subtracting(categoryOrder).sorted()
         return try await req.view.render("portal/services", ListPage(
@@ -90,7 +90,7 @@ enum CatalogController {
         let upload = try req.content.decode(Upload.self)
         do {
             let rows = try Spreadsheet.read(Array(upload.file.data.readableBytesView))
-            let (added, updated) = try await CatalogService(db: req.db).importRows(rows, at: req.now)
+            let (added, updated) = try await req.catalog.importRows(rows, at: req.now)
             return try await renderAdmin(req, result: "导入完成：新增 \(added) 项，更新 \(updated) 项").encodeResponse(for: req)
         } catch let failure as CatalogService.Failure {
             return try await renderAdmin(req, problems: failure.problems.prefix(50).map(\.description)).encodeResponse(status: .unprocessableEntity, for: req)

@@ -37,7 +37,7 @@ enum AreaController {
 
     @Sendable static func index(req: Request) async throws -> Response {
         let user = try req.currentUser
-        let roots = try await AreaService(db: req.db, levels: req.state.levels).scopeRoots(user.scope)
+        let roots = try await req.areas.scopeRoots(user.scope)
         guard let first = roots.first else { throw Abort(.notFound, reason: "您还没有被分配到任何区域") }
         return req.redirect(to: SiteURL.area(try first.requireID()).path)
     }
@@ -124,7 +124,7 @@ enum AreaController {
         let (parent, level) = try await parentForNew(req)
         let form = try req.content.decode(AreaForm.self)
         do {
-            let area = try await AreaService(db: req.db, levels: req.state.levels).create(form.draft, parent: parent)
+            let area = try await req.areas.create(form.draft, parent: parent)
             return req.redirect(to: SiteURL.area(try area.requireID()).path + "?notice=created")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
@@ -142,7 +142,7 @@ enum AreaController {
 
     private static func parentForNew(_ req: Request) async throws -> (Area, AreaLevel) {
         let user = try req.currentUser
-        let parent = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let parent = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         guard user.scope.canAdminister(parent.areaPath) else { throw Abort(.forbidden, reason: "只有管理员可以调整网格层级") }
         guard let level = req.state.levels.childLevel(of: parent.level) else {
             throw Abort(.unprocessableEntity, reason: "“\(parent.name)”已是最末一级，不能再建下级区域")
@@ -152,7 +152,7 @@ enum AreaController {
 
     private static func editable(_ req: Request) async throws -> Area {
         let user = try req.currentUser
-        let area = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let area = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         guard user.scope.canAdminister(area.areaPath) else { throw Abort(.forbidden, reason: "只有管理员可以调整网格层级") }
         return area
     }
@@ -175,7 +175,7 @@ enum AreaController {
         let area = try await editable(req)
         let form = try req.content.decode(AreaForm.self)
         do {
-            try await AreaService(db: req.db, levels: req.state.levels).update(area, with: form.draft)
+            try await req.areas.update(area, with: form.draft)
             return req.redirect(to: SiteURL.area(area.id!).path + "?notice=saved")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
@@ -194,7 +194,7 @@ enum AreaController {
         let area = try await editable(req)
         let form = try req.content.decode(MoveForm.self)
         let user = try req.currentUser
-        let service = AreaService(db: req.db, levels: req.state.levels)
+        let service = req.areas
         do {
             let target = try await service.require(form.parent, in: user.scope)
             guard user.scope.canAdminister(target.areaPath) else { throw Abort(.forbidden, reason: "您无权调整目标区域") }
@@ -211,7 +211,7 @@ enum AreaController {
         let area = try await editable(req)
         let parentID = area.$parent.id
         do {
-            try await AreaService(db: req.db, levels: req.state.levels).delete(area)
+            try await req.areas.delete(area)
         } catch let violation as AreaRuleViolation {
             return try await renderShow(req, id: area.id!, error: violation.description)
         }
@@ -272,7 +272,7 @@ enum AreaController {
     /// `GET /api/v1/areas` lists the user's scope roots, or the children of `?parent=`.
     @Sendable static func apiList(req: Request) async throws -> [AreaDTO] {
         let user = try req.currentUser
-        let service = AreaService(db: req.db, levels: req.state.levels)
+        let service = req.areas
         if let parent = req.query[Int.self, at: "parent"] {
             _ = try await service.require(parent, in: user.scope)
             return try await service.children(of: parent, in: user.scope).map { dto($0, levels: req.state.levels) }
@@ -282,7 +282,7 @@ enum AreaController {
 
     @Sendable static func apiShow(req: Request) async throws -> AreaDTO {
         let user = try req.currentUser
-        let area = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let area = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         return dto(area, levels: req.state.levels)
     }
 
@@ -297,7 +297,7 @@ enum AreaController {
     @Sendable static func apiCreate(req: Request) async throws -> Response {
         let user = try req.currentUser
         let input = try req.content.decode(AreaInput.self)
-        let service = AreaService(db: req.db, levels: req.state.levels)
+        let service = req.areas
         let parent: Area?
         if let parentID = input.parentID {
             let found = try await service.require(parentID, in: user.scope)
@@ -316,7 +316,7 @@ enum AreaController {
         let area = try await editable(req)
         let input = try req.content.decode(AreaInput.self)
         let responsible = try await area.$responsible.get(on: req.db)?.username
-        try await AreaService(db: req.db, levels: req.state.levels).update(area, with: .init(
+        try await req.areas.update(area, with: .init(
             name: input.name ?? area.name, code: input.code ?? area.code,
             boundaryGeoJSON: input.boundary?.geoJSON ?? area.boundaryGeoJSON, responsibleUsername: input.responsibleUsername ?? responsible))
         return dto(area, levels: req.state.levels)
@@ -326,7 +326,7 @@ enum AreaController {
         let area = try await editable(req)
         let form = try req.content.decode(MoveForm.self)
         let user = try req.currentUser
-        let service = AreaService(db: req.db, levels: req.state.levels)
+        let service = req.areas
         let target = try await service.require(form.parent, in: user.scope)
         guard user.scope.canAdminister(target.areaPath) else { throw Abort(.forbidden, reason: "您无权调整目标区域") }
         try await service.move(area, to: target)
@@ -334,14 +334,14 @@ enum AreaController {
     }
 
     @Sendable static func apiDelete(req: Request) async throws -> HTTPStatus {
-        try await AreaService(db: req.db, levels: req.state.levels).delete(try await editable(req))
+        try await req.areas.delete(try await editable(req))
         return .noContent
     }
 
     /// The children of an area as a GeoJSON FeatureCollection, for maps and GIS tools.
     @Sendable static func apiGeoJSON(req: Request) async throws -> Response {
         let user = try req.currentUser
-        let service = AreaService(db: req.db, levels: req.state.levels)
+        let service = req.areas
         let area = try await service.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         let children = try await service.children(of: area.id!, in: user.scope)
         let features = (children.isEmpty ? [area] : children).compactMap { a -> String? in

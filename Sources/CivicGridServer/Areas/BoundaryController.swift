@@ -22,7 +22,7 @@ enum BoundaryController {
     }
 
     static func area(_ req: Request, user: CurrentUser) async throws -> Area {
-        try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
+        try await req.areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
     }
 
     @Sendable static func page(req: Request) async throws -> View {

@@ -66,10 +66,10 @@ enum AssessmentController {
     }
 
     static func load(_ req: Request, user: CurrentUser) async throws -> (Area, Month, [AssessmentService.GridScore], [Int: String]) {
-        let area = try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
+        let area = try await req.areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let month = try month(req)
         let grids = try await grids(of: area, on: req.db)
-        let scores = try await AssessmentService(db: req.db, app: req.application).scores(grids, month)
+        let scores = try await req.assessment.scores(grids, month)
         let parentIDs = Array(Set(grids.compactMap { $0.$parent.id }))
         let parents = Dictionary(try await Area.query(on: req.db).filter(\.$id ~~ parentIDs).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         return (area, month, scores, parents)
@@ -78,7 +78,7 @@ enum AssessmentController {
     static func renderIndex(_ req: Request, error: String? = nil) async throws -> Response {
         let user = try staff(req)
         let (area, month, scores, parents) = try await load(req, user: user)
-        let service = AssessmentService(db: req.db, app: req.application)
+        let service = req.assessment
         let average = scores.isEmpty ? 0 : scores.reduce(0) { $0 + $1.total } / Double(scores.count)
         let page = IndexPage(
             layout: PageLayout(req, title: "网格考核 · \(area.name) · \(month.text)", section: "stats"),
@@ -100,9 +100,9 @@ enum AssessmentController {
         guard AssessmentService.mayFreeze(user) else { throw Abort(.forbidden, reason: "考核结果由街道或区冻结") }
         let form = try req.content.decode(FreezeForm.self)
         guard let month = Month(form.month) else { throw Abort(.badRequest, reason: "月份格式应为 年-月") }
-        let area = try await AreaService(db: req.db, levels: req.state.levels).require(form.area, in: user.scope)
+        let area = try await req.areas.require(form.area, in: user.scope)
         do {
-            _ = try await AssessmentService(db: req.db, app: req.application).freeze(try await grids(of: area, on: req.db), month, by: user)
+            _ = try await req.assessment.freeze(try await grids(of: area, on: req.db), month, by: user)
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return req.redirect(to: SiteURL.assessment.path + "?area=\(form.area)&month=\(form.month)&notice=not-ended")
         }
@@ -149,10 +149,10 @@ enum AssessmentController {
 
     static func renderGrid(_ req: Request, error: String? = nil) async throws -> Response {
         let user = try staff(req)
-        let grid = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let grid = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         guard [.grid, .microGrid].contains(grid.level) else { throw Abort(.notFound) }
         let month = try month(req)
-        let service = AssessmentService(db: req.db, app: req.application)
+        let service = req.assessment
         let scheme = try await service.scheme()
         let frozen = try await AssessmentResult.query(on: req.db).filter(\.$month == month.text).filter(\.$gridID == grid.requireID()).first()
         let gathered = frozen == nil ? try await service.months([grid], month)[grid.id!] : nil
@@ -200,16 +200,13 @@ enum AssessmentController {
 
     @Sendable static func hardware(req: Request) async throws -> Response {
         let user = try staff(req)
-        let grid = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let grid = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         let form = try req.content.decode(HardwareForm.self)
         guard let month = Month(form.month) else { throw Abort(.badRequest, reason: "月份格式应为 年-月") }
-        do {
+        return try await req.submitForm({
             guard let points = Double(form.points.trimmingCharacters(in: .whitespaces)) else { throw Abort(.unprocessableEntity, reason: "请填写得分") }
-            try await AssessmentService(db: req.db, app: req.application).setHardware(grid: grid, month: month, points: points, reason: form.reason ?? "", by: user)
-        } catch let error as AbortError where [.unprocessableEntity, .conflict].contains(error.status) {
-            return try await renderGrid(req, error: error.reason)
-        }
-        return req.redirect(to: SiteURL.assessmentGrid(grid.id!).path + "?month=\(month.text)&notice=saved")
+            try await req.assessment.setHardware(grid: grid, month: month, points: points, reason: form.reason ?? "", by: user)
+        }, showAgain: { try await renderGrid(req, error: $0) }, then: SiteURL.assessmentGrid(grid.id!).path(["month": month.text, "notice": "saved"]))
     }
 
     // MARK: The records behind a line
@@ -228,7 +225,7 @@ enum AssessmentController {
 
     @Sendable static func evidence(req: Request) async throws -> View {
         let user = try staff(req)
-        let grid = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let grid = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         let month = try month(req)
         guard let measure = req.query[String.self, at: "measure"].flatMap(AssessmentScheme.Measure.init(rawValue:)) else { throw Abort(.badRequest, reason: "缺少考核项") }
         let id = try grid.requireID()
@@ -296,7 +293,7 @@ enum AssessmentController {
 
     static func renderScheme(_ req: Request, edited: AssessmentScheme? = nil, error: String? = nil) async throws -> Response {
         let user = try staff(req)
-        let scheme = try await AssessmentService(db: req.db, app: req.application).scheme()
+        let scheme = try await req.assessment.scheme()
         let shown = edited ?? scheme
         let versions = try await AssessmentSchemeRecord.query(on: req.db).sort(\.$version, .descending).all()
         let page = SchemePage(
@@ -321,7 +318,7 @@ enum AssessmentController {
         let user = try staff(req)
         guard user.isAdministrator else { throw Abort(.forbidden, reason: "考核方案由管理员维护") }
         let form = try req.content.decode([String: String].self)
-        var scheme = try await AssessmentService(db: req.db, app: req.application).scheme()
+        var scheme = try await req.assessment.scheme()
         func number(_ key: String) throws -> Double? {
             guard let raw = form[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             guard let v = Double(raw) else { throw Abort(.unprocessableEntity, reason: "“\(raw)”不是数字") }
@@ -335,11 +332,11 @@ enum AssessmentController {
                 if let l = try number("limit_" + m) { scheme.items[i].limit = l }
             }
             if let p = try number("penalty") { scheme.overdueTaskPenalty = max(0, p) }
-            _ = try await AssessmentService(db: req.db, app: req.application).saveScheme(scheme, by: user)
+            _ = try await req.assessment.saveScheme(scheme, by: user)
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderScheme(req, edited: scheme, error: error.reason)
         }
-        return req.redirect(to: SiteURL.assessmentScheme.path + "?notice=saved")
+        return req.redirect(to: SiteURL.assessmentScheme.path(["notice": "saved"]))
     }
 
     // MARK: Departments

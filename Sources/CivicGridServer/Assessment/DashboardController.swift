@@ -40,7 +40,7 @@ enum DashboardController {
     }
 
     static func board(_ req: Request, user: CurrentUser) async throws -> Board {
-        let area = try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
+        let area = try await req.areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let id = try area.requireID()
         let today = LocalDate(req.now)
         let monthStart = LocalDate(year: today.year, month: today.month, day: 1)

@@ -30,7 +30,7 @@ enum NoticeController {
 
     @Sendable static func show(req: Request) async throws -> View {
         let user = try AssessmentController.staff(req)
-        let area = try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
+        let area = try await req.areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let month = try AssessmentController.month(req)
         let start = month.first.startInstant, stop = month.next.first.startInstant
         let totals = try await CaseRollup.totals(area: area.id!, from: month.first.description, to: month.last.description, by: [], on: req.db).facts
@@ -52,7 +52,7 @@ enum NoticeController {
                             step: n.kind.displayName, late: link.verdict(now: req.now))
         }
         let grids = try await AssessmentController.grids(of: area, on: req.db)
-        let scores = try await AssessmentService(db: req.db, app: req.application).scores(grids, month)
+        let scores = try await req.assessment.scores(grids, month)
         let ranked = scores.enumerated().map { Ranked(rank: $0.offset + 1, name: $0.element.grid.name, score: AssessmentController.f($0.element.total)) }
         let average = scores.isEmpty ? 0 : scores.reduce(0) { $0 + $1.total } / Double(scores.count)
         // Departments by on-time rate of the month's dispatched cases.

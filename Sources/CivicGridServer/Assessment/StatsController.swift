@@ -132,7 +132,7 @@ enum StatsController {
 
     static func report(_ req: Request, user: CurrentUser) async throws -> Report {
         let range = try range(req)
-        let area = try await AreaService(db: req.db, levels: req.state.levels).chosen(req.query[Int.self, at: "area"], in: user.scope)
+        let area = try await req.areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let id = try area.requireID()
         let totals = try await CaseRollup.totals(area: id, from: range.from.description, to: range.to.description, on: req.db)
         let childFacts = try await CaseRollup.childTotals(of: id, from: range.from.description, to: range.to.description, on: req.db)

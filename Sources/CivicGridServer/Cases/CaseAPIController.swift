@@ -91,7 +91,7 @@ enum CaseAPIController {
     @Sendable static func create(req: Request) async throws -> Response {
         let user = try req.currentUser
         let body = try req.content.decode(ReportBody.self)
-        let c = try await CaseService(req).report(try .api(body), by: user, now: req.now)
+        let c = try await req.cases.report(try .api(body), by: user, now: req.now)
         return try await CaseDTO(c).encodeResponse(status: .created, for: req)
     }
 
@@ -109,7 +109,7 @@ enum CaseAPIController {
 
     static func detail(_ id: UUID, req: Request) async throws -> DetailDTO {
         let user = try req.currentUser
-        let service = CaseService(req)
+        let service = req.cases
         let c = try await service.require(id, for: user)
         let deadlines = try await CaseQueries.deadlines(of: id, on: req.db).all()
         let entries = try await CaseQueries.trace(of: id, on: req.db).all()
@@ -129,8 +129,8 @@ enum CaseAPIController {
     /// Open cases of the same category near this one (any channel), nearest first.
     @Sendable static func duplicates(req: Request) async throws -> [DuplicateDTO] {
         let user = try req.currentUser
-        let c = try await CaseService(req).require(try req.parameters.require("id", as: UUID.self), for: user)
-        return try await DuplicateService(db: req.db, app: req.application).candidates(for: c, user: user).map {
+        let c = try await req.cases.require(try req.parameters.require("id", as: UUID.self), for: user)
+        return try await req.duplicates.candidates(for: c, user: user).map {
             DuplicateDTO(case_: CaseDTO($0.record), distanceMetres: ($0.match.distanceMetres * 10).rounded() / 10, hoursApart: ($0.match.hoursApart * 10).rounded() / 10)
         }
     }
@@ -141,7 +141,7 @@ enum CaseAPIController {
     @Sendable static func merge(req: Request) async throws -> CaseDTO {
         let user = try req.currentUser
         let body = try req.content.decode(MergeBody.self)
-        let merged = try await DuplicateService(db: req.db, app: req.application)
+        let merged = try await req.duplicates
             .merge(try req.parameters.require("id", as: UUID.self), into: body.masterID, by: user, now: req.now)
         return CaseDTO(merged)
     }
@@ -166,7 +166,7 @@ enum CaseAPIController {
         let form = CaseController.ActForm(action: body.action, comment: body.comment, reason: body.reason, department: body.department,
                                           coHandlers: body.coHandlers, days: body.workingDays.map(String.init),
                                           passed: body.passed == false ? "0" : "1", satisfaction: body.satisfaction, photos: nil)
-        _ = try await CaseService(req).perform(try form.caseAction(), on: id, by: user, now: req.now)
+        _ = try await req.cases.perform(try form.caseAction(), on: id, by: user, now: req.now)
         return try await detail(id, req: req)
     }
 

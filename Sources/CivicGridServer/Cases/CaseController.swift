@@ -190,7 +190,7 @@ enum CaseController {
         var form = ReportForm()
         let user = try req.currentUser
         if let id = req.query[String.self, at: "building"].flatMap(UUID.init(uuidString:)), user.kind == .staff, RegistryRules.mayRead(user.roles),
-           let b = try await RegistryService(db: req.db, app: req.application).buildings(user).filter(\.$id == id).first() {
+           let b = try await req.registry.buildings(user).filter(\.$id == id).first() {
             form.building = id.uuidString
             form.grid = String(b.$grid.id)
             form.address = "\(b.address) \(b.name)"
@@ -217,7 +217,7 @@ enum CaseController {
             }
             let input = try CaseService.ReportInput.desk(form, categoryID: category, channel: channel)
             let photos = try await storePhotos(form.photos ?? [], req: req)
-            let c = try await CaseService(req).report(input, by: user, photos: photos, now: req.now)
+            let c = try await req.cases.report(input, by: user, photos: photos, now: req.now)
             return req.redirect(to: SiteURL.caseDetail(c.id!).path + "?notice=reported")
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
@@ -261,7 +261,7 @@ enum CaseController {
             throw Abort(.forbidden, reason: "仅指挥中心坐席可审核公开描述")
         }
         let id = try req.parameters.require("id", as: UUID.self)
-        let c = try await CaseService(db: req.db, app: req.application).require(id, for: user)
+        let c = try await req.cases.require(id, for: user)
         let text = (try req.content.decode(PublicationForm.self).text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.count <= 300 else { return try await renderShow(req, id: id, error: "公开描述不超过 300 字") }
         try await req.db.transaction { tx in
@@ -291,7 +291,7 @@ enum CaseController {
 
         static func load(caseID: UUID, user: CurrentUser, req: Request) async throws -> AccountabilityView? {
             guard let c = try await Case.find(caseID, on: req.db) else { return nil }
-            let service = AccountabilityService(db: req.db, app: req.application)
+            let service = req.accountability
             let chain = try await service.chain(of: c)
             let recorded = try await Sanction.query(on: req.db).filter(\.$caseID == caseID).sort(\.$issuedAt).all()
             guard chain.failed || !recorded.isEmpty else { return nil }
@@ -313,15 +313,13 @@ enum CaseController {
     @Sendable static func sanction(req: Request) async throws -> Response {
         let user = try req.currentUser
         let id = try req.parameters.require("id", as: UUID.self)
-        let c = try await CaseService(req).require(id, for: user)
+        let c = try await req.cases.require(id, for: user)
         let form = try req.content.decode(SanctionForm.self)
-        do {
+        return try await req.submitForm({
             guard let kind = SanctionKind(rawValue: form.kind) else { throw Abort(.unprocessableEntity, reason: "请选择问责方式") }
-            _ = try await AccountabilityService(db: req.db, app: req.application).record(kind, target: form.target, on: c, reason: form.reason, by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity {
-            return try await renderShow(req, id: id, error: error.reason)
-        }
-        return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=saved#accountability")
+            _ = try await req.accountability.record(kind, target: form.target, on: c, reason: form.reason, by: user)
+        }, refusing: [.unprocessableEntity], showAgain: { try await renderShow(req, id: id, error: $0) },
+           then: SiteURL.caseDetail(id).path(["notice": "saved"]) + "#accountability")
     }
 
     struct ActForm: Content {
@@ -381,7 +379,7 @@ enum CaseController {
             let form = try req.content.decode(ActForm.self)
             let action = try form.caseAction()
             let photos = try await storePhotos(form.photos ?? [], req: req)
-            _ = try await CaseService(req).perform(action, on: id, by: user, photos: photos, now: req.now)
+            _ = try await req.cases.perform(action, on: id, by: user, photos: photos, now: req.now)
             return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=done")
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
@@ -397,7 +395,7 @@ enum CaseController {
         struct Form: Content { var master: String }
         do {
             guard let master = UUID(uuidString: try req.content.decode(Form.self).master) else { throw Abort(.unprocessableEntity, reason: "请选择主事件") }
-            try await DuplicateService(db: req.db, app: req.application).merge(id, into: master, by: user, now: req.now)
+            try await req.duplicates.merge(id, into: master, by: user, now: req.now)
             return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=merged")
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
@@ -420,7 +418,7 @@ enum CaseController {
     @Sendable static func photo(req: Request) async throws -> Response {
         let user = try req.currentUser
         guard let photo = try await CasePhoto.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
-        _ = try await CaseService(req).require(photo.$case.id, for: user)
+        _ = try await req.cases.require(photo.$case.id, for: user)
         return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
     }
 }

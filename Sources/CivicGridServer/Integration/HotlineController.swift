@@ -43,7 +43,7 @@ enum HotlineController {
             (lat, lon) = (p.lat, p.lon)
         }
         let account = try await CurrentUser.load(apiKey.user, via: .api, on: req.db)
-        let receipt = try await HotlineService(db: req.db, app: req.application)
+        let receipt = try await req.hotline
             .receive(order, latitude: lat, longitude: lon, gridCode: body.gridCode, by: account, now: req.now)
         return try await receipt.encodeResponse(status: receipt.duplicate ? .ok : .created, for: req)
     }

@@ -78,7 +78,7 @@ enum MapController {
     @Sendable static func page(req: Request) async throws -> View {
         let user = try req.currentUser
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "地图按管辖区域显示，您的岗位没有管辖区域") }
-        let areas = AreaService(db: req.db, levels: req.state.levels)
+        let areas = req.areas
         let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
 
         let chosen = Set((req.query[[String].self, at: "layer"] ?? []).compactMap(Layer.init(rawValue:)))
@@ -89,7 +89,7 @@ enum MapController {
         let since = req.now.addingTimeInterval(-Double(days) * 86_400)
         let focus = req.query[String.self, at: "focus"].flatMap(UUID.init(uuidString:))
         let mayReadRegistry = RegistryRules.mayRead(user.roles)
-        let service = MapService(db: req.db)
+        let service = req.mapService
 
         // What is drawn: the children with boundaries, or the grid itself.
         let children = try await areas.children(of: area.id!, in: user.scope)
@@ -237,7 +237,7 @@ enum MapController {
         let matchingAreas = try await Area.query(on: req.db).filter(\.$name, like: .contains(q)).within(user.scope).sort(\.$code).limit(10).all()
         results += matchingAreas.map { Result(label: $0.name, detail: $0.level.defaultName, href: SiteURL.map.path + "?area=\($0.id!)&\(layerQuery)") }
         guard RegistryRules.mayRead(user.roles) else { return results }
-        let registry = RegistryService(db: req.db, app: req.application)
+        let registry = req.registry
         let found = try await registry.search(q, for: user, limit: 20)
         let layers = "layers=set&layer=buildings&layer=cases"
         results += found.buildings.map { b in
@@ -277,14 +277,14 @@ extension MapController {
     @Sendable static func hotspots(req: Request) async throws -> View {
         let user = try req.currentUser
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "热点分析按管辖区域显示，您的岗位没有管辖区域") }
-        let areas = AreaService(db: req.db, levels: req.state.levels)
+        let areas = req.areas
         let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let weekChoices = [4, 8, 12, 26], minChoices = [2, 3, 5, 10], radiusChoices = [50, 100, 200, 500]
         let weeks = weekChoices.contains(req.query[Int.self, at: "weeks"] ?? 0) ? req.query[Int.self, at: "weeks"]! : 8
         let minimum = minChoices.contains(req.query[Int.self, at: "min"] ?? 0) ? req.query[Int.self, at: "min"]! : 3
         let radius = radiusChoices.contains(req.query[Int.self, at: "radius"] ?? 0) ? req.query[Int.self, at: "radius"]! : 100
         let since = req.now.addingTimeInterval(-Double(weeks) * 7 * 86_400)
-        let located = try await MapService(db: req.db).located(under: area, since: since)
+        let located = try await req.mapService.located(under: area, since: since)
         let spots = Hotspots.find(located.map { .init(id: $0.id.uuidString, category: $0.category.uuidString, point: $0.point, reportedAt: $0.at) },
                                   radiusMetres: Double(radius), minimum: minimum)
         let categories = try await CaseCategory.query(on: req.db).all()
@@ -324,11 +324,11 @@ extension MapController {
         let user = try req.currentUser
         guard user.kind == .staff, !user.scope.areaPaths.isEmpty else { throw Abort(.forbidden, reason: "地图按管辖区域提供，您的岗位没有管辖区域") }
         let layer = try req.parameters.require("layer")
-        let areas = AreaService(db: req.db, levels: req.state.levels)
+        let areas = req.areas
         let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
         let days = min(max(req.query[Int.self, at: "days"] ?? 30, 1), 3_660)
         let since = req.now.addingTimeInterval(-Double(days) * 86_400)
-        let service = MapService(db: req.db)
+        let service = req.mapService
         var features: [String] = []
         func feature(_ geometry: String, _ props: [String: Any]) -> String {
             let p = (try? JSONSerialization.data(withJSONObject: props, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

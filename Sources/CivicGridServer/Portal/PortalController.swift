@@ -48,7 +48,7 @@ enum PortalController {
             grids = found.map { Link(label: $0.name, detail: $0.parent?.name ?? "", href: SiteURL.portalGrid($0.id!).path) }
             let places = try await Building.query(on: req.db).group(.or) { $0.filter(\.$address, like: .contains(q)).filter(\.$name, like: .contains(q)) }
                 .with(\.$grid).limit(20).all()
-            try await FieldService(db: req.db, app: req.application).assignQRTokens(places)
+            try await req.fieldWork.assignQRTokens(places)
             buildings = places.map { Link(label: "\($0.address) \($0.name)", detail: $0.grid.name, href: SiteURL.buildingCard(token: $0.qrToken!).path) }
         }
         var mine: [Link] = []
@@ -140,7 +140,7 @@ enum PortalController {
                 }
                 try await req.enforce(.report)
                 try await req.enforce(.report, key: "phone:" + req.state.cipher.index(normalized))
-                reporter = try await FieldService(db: req.db, app: req.application).portalUser()
+                reporter = try await req.fieldWork.portalUser()
             }
             guard let category = UUID(uuidString: form.category) else { throw Abort(.unprocessableEntity, reason: "请选择问题类别") }
             guard (5...1000).contains(form.description.trimmingCharacters(in: .whitespacesAndNewlines).count) else {
@@ -153,7 +153,7 @@ enum PortalController {
             let photos = try await CaseController.storePhotos(Array((form.photos ?? []).prefix(3)), req: req)
             let input = try CaseService.ReportInput.portal(form, categoryID: category, categoryName: categoryName, building: building,
                                                            signedIn: resident != nil)
-            let c = try await CaseService(req).report(input, by: reporter, photos: photos, now: req.now)
+            let c = try await req.cases.report(input, by: reporter, photos: photos, now: req.now)
             let grid = try await Area.find(c.$grid.id, on: req.db)?.name ?? ""
             let code = TrackingCode(c.trackingCode ?? "")
             return try await req.view.render("portal/reported", ReportedPage(
@@ -279,7 +279,7 @@ enum PortalController {
         }
         let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
         do {
-            _ = try await CaseService(req).perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
+            _ = try await req.cases.perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
@@ -378,10 +378,10 @@ enum PortalController {
         let user = try req.currentUser
         try RegistryService.requireReader(user)
         let id = try req.parameters.require("id", as: Int.self)
-        guard let grid = try await AreaService(db: req.db, levels: req.state.levels).find(id, in: user.scope),
+        guard let grid = try await req.areas.find(id, in: user.scope),
               [.grid, .microGrid].contains(grid.level) else { throw Abort(.notFound, reason: "网格不存在或不在您的管辖范围内") }
         let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == id).sort(\.$address).sort(\.$name).all()
-        try await FieldService(db: req.db, app: req.application).assignQRTokens(buildings)
+        try await req.fieldWork.assignQRTokens(buildings)
         let base = publicURL(req)
         let labels = buildings.map { Label(name: $0.name, address: $0.address, qr: SiteURL.buildingQR(token: $0.qrToken!).path, url: base + SiteURL.buildingCard(token: $0.qrToken!).path) }
         let pages = stride(from: 0, to: labels.count, by: 8).map { Array(labels[$0..<min($0 + 8, labels.count)]) }

@@ -18,7 +18,7 @@ enum RegistryController {
         return user
     }
 
-    static func service(_ req: Request) -> RegistryService { RegistryService(db: req.db, app: req.application) }
+    static func service(_ req: Request) -> RegistryService { req.registry }
 
     static func time(_ date: Date) -> String { Formatting.dateTime(date) }
 }

@@ -41,7 +41,7 @@ enum AuthController {
         let username = try normalizedLogin(form.username, req: req)
         let attempt = AuthService.Attempt(clientAddress: req.clientAddress, device: req.cookies[Cookies.device]?.string,
                                           challengeToken: form.challenge, challengeAnswer: form.answer)
-        let outcome = try await AuthService(db: req.db, app: req.application)
+        let outcome = try await req.authService
             .signIn(username: username, password: form.password, attempt: attempt, purpose: .webSession)
         switch outcome {
         case .refused(let message, let challenge, let tooMany):
@@ -64,7 +64,7 @@ enum AuthController {
 
     @Sendable static func logout(req: Request) async throws -> Response {
         if let token = req.cookies[Cookies.session]?.string {
-            try await AuthService(db: req.db, app: req.application).revoke(token: token)
+            try await req.authService.revoke(token: token)
             req.state.caseEvents.disconnect(sessionToken: token)
         }
         let response = req.redirect(to: SiteURL.login.path)
@@ -142,7 +142,7 @@ enum AuthController {
 
         let registered = try await User.query(on: req.db).filter(\.$username == residentUsername(phone: phone, req: req)).count() > 0
         let code = String(format: "%06d", Int.random(in: 0...999_999))
-        let pending = PendingRegistration(name: name, phone: phone, passwordHash: try await AuthService(db: req.db, app: req.application).hashPassword(form.password),
+        let pending = PendingRegistration(name: name, phone: phone, passwordHash: try await req.authService.hashPassword(form.password),
                                           codeHash: TokenMaker.hash(phone + "|" + code), expires: req.now.addingTimeInterval(codeLifetime))
         let sealed = try req.state.cipher.seal(String(decoding: try JSONEncoder().encode(pending), as: UTF8.self))
         let text = registered ? "【网格通】该手机号已注册，可直接用手机号登录。如非本人操作请忽略。"
@@ -173,7 +173,7 @@ enum AuthController {
         user.phoneSealed = try req.state.cipher.seal(pending.phone)
         user.phoneIndex = req.state.cipher.index(pending.phone)
         try await user.create(on: req.db)
-        let token = try await AuthService(db: req.db, app: req.application).issueToken(for: user, purpose: .webSession)
+        let token = try await req.authService.issueToken(for: user, purpose: .webSession)
         let response = req.redirect(to: SiteURL.home.path + "?notice=registered")
         response.cookies[Cookies.session] = sessionCookie(token, req: req)
         CSRFMiddleware.rotate(for: req)
@@ -188,7 +188,7 @@ enum AuthController {
     @Sendable static func issueToken(req: Request) async throws -> TokenResponse {
         let body = try req.content.decode(TokenRequest.self)
         let attempt = AuthService.Attempt(clientAddress: req.clientAddress, device: nil, challengeToken: body.challenge, challengeAnswer: body.answer)
-        let outcome = try await AuthService(db: req.db, app: req.application)
+        let outcome = try await req.authService
             .signIn(username: try normalizedLogin(body.username, req: req), password: body.password, attempt: attempt, purpose: .api)
         switch outcome {
         case .refused(let message, let challenge, let tooMany):
@@ -208,7 +208,7 @@ enum AuthController {
 
     @Sendable static func revokeToken(req: Request) async throws -> HTTPStatus {
         guard let token = req.headers.bearerAuthorization?.token else { throw Abort(.unauthorized, reason: "缺少令牌") }
-        try await AuthService(db: req.db, app: req.application).revoke(token: token)
+        try await req.authService.revoke(token: token)
         return .noContent
     }
 

@@ -28,7 +28,7 @@ enum StaffController {
 
     @Sendable static func index(req: Request) async throws -> View {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let q = req.query[String.self, at: "q"] ?? ""
         let roleText = req.query[String.self, at: "role"] ?? ""
         let page = max(1, req.query[Int.self, at: "page"] ?? 1)
@@ -92,12 +92,12 @@ enum StaffController {
 
     @Sendable static func show(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
+        let user = try await req.staff.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
         return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: nil)
     }
 
     static func renderShow(_ req: Request, user: User, admin: CurrentUser, revealedPhone: String?, error: String?) async throws -> Response {
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let roles = try await service.roles(of: [user.id!])[user.id!] ?? []
         let departments = admin.isSystemAdministrator ? try await Department.query(on: req.db).sort(\.$code).all() : []
         // Offer the areas of the levels where roles are held (not the whole city, which is large).
@@ -132,7 +132,7 @@ enum StaffController {
 
     @Sendable static func addRole(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         do {
             _ = try await service.addRole(try roleRequest(try req.content.decode(RoleForm.self)), to: user, by: admin)
@@ -146,21 +146,19 @@ enum StaffController {
 
     @Sendable static func removeRole(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
-        do {
+        return try await req.submitForm({
             try await service.removeRole(try req.parameters.require("role", as: UUID.self), from: user, by: admin)
-        } catch let error as any AbortError where error.status == .unprocessableEntity || error.status == .forbidden {
-            return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: error.reason)
-        }
-        return req.redirect(to: SiteURL.staffMember(user.id!).path + "?notice=role-removed")
+        }, refusing: [.unprocessableEntity, .forbidden], showAgain: { try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: $0) },
+           then: SiteURL.staffMember(user.id!).path(["notice": "role-removed"]))
     }
 
     struct ActiveForm: Content { var active: String }
 
     @Sendable static func setActive(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
+        let user = try await req.staff.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         let active = try req.content.decode(ActiveForm.self).active == "1"
         guard user.id != admin.id || active else {
             return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: "不能停用自己的账号")
@@ -176,7 +174,7 @@ enum StaffController {
 
     @Sendable static func revealPhone(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         return try await renderShow(req, user: user, admin: admin, revealedPhone: try await service.revealPhone(of: user, by: admin), error: nil)
     }
@@ -185,12 +183,12 @@ enum StaffController {
 
     @Sendable static func resetPassword(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let user = try await StaffService(db: req.db, app: req.application).require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
+        let user = try await req.staff.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         let password = try req.content.decode(PasswordForm.self).password
         do { try AuthService.checkPasswordStrength(password) } catch let error as any AbortError {
             return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: error.reason)
         }
-        user.passwordHash = try await AuthService(db: req.db, app: req.application).hashPassword(password)
+        user.passwordHash = try await req.authService.hashPassword(password)
         try await req.db.transaction { tx in
             try await user.save(on: tx)
             try await UserToken.query(on: tx).filter(\.$user.$id == user.id!).delete()
@@ -242,7 +240,7 @@ enum StaffController {
         let form = try req.content.decode(NewForm.self)
         do {
             let role = (form.role ?? "").isEmpty ? nil : try roleRequest(RoleForm(role: form.role!, area: form.area, department: form.department, employment: form.employment))
-            let user = try await StaffService(db: req.db, app: req.application).create(
+            let user = try await req.staff.create(
                 .init(username: form.username, displayName: form.name, phone: form.phone, password: form.password), firstRole: role, by: admin)
             return req.redirect(to: SiteURL.staffMember(user.id!).path + "?notice=created")
         } catch {
@@ -274,7 +272,7 @@ enum StaffController {
 
     @Sendable static func apiList(req: Request) async throws -> Page<StaffDTO> {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let page = max(1, req.query[Int.self, at: "page"] ?? 1)
         let listing = try await service.list(.init(text: req.query[String.self, at: "q"], role: req.query[String.self, at: "role"].flatMap(Role.init(rawValue:)), page: page), scope: admin.scope)
         return Page(items: listing.users.map { dto($0, roles: listing.roles[$0.id!] ?? [], service: service) },
@@ -283,7 +281,7 @@ enum StaffController {
 
     @Sendable static func apiShow(req: Request) async throws -> StaffDTO {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope)
         return dto(user, roles: try await service.roles(of: [user.id!])[user.id!] ?? [], service: service)
     }
@@ -302,7 +300,7 @@ enum StaffController {
     @Sendable static func apiCreate(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
         let input = try req.content.decode(CreateInput.self)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let role = input.role.map { StaffService.RoleRequest(role: $0, areaCode: input.areaCode, departmentCode: input.departmentCode,
                                                              employment: $0 == .gridWorker ? (input.employment ?? .fullTime) : input.employment) }
         let user = try await service.create(.init(username: input.username, displayName: input.displayName, phone: input.phone, password: input.password),
@@ -315,7 +313,7 @@ enum StaffController {
 
     @Sendable static func apiAddRole(req: Request) async throws -> Response {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         let input = try req.content.decode(RoleInput.self)
         let r = try await service.addRole(.init(role: input.role, areaCode: input.areaCode, departmentCode: input.departmentCode,
@@ -327,7 +325,7 @@ enum StaffController {
 
     @Sendable static func apiRemoveRole(req: Request) async throws -> HTTPStatus {
         let admin = try requireAdmin(req)
-        let service = StaffService(db: req.db, app: req.application)
+        let service = req.staff
         let user = try await service.require(try req.parameters.require("id", as: UUID.self), scope: admin.scope, for: .manage)
         try await service.removeRole(try req.parameters.require("role", as: UUID.self), from: user, by: admin)
         return .noContent

@@ -26,7 +26,7 @@ enum TaskController {
 
     static func renderIndex(_ req: Request, error: String? = nil, form: [String: String] = [:]) async throws -> View {
         let user = try staff(req)
-        let service = TaskService(db: req.db, app: req.application)
+        let service = req.tasks
         let issuer = TaskService.issuerArea(user)
         var communities: [CaseController.GridGroup] = []
         if let path = issuer?.areaPath {
@@ -56,7 +56,7 @@ enum TaskController {
         guard TaskService.issuerArea(user) != nil else { throw Abort(.forbidden, reason: TopDownTask.Problem.notIssuer.description) }
         let form = try req.content.decode(NewTask.self)
         do {
-            let task = try await TaskService(db: req.db, app: req.application).create(
+            let task = try await req.tasks.create(
                 .init(title: form.title, description: form.description ?? "", items: form.items, dueOn: form.dueOn,
                       gridIDs: (form.grids ?? []).compactMap { Int($0) }), by: user)
             return req.redirect(to: SiteURL.task(task.id!).path + "?notice=created")
@@ -93,7 +93,7 @@ enum TaskController {
     /// The task in the URL, if the user's scope holds its issuer, with every grid's progress.
     static func loaded(_ req: Request) async throws -> (FieldTask, ProgressJSON) {
         let user = try staff(req)
-        let service = TaskService(db: req.db, app: req.application)
+        let service = req.tasks
         let task = try await service.task(try req.parameters.require("id", as: UUID.self), visibleTo: user)
         let progress = try await service.progress(of: task)
         let s = TopDownTask.summary(progress.map(\.progress))
@@ -129,7 +129,7 @@ enum TaskController {
     @Sendable static func phone(req: Request) async throws -> View {
         let user = try FieldController.worker(req)
         let grids = try await FieldController.myGrids(user, req: req)
-        let service = TaskService(db: req.db, app: req.application)
+        let service = req.tasks
         var result: [PhoneTask] = []
         for task in try await service.tasks(forGrids: grids.compactMap(\.id)) {
             for p in try await service.progress(of: task, grids: grids.compactMap(\.id)) {
@@ -156,7 +156,7 @@ enum TaskController {
         let id = try req.parameters.require("id", as: UUID.self)
         guard let task = try await FieldTask.find(id, on: req.db) else { throw Abort(.notFound, reason: "任务不存在") }
         let grids = try await FieldController.myGrids(user, req: req).compactMap(\.id)
-        try await TaskService(db: req.db, app: req.application).mark(task, grid: form.grid, item: form.item, note: form.note ?? "", by: user, myGrids: grids)
+        try await req.tasks.mark(task, grid: form.grid, item: form.item, note: form.note ?? "", by: user, myGrids: grids)
         return req.redirect(to: SiteURL.fieldTasks.path + "?notice=saved#task-\(id)")
     }
 }

@@ -60,13 +60,13 @@ extension FieldController {
         let user = try worker(req)
         let form = try req.content.decode(NoticeForm.self)
         guard let gridID = Int(form.grid) else { throw Abort(.unprocessableEntity, reason: "请选择网格") }
-        _ = try await FieldService(db: req.db, app: req.application).postNotice(gridID: gridID, title: form.title, body: form.body, by: user)
+        _ = try await req.fieldWork.postNotice(gridID: gridID, title: form.title, body: form.body, by: user)
         return req.redirect(to: SiteURL.fieldGrid.path + "?notice=created")
     }
 
     @Sendable static func withdrawNotice(req: Request) async throws -> Response {
         let user = try worker(req)
-        _ = try await FieldService(db: req.db, app: req.application).withdrawNotice(try req.parameters.require("id", as: UUID.self), by: user)
+        _ = try await req.fieldWork.withdrawNotice(try req.parameters.require("id", as: UUID.self), by: user)
         return req.redirect(to: SiteURL.fieldGrid.path + "?notice=saved")
     }
 

@@ -91,7 +91,7 @@ extension FieldController {
                                               clientKey: key, recordedAt: recorded)
         input.findings = findings
         let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
-            try await FieldService(db: req.db, app: req.application).checkIn(input, by: user).id!.uuidString
+            try await req.fieldWork.checkIn(input, by: user).id!.uuidString
         }
         return try await answer(req, id: id, duplicate: duplicate, kind: "patrol", href: SiteURL.fieldPatrol.path, then: SiteURL.fieldPatrol.path + "?grid=\(gridID)&notice=saved")
     }
@@ -126,7 +126,7 @@ extension FieldController {
         let user = try worker(req)
         let form = try req.content.decode(ChecklistForm.self)
         guard let gridID = Int(form.grid) else { throw Abort(.unprocessableEntity, reason: "请选择网格") }
-        _ = try await FieldService(db: req.db, app: req.application).addChecklistItem(
+        _ = try await req.fieldWork.addChecklistItem(
             .init(gridID: gridID, title: form.title, kind: form.kind, place: form.place ?? "", categoryID: form.category), by: user)
         return req.redirect(to: SiteURL.fieldChecklist.path + "?grid=\(gridID)&notice=created")
     }
@@ -135,7 +135,7 @@ extension FieldController {
         let user = try worker(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let grid = try await PatrolChecklistItem.find(id, on: req.db)?.gridID
-        try await FieldService(db: req.db, app: req.application).retireChecklistItem(id, by: user)
+        try await req.fieldWork.retireChecklistItem(id, by: user)
         return req.redirect(to: SiteURL.fieldChecklist.path + "?grid=\(grid ?? 0)&notice=deleted")
     }
 }

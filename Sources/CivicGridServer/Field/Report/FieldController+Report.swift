@@ -110,7 +110,7 @@ extension FieldController {
             let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
                 let photos = try await CaseController.storePhotos(form.photos ?? [], req: req)
                 let after = onSite ? try await CaseController.storePhotos(form.afterPhotos ?? [], req: req) : []
-                return try await CaseService(req)
+                return try await req.cases
                     .report(input, by: user, photos: photos, onSitePhotos: after, now: req.now).id!.uuidString
             }
             return try await answer(req, id: id, duplicate: duplicate, kind: "report", href: UUID(uuidString: id).map { SiteURL.caseDetail($0).path } ?? SiteURL.cases.path, then: SiteURL.field.path + "?notice=reported")

@@ -84,7 +84,7 @@ extension FieldController {
 
     static func renderVisit(_ req: Request, personID: UUID, member: String?, note: String = "", error: String? = nil) async throws -> Response {
         let user = try worker(req)
-        let registry = RegistryService(db: req.db, app: req.application)
+        let registry = req.registry
         let p = try await registry.person(personID, for: user)
         let household = try await p.$household.get(on: req.db)
         let visibility = SpecialGroupVisibility(user)
@@ -134,7 +134,7 @@ extension FieldController {
         guard let personID = UUID(uuidString: form.person) else { throw Abort(.badRequest, reason: "缺少走访对象") }
         do {
             let key = try FieldService.validKey(form.clientKey ?? req.headers.first(name: "X-Client-Key"))
-            let registry = RegistryService(db: req.db, app: req.application)
+            let registry = req.registry
             let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
                 let p = try await registry.person(personID, for: user)
                 var member: SpecialGroupMember?

@@ -54,7 +54,7 @@ enum ApiKeyController {
         }
         let key = "cg_" + TokenMaker.random()
         let secret = TokenMaker.random()
-        let hash = try await AuthService(db: req.db, app: req.application).hashPassword(secret + "Aa1")
+        let hash = try await req.authService.hashPassword(secret + "Aa1")
         try await req.db.transaction { tx in
             // The service account never signs in: its password is random and thrown away.
             let account = User(username: serviceAccountPrefix + String(UUID().uuidString.prefix(8)).lowercased(), displayName: name,

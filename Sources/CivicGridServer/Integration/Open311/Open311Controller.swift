@@ -309,7 +309,7 @@ enum Open311Controller {
             let input = try CaseService.ReportInput.open311(form, category: category,
                                                             households: req.content[String.self, at: "attribute", "households_affected"], keyName: apiKey.name)
             let actor = try await CurrentUser.load(apiKey.user, via: .api, on: req.db)
-            let c = try await CaseService(req).report(input, by: actor, now: req.now)
+            let c = try await req.cases.report(input, by: actor, now: req.now)
             return .list(item: "request", [.object([
                 ("service_request_id", .string(c.code)), ("token", .string(c.id!.uuidString)),
                 ("service_notice", .string("已受理登记，受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内")),

@@ -92,12 +92,9 @@ extension RegistryController {
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)
-        do {
+        return try await req.submitForm({
             try await registry.saveBuilding(try req.content.decode(RegistryService.BuildingDraft.self), existing: b, by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
-            return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
-        }
-        return req.redirect(to: SiteURL.building(id).path + "?notice=saved")
+        }, showAgain: { try await renderBuilding(req, id: id, error: $0) }, then: SiteURL.building(id).path(["notice": "saved"]))
     }
 
     @Sendable static func addHouse(req: Request) async throws -> Response {
@@ -106,11 +103,8 @@ extension RegistryController {
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)
-        do {
+        return try await req.submitForm({
             try await registry.saveHouse(try req.content.decode(RegistryService.HouseDraft.self), in: b, existing: nil, by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
-            return try await renderBuilding(req, id: id, error: error.reason).encodeResponse(status: error.status, for: req)
-        }
-        return req.redirect(to: SiteURL.building(id).path + "?notice=created")
+        }, showAgain: { try await renderBuilding(req, id: id, error: $0) }, then: SiteURL.building(id).path(["notice": "created"]))
     }
 }

@@ -14,9 +14,9 @@ extension RegistryListController {
 
     @Sendable static func coverage(req: Request) async throws -> View {
         let user = try RegistryController.reader(req)
-        let areas = AreaService(db: req.db, levels: req.state.levels)
+        let areas = req.areas
         let area = try await areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
-        let sections = try await CoverageService(db: req.db, app: req.application).report(for: area, today: LocalDate(req.state.clock.now()), visibility: SpecialGroupVisibility(user))
+        let sections = try await req.coverage.report(for: area, today: LocalDate(req.state.clock.now()), visibility: SpecialGroupVisibility(user))
         return try await req.view.render("registry/coverage", CoveragePage(
             layout: PageLayout(req, title: "覆盖检查", section: "registry"), areas: try await areaOptions(req, user: user, selected: area.id),
             area: area.name,

@@ -34,11 +34,11 @@ extension RegistryListController {
         guard let body = try? req.content.decode(CrossCheckBody.self), !body.file.data.readableBytesView.isEmpty else {
             return try await renderCrossCheck(req, user: user, error: "请填写来源、选择比对范围并上传文件", issues: []).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let area = try await AreaService(db: req.db, levels: req.state.levels).require(body.areaID, in: user.scope)
+        let area = try await req.areas.require(body.areaID, in: user.scope)
         let source = nonEmpty(body.source).map { String($0.prefix(60)) } ?? "外部名单"
         do {
             let table = try Spreadsheet.read(Array(body.file.data.readableBytesView))
-            let run = try await CrossCheckService(db: req.db, app: req.application).run(source: source, table: table, area: area, by: user)
+            let run = try await req.crossChecks.run(source: source, table: table, area: area, by: user)
             return req.redirect(to: SiteURL.crossCheckRun(run.id!).path)
         } catch let problem as Spreadsheet.Problem {
             return try await renderCrossCheck(req, user: user, error: problem.description, issues: []).encodeResponse(status: .unprocessableEntity, for: req)
@@ -62,7 +62,7 @@ extension RegistryListController {
 
     static func requireRun(_ req: Request, id: UUID, user: CurrentUser) async throws -> CrossCheckRun {
         guard let run = try await CrossCheckRun.find(id, on: req.db),
-              try await AreaService(db: req.db, levels: req.state.levels).find(run.areaID, in: user.scope) != nil else { throw Abort(.notFound, reason: "比对记录不存在") }
+              try await req.areas.find(run.areaID, in: user.scope) != nil else { throw Abort(.notFound, reason: "比对记录不存在") }
         return run
     }
 
@@ -79,7 +79,7 @@ extension RegistryListController {
             counts.append(Option(value: k.rawValue, label: "\(k.displayName) \(n)", selected: k.rawValue == filter))
         }
         let area = try await Area.find(run.areaID, on: req.db)
-        let grids = try await RegistryService(db: req.db, app: req.application).grids(for: user).filter { $0.path.hasPrefix(area?.path ?? "") }
+        let grids = try await req.registry.grids(for: user).filter { $0.path.hasPrefix(area?.path ?? "") }
         return try await req.view.render("registry/crosscheck_run", RunPage(
             layout: PageLayout(req, title: "数据比对：\(run.source)", section: "registry"), id: run.id!.uuidString, source: run.source,
             area: area?.name ?? "", at: Formatting.dateTime(run.at), counts: counts,
@@ -99,7 +99,7 @@ extension RegistryListController {
         let run = try await requireRun(req, id: item.checkID, user: user)
         let body = try req.content.decode(DecideBody.self)
         do {
-            try await CrossCheckService(db: req.db, app: req.application).decide(item, accept: body.decision == "accept", gridID: body.gridID, by: user)
+            try await req.crossChecks.decide(item, accept: body.decision == "accept", gridID: body.gridID, by: user)
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             throw Abort(error.status, reason: error.reason)
         }

@@ -21,7 +21,7 @@ extension RegistryListController {
         if kind.holdsPersonalData, !(2...100).contains(purpose.count) {
             throw Abort(.unprocessableEntity, reason: "导出\(kind.displayName)名单含个人信息，请填写导出用途（2–100 字），导出将记入访问日志")
         }
-        let registry = RegistryService(db: req.db, app: req.application)
+        let registry = req.registry
         let gridID = req.query[Int.self, at: "grid"]
         let grids = Dictionary(try await registry.grids(for: user).map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
         func code(_ id: Int) -> String { grids[id]?.code ?? "" }

@@ -102,7 +102,7 @@ extension RegistryController {
 
     @Sendable static func grid(req: Request) async throws -> View {
         let user = try reader(req)
-        let grid = try await AreaService(db: req.db, levels: req.state.levels).require(try req.parameters.require("id", as: Int.self), in: user.scope)
+        let grid = try await req.areas.require(try req.parameters.require("id", as: Int.self), in: user.scope)
         let gid = grid.id!
         let buildings = try await Building.query(on: req.db).filter(\.$grid.$id == gid).all()
             .sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
@@ -129,7 +129,7 @@ extension RegistryController {
         }
         let orgs = try await Organization.query(on: req.db).filter(\.$gridID == gid).sort(\.$name).limit(200).all()
         let comps = try await CityComponent.query(on: req.db).filter(\.$gridID == gid).sort(\.$code).limit(300).all()
-        let ancestors = try await AreaService(db: req.db, levels: req.state.levels).ancestors(of: grid)
+        let ancestors = try await req.areas.ancestors(of: grid)
         let worker = try await RoleAssignment.query(on: req.db).filter(\.$area.$id == gid).filter(\.$role == .gridWorker).with(\.$user).first()
         return try await req.view.render("registry/grid", GridPage(
             layout: PageLayout(req, title: grid.name + " · 网格概览", section: "registry"),

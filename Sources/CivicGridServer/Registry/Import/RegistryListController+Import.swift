@@ -46,7 +46,7 @@ extension RegistryListController {
             return try await renderImportPage(req, user: user, error: "请选择数据类型、导入范围和文件").encodeResponse(status: .unprocessableEntity, for: req)
         }
         guard let kind = ImportKind(rawValue: body.kind) else { throw Abort(.badRequest, reason: "未知的数据类型") }
-        let area = try await AreaService(db: req.db, levels: req.state.levels).require(body.areaID, in: user.scope)
+        let area = try await req.areas.require(body.areaID, in: user.scope)
         let bytes = Array(body.file.data.readableBytesView)
         guard !bytes.isEmpty else {
             return try await renderImportPage(req, user: user, error: "文件是空的").encodeResponse(status: .unprocessableEntity, for: req)
@@ -142,7 +142,7 @@ extension RegistryListController {
 
     static func requireJob(_ req: Request, user: CurrentUser) async throws -> ImportJob {
         guard let job = try await ImportJob.find(try req.parameters.require("id", as: UUID.self), on: req.db), job.uploadedBy == user.id || user.isAdministrator,
-              try await AreaService(db: req.db, levels: req.state.levels).find(job.areaID, in: user.scope) != nil else {
+              try await req.areas.find(job.areaID, in: user.scope) != nil else {
             throw Abort(.notFound, reason: "导入任务不存在")
         }
         return job
@@ -161,7 +161,7 @@ extension RegistryListController {
         let job = try await requireJob(req, user: user)
         guard job.status == .validated else { throw Abort(.conflict, reason: "该导入任务已处理（\(job.status.displayName)）") }
         let app = req.application
-        guard let area = try await AreaService(db: req.db, levels: req.state.levels).find(job.areaID, in: user.scope) else { throw Abort(.notFound) }
+        guard let area = try await req.areas.find(job.areaID, in: user.scope) else { throw Abort(.notFound) }
         let source = try readSealed(job, req: req)
         let importer = RegistryImporter(db: req.db, app: app)
         // The registry may have changed since the upload: check again.

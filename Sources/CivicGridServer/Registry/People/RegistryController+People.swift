@@ -157,12 +157,9 @@ extension RegistryController {
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)
-        do {
+        return try await req.submitForm({
             try await registry.savePerson(try req.content.decode(RegistryService.PersonDraft.self), existing: p, by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
-            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
-        }
-        return req.redirect(to: SiteURL.person(id).path + "?notice=saved")
+        }, showAgain: { try await renderPerson(req, id: id, revealed: nil, error: $0) }, then: SiteURL.person(id).path(["notice": "saved"]))
     }
 
     struct RevealBody: Content { let field: String; let reason: String }

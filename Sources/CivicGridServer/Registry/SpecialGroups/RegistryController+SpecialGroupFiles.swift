@@ -15,12 +15,9 @@ extension RegistryController {
         guard let kind = SpecialGroupKind(rawValue: try req.content.get(String.self, at: "kind")) else { throw Abort(.badRequest, reason: "未知的特殊人群类别") }
         var details: [String: String] = [:]
         for f in kind.fields { details[f.key] = try? req.content.get(String.self, at: "detail", f.key) }
-        do {
+        return try await req.submitForm({
             _ = try await registry.fileSpecialGroup(kind, person: p, details: details, responsibleID: nil, by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
-            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
-        }
-        return req.redirect(to: SiteURL.person(id).path + "?notice=saved")
+        }, showAgain: { try await renderPerson(req, id: id, revealed: nil, error: $0) }, then: SiteURL.person(id).path(["notice": "saved"]))
     }
 
     @Sendable static func closeMembership(req: Request) async throws -> Response {
@@ -31,11 +28,9 @@ extension RegistryController {
         let p = try await registry.person(id, for: user)
         guard let m = try await SpecialGroupMember.query(on: req.db).filter(\.$id == (try req.parameters.require("member", as: UUID.self)))
             .filter(\.$person.$id == id).first() else { throw Abort(.notFound) }
-        do {
+        return try await req.submitForm({
             try await registry.closeMembership(m, reason: (try? req.content.get(String.self, at: "reason")) ?? "", by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity {
-            return try await renderPerson(req, id: p.id!, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
-        }
-        return req.redirect(to: SiteURL.person(id).path + "?notice=saved")
+        }, refusing: [.unprocessableEntity], showAgain: { try await renderPerson(req, id: p.id!, revealed: nil, error: $0) },
+           then: SiteURL.person(id).path(["notice": "saved"]))
     }
 }

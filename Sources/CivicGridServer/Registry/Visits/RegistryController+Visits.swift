@@ -28,7 +28,7 @@ extension RegistryController {
         if let memberID = visit.memberID, try await SpecialGroupVisibility(user).members(SpecialGroupMember.query(on: req.db)).filter(\.$id == memberID).first() == nil {
             throw Abort(.notFound)
         }
-        else { guard try await AreaService(db: req.db, levels: req.state.levels).find(visit.gridID, in: user.scope) != nil else { throw Abort(.notFound) } }
+        else { guard try await req.areas.find(visit.gridID, in: user.scope) != nil else { throw Abort(.notFound) } }
         return try await PhotoStore(root: req.state.uploadDirectory).response(for: photo.storedPath, contentType: photo.contentType, req: req)
     }
 
@@ -51,11 +51,10 @@ extension RegistryController {
             guard let d = LocalDate(text) else { throw Abort(.unprocessableEntity, reason: "走访日期格式应为 年-月-日") }
             date = d
         }
-        do {
+        let back = req.query[String.self, at: "back"] == "special" ? SiteURL.specialGroups : SiteURL.person(id)
+        return try await req.submitForm({
             try await registry.recordVisit(person: p, member: member, note: body.note, on: date, by: user)
-        } catch let error as AbortError where error.status == .unprocessableEntity {
-            return try await renderPerson(req, id: id, revealed: nil, error: error.reason).encodeResponse(status: error.status, for: req)
-        }
-        return req.redirect(to: (req.query[String.self, at: "back"] == "special" ? SiteURL.specialGroups.path : SiteURL.person(id).path) + "?notice=saved")
+        }, refusing: [.unprocessableEntity], showAgain: { try await renderPerson(req, id: id, revealed: nil, error: $0) },
+           then: back.path(["notice": "saved"]))
     }
 }
