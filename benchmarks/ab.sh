@@ -13,9 +13,10 @@ TREE="${AB_WORKTREE:-/tmp/civicgrid-ab-$OLD}"
 [ -d "$TREE" ] || git worktree add --detach "$TREE" "$OLD" >/dev/null
 (cd "$TREE" && swift build -c release --product civicgrid >/dev/null)
 swift build -c release --product civicgrid >/dev/null
-A="$TREE/$(cd "$TREE" && swift build -c release --show-bin-path | sed "s|^$TREE/||")/civicgrid"
+A="$(cd "$TREE" && swift build -c release --show-bin-path)/civicgrid"
 B="$(swift build -c release --show-bin-path)/civicgrid"
 OUT="$(mktemp -d)"
+. benchmarks/intake-client.sh
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$OUT"' EXIT
 
 run() {  # run <label> <binary> <tree>
@@ -27,17 +28,9 @@ run() {  # run <label> <binary> <tree>
     "$bin" serve --port "$PORT" >"$work/server.log" 2>&1 & echo $! > "$work/pid" )
   local base="http://127.0.0.1:$PORT"
   for _ in $(seq 1 150); do curl -fs "$base/health" >/dev/null 2>&1 && break; sleep 0.2; done
-  local token category
-  token=$(curl -fs -H 'Content-Type: application/json' -d '{"username":"sq01-zx","password":"demo1234"}' "$base/api/v1/auth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-  category=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/categories" | python3 -c 'import json,sys; print(next(c["id"] for c in json.load(sys.stdin) if c["code"] == "HJ01"))')
-  cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '{"categoryID":"$category","title":"压测：小区垃圾未清运","description":"新桥路 3 号","channel":"wechatGroup","latitude":27.9242,"longitude":113.0599}'
-LUA
+  intake_client "$base" "$work/post.lua"
   cat > "$work/page.lua" <<LUA
-wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
 LUA
   wrk -t2 -c32 -d"$DURATION" "$base/health" > "$OUT/$label-health.txt"
   wrk -t2 -c32 -d"$DURATION" -s "$work/page.lua" "$base/cases?tab=all" > "$OUT/$label-page.txt"

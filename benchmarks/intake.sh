@@ -28,15 +28,8 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
 BASE="http://127.0.0.1:$PORT"
-TOKEN=$(curl -fs -H 'Content-Type: application/json' -d '{"username":"sq01-zx","password":"demo1234"}' "$BASE/api/v1/auth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-CATEGORY=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/categories" | python3 -c 'import json,sys; print(next(c["id"] for c in json.load(sys.stdin) if c["code"] == "HJ01"))')
-cat > "$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
--- a point inside 新桥社区第1网格: the intake locates the grid itself
-wrk.body = '{"categoryID":"$CATEGORY","title":"压测：小区垃圾未清运","description":"新桥路 3 号","channel":"wechatGroup","latitude":27.9242,"longitude":113.0599}'
-LUA
+. benchmarks/intake-client.sh
+intake_client "$BASE" "$WORK/post.lua"
 # A first request checks the body is accepted.
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
   -d "{\"categoryID\":\"$CATEGORY\",\"title\":\"压测\",\"channel\":\"wechatGroup\",\"latitude\":27.9242,\"longitude\":113.0599}" "$BASE/api/v1/cases")
