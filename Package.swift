@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         // The OpenAPI document is built from typed values; external loading (a slower build) is not needed.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
+        // Open311's XML written from the same typed bodies as its JSON.
+        .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
         // HTML snapshot tests (the SnapshotTesting product alone, no swift-syntax build).
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.19.7"),
     ],
@@ -40,6 +42,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
             ]
         ),
         .executableTarget(name: "civicgrid", dependencies: ["CivicGridServer"]),

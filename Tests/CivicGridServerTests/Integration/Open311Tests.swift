@@ -199,9 +199,26 @@ final class Open311Tests: XCTestCase {
         }
     }
 
-    func testXMLEscapesEverything() {
-        let value = Open311Value.object([("description", .string("<b>\"A&B\"</b>\u{1}")), ("n", .null)])
-        XCTAssertEqual(value.xml(root: "x"), #"<?xml version="1.0" encoding="utf-8"?><x><description>&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;</description><n/></x>"#)
-        XCTAssertEqual(Open311Value.string("a\"b\n").json, #""a\"b\n""#)
+    func testBothFormatsComeFromTheSameTypesEscapedAndWithTheirNulls() throws {
+        // setup
+        let error = Open311List("error", [Open311Bodies.ErrorItem(code: 400, description: "<b>\"A&B\"</b>\u{1}")])
+        let created = Open311List("request", [Open311Bodies.Created(service_request_id: "X-1", token: "t", service_notice: "已受理")])
+        // act
+        let xml = try Open311Format.xml.write(error, root: "errors")
+        let json = try Open311Format.json.write(error, root: "errors")
+        let createdXML = try Open311Format.xml.write(created, root: "service_requests")
+        let createdJSON = try JSONSerialization.jsonObject(with: Data(try Open311Format.json.write(created, root: "service_requests").utf8)) as! [[String: Any]]
+        // validate
+        XCTAssertTrue(xml.hasPrefix(#"<?xml version="1.0" encoding="utf-8"?>"#), xml)
+        XCTAssertTrue(xml.contains("<errors><error><code>400</code><description>&lt;b&gt;"), xml)
+        XCTAssertTrue(xml.contains("A&amp;B"), xml)
+        XCTAssertFalse(xml.contains("<b>"))
+        XCTAssertFalse(xml.contains("\u{1}"), "XML 1.0 cannot carry control characters")
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [[String: Any]]
+        XCTAssertEqual(decoded.first?["description"] as? String, "<b>\"A&B\"</b>\u{1}", "JSON keeps the text whole")
+        XCTAssertEqual(decoded.first?["code"] as? Int, 400)
+        XCTAssertTrue(createdJSON.first?["account_id"] is NSNull, "a listed field without a value is null")
+        XCTAssertTrue(createdXML.contains("<service_requests><request><service_request_id>X-1</service_request_id>"), createdXML)
+        XCTAssertTrue(createdXML.contains("<account_id") && !createdXML.contains("<account_id>null"), createdXML)
     }
 }

@@ -14,10 +14,10 @@ enum Open311Controller {
     // MARK: Plumbing
 
     static func respond(_ req: Request, _ file: String, expect names: Set<String>, root: String, status: HTTPStatus = .ok,
-                        _ body: (String, Open311Format) async throws -> Open311Value) async -> Response {
+                        _ body: (String, Open311Format) async throws -> any Encodable) async -> Response {
         let parsed = Open311Format.split(file)
         let format = parsed?.format ?? .json
-        var result: (HTTPStatus, Open311Value, String)
+        var result: (HTTPStatus, any Encodable, String)
         do {
             guard let parsed, names.isEmpty || names.contains(parsed.name) else {
                 throw Open311Error(status: 404, description: "Unknown resource \(file); use a .json or .xml suffix")
@@ -35,8 +35,12 @@ enum Open311Controller {
         }
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: format.contentType)
-        let text = format == .json ? result.1.json : result.1.xml(root: result.2)
-        return Response(status: result.0, headers: headers, body: .init(string: text))
+        do {
+            return Response(status: result.0, headers: headers, body: .init(string: try format.write(result.1, root: result.2)))
+        } catch {
+            req.logger.error("open311 body not written", metadata: ["error": .string(String(reflecting: error))])
+            return Response(status: .internalServerError)
+        }
     }
 
     /// Made once each (ISO8601DateFormatter is thread-safe and costly to create).
@@ -48,10 +52,8 @@ enum Open311Controller {
     }()
     nonisolated(unsafe) static let isoParser = ISO8601DateFormatter()
 
-    static func iso(_ date: Date?) -> Open311Value {
-        guard let date else { return .null }
-        return .string(beijingISO.string(from: date))
-    }
+    static func iso(_ date: Date) -> String { beijingISO.string(from: date) }
+    static func iso(_ date: Date?) -> String? { date.map(iso) }
 
     static func parseDate(_ text: String?, _ name: String) throws -> Date? {
         guard let text, !text.isEmpty else { return nil }
@@ -93,18 +95,14 @@ enum Open311Controller {
         }
     }
 
-    static func discovery(_ req: Request) -> Open311Value {
+    static func discovery(_ req: Request) -> Open311Bodies.Discovery {
         let base = PortalController.publicURL(req) + SiteURL.open311(file: "").path  // never the Host header
-        return .object([
-            ("changeset", .string("2026-11-22T00:00:00+08:00")),
-            ("contact", .string("网格化管理指挥中心 · CivicGrid")),
-            ("key_service", .string("Ask the administrator of this CivicGrid installation for an api_key (管理员 › 开放接口)")),
-            ("endpoints", .list(item: "endpoint", [.object([
-                ("specification", .string(specification)), ("url", .string(base)), ("changeset", .string("2026-11-22T00:00:00+08:00")),
-                ("type", .string("production")),
-                ("formats", .list(item: "format", [.string("application/json"), .string("text/xml")])),
-            ])])),
-        ])
+        let changeset = "2026-11-22T00:00:00+08:00"
+        return .init(
+            changeset: changeset, contact: "网格化管理指挥中心 · CivicGrid",
+            key_service: "Ask the administrator of this CivicGrid installation for an api_key (管理员 › 开放接口)",
+            endpoints: Open311List("endpoint", [.init(specification: specification, url: base, changeset: changeset, type: "production",
+                                                      formats: Open311List("format", ["application/json", "text/xml"]))]))
     }
 
     // MARK: Services
@@ -116,24 +114,18 @@ enum Open311Controller {
     }
 
     /// Utility categories ask how many households are affected; everything else needs no extra fields.
-    static func attributes(_ c: CaseCategory) -> [Open311Value] {
+    static func attributes(_ c: CaseCategory) -> [Open311Bodies.Attribute] {
         guard c.onSiteHours != nil else { return [] }
-        return [.object([
-            ("variable", .bool(true)), ("code", .string("households_affected")), ("datatype", .string("number")),
-            ("required", .bool(false)), ("datatype_description", .string("受影响户数（整数）")), ("order", .number(1)),
-            ("description", .string("大约有多少户受影响？")), ("values", .list(item: "value", [])),
-        ])]
+        return [.init(variable: true, code: "households_affected", datatype: "number", required: false,
+                      datatype_description: "受影响户数（整数）", order: 1, description: "大约有多少户受影响？", values: Open311List("value", []))]
     }
 
-    static func services(_ req: Request) async throws -> Open311Value {
+    static func services(_ req: Request) async throws -> Open311List<Open311Bodies.Service> {
         _ = try await jurisdiction(req)
-        return .list(item: "service", try await serviceCategories(req.db).map { c in
-            .object([
-                ("service_code", .string(c.code)), ("service_name", .string(c.name)),
-                ("description", .string("\(c.parent?.name ?? "") / \(c.name)：受理 \(c.acceptHours) 小时内，办结 \(c.resolveWorkingDays) 个工作日内")),
-                ("metadata", .bool(!attributes(c).isEmpty)), ("type", .string("realtime")), ("keywords", .string(c.parent?.name ?? "")),
-                ("group", .string(c.parent?.name ?? "")),
-            ])
+        return Open311List("service", try await serviceCategories(req.db).map { c in
+            .init(service_code: c.code, service_name: c.name,
+                  description: "\(c.parent?.name ?? "") / \(c.name)：受理 \(c.acceptHours) 小时内，办结 \(c.resolveWorkingDays) 个工作日内",
+                  metadata: !attributes(c).isEmpty, type: "realtime", keywords: c.parent?.name ?? "", group: c.parent?.name ?? "")
         })
     }
 
@@ -143,44 +135,32 @@ enum Open311Controller {
             guard let c = try await serviceCategories(req.db).first(where: { $0.code == code }) else {
                 throw Open311Error(status: 404, description: "service_code \(code) not found")
             }
-            return .object([("service_code", .string(c.code)), ("attributes", .list(item: "attribute", attributes(c)))])
+            return Open311Bodies.ServiceDefinition(service_code: c.code, attributes: Open311List("attribute", attributes(c)))
         }
     }
 
     // MARK: Requests
 
     static func requestValue(_ c: Case, category: CaseCategory, holder: String, expected: Date?, notes: [TimelineEntry]?, master: Case? = nil,
-                             moderated: String? = nil) -> Open311Value {
+                             moderated: String? = nil) -> Open311Bodies.Request {
         let closed = c.status == .closed || c.status == .rejected
         // A merged duplicate reports the progress of the case that is being worked for it.
         let statusNotes = master.map { m in "重复诉求，已并入 \(m.code) 办理；主事件进度：\(m.status.publicStatus(overdue: m.overdue))" }
             ?? c.status.publicStatus(overdue: c.overdue) + "（\(c.status.displayName)）"
         let published = Open311Publication.text(channel: c.channel, title: c.title, description: c.description, address: c.address,
                                                 moderated: moderated, categoryName: category.name)
-        var fields: [(String, Open311Value)] = [
-            ("service_request_id", .string(c.code)),
-            ("status", .string(closed ? "closed" : "open")),
-            ("status_notes", .string(statusNotes)),
-            ("service_name", .string(category.name)), ("service_code", .string(category.code)),
-            ("description", .string(published.description)),
-            ("agency_responsible", .string(holder)),
-            ("service_notice", .string("受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内")),
-            ("requested_datetime", iso(c.reportedAt)), ("updated_datetime", iso(c.updatedAt)), ("expected_datetime", iso(closed ? nil : expected)),
-            ("address", .optional(published.address)), ("address_id", .null), ("zipcode", .null),
-            ("lat", c.latitude.map { .number(Open311Publication.rounded($0)) } ?? .null),
-            ("long", c.longitude.map { .number(Open311Publication.rounded($0)) } ?? .null),
-            ("media_url", .null),
-        ]
-        if let notes {
-            fields.append(("extended_attributes", .object([
-                ("channel", .string(c.channel.displayName)),
-                ("notes", .list(item: "note", notes.map { e in
-                    .object([("datetime", iso(e.at)), ("type", .string("activity")),
-                             ("summary", .string(ActionKind(rawValue: e.action)?.displayName ?? e.action))])
-                })),
-            ])))
-        }
-        return .object(fields)
+        return .init(
+            service_request_id: c.code, status: closed ? "closed" : "open", status_notes: statusNotes,
+            service_name: category.name, service_code: category.code, description: published.description, agency_responsible: holder,
+            service_notice: "受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内",
+            requested_datetime: iso(c.reportedAt), updated_datetime: iso(c.updatedAt), expected_datetime: iso(closed ? nil : expected),
+            address: published.address,
+            lat: c.latitude.map(Open311Publication.rounded), long: c.longitude.map(Open311Publication.rounded),
+            extended_attributes: notes.map { notes in
+                Open311Bodies.Extended(channel: c.channel.displayName, notes: Open311List("note", notes.map { e in
+                    Open311Bodies.Note(datetime: iso(e.at), type: "activity", summary: ActionKind(rawValue: e.action)?.displayName ?? e.action)
+                }))
+            })
     }
 
     /// Cases in the jurisdiction of the categories marked public (never sensitive kinds); `ids` narrows to those codes.
@@ -194,7 +174,7 @@ enum Open311Controller {
         return (q, Dictionary(uniqueKeysWithValues: categories.map { ($0.id!, $0) }))
     }
 
-    static func render(_ cases: [Case], categories: [UUID: CaseCategory], req: Request, extensions: Bool) async throws -> Open311Value {
+    static func render(_ cases: [Case], categories: [UUID: CaseCategory], req: Request, extensions: Bool) async throws -> Open311List<Open311Bodies.Request> {
         let ids = cases.compactMap(\.id)
         let open = ids.isEmpty ? [] : try await CaseDeadline.query(on: req.db).filter(\.$case.$id ~~ ids).filter(\.$metAt == nil).filter(\.$endedAt == nil).all()
         let departments = try await Department.query(on: req.db).all()
@@ -203,7 +183,7 @@ enum Open311Controller {
         let masterIDs = Array(Set(cases.compactMap(\.mergedIntoID)))
         let masters = masterIDs.isEmpty ? [] : try await Case.query(on: req.db).filter(\.$id ~~ masterIDs).all()
         let moderated = try await Open311Records.publications(ids, on: req.db)
-        return .list(item: "request", cases.map { c in
+        return Open311List("request", cases.map { c in
             let holder = c.$holderDepartment.id.flatMap { id in departments.first { $0.id == id }?.name }
                 ?? c.$holderArea.id.flatMap { id in areas.first { $0.id == id }.map { "\($0.name)网格化管理中心" } } ?? "网格化管理中心"
             let expected = open.filter { $0.$case.id == c.id && ($0.kind == .resolve || $0.kind == .accept) }.map(\.dueAt).max()
@@ -213,7 +193,7 @@ enum Open311Controller {
         })
     }
 
-    static func requests(_ req: Request) async throws -> Open311Value {
+    static func requests(_ req: Request) async throws -> Open311List<Open311Bodies.Request> {
         let codes = req.query[String.self, at: "service_request_id"].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let (q, categories) = try await requestQuery(req, codes: codes)
         if let services = req.query[String.self, at: "service_code"], !services.isEmpty {
@@ -254,12 +234,12 @@ enum Open311Controller {
             guard let id = UUID(uuidString: token), let c = try await Case.find(id, on: req.db), c.channel == .open311 else {
                 throw Open311Error(status: 404, description: "token \(token) not found")
             }
-            return .list(item: "request", [.object([("service_request_id", .string(c.code)), ("token", .string(token))])])
+            return Open311List("request", [Open311Bodies.Token(service_request_id: c.code, token: token)])
         }
     }
 
     /// The update feed: one entry per public step of any listed case.
-    static func updates(_ req: Request) async throws -> Open311Value {
+    static func updates(_ req: Request) async throws -> Open311List<Open311Bodies.Update> {
         let (q, _) = try await requestQuery(req, codes: nil)
         let start = try parseDate(req.query[String.self, at: "start_date"], "start_date") ?? req.now.addingTimeInterval(-7 * 86_400)
         let end = try parseDate(req.query[String.self, at: "end_date"], "end_date") ?? req.now
@@ -267,14 +247,12 @@ enum Open311Controller {
         let byID = Dictionary(uniqueKeysWithValues: cases.map { ($0.id!, $0) })
         let entries = byID.isEmpty ? [] : try await TimelineEntry.query(on: req.db).filter(\.$case.$id ~~ Array(byID.keys))
             .filter(\.$at >= start).filter(\.$at <= end).sort(\.$at).limit(1000).all()
-        return .list(item: "request_update", entries.map { e in
+        return Open311List("request_update", entries.map { e in
             let c = byID[e.$case.id]!
             let status = CaseStatus(rawValue: e.toStatus) ?? c.status
-            return .object([
-                ("update_id", .string(e.id!.uuidString)), ("service_request_id", .string(c.code)),
-                ("status", .string(status == .closed || status == .rejected ? "closed" : "open")),
-                ("updated_datetime", iso(e.at)), ("description", .string(ActionKind(rawValue: e.action)?.displayName ?? e.action)),
-            ])
+            return Open311Bodies.Update(update_id: e.id!.uuidString, service_request_id: c.code,
+                                        status: status == .closed || status == .rejected ? "closed" : "open",
+                                        updated_datetime: iso(e.at), description: ActionKind(rawValue: e.action)?.displayName ?? e.action)
         })
     }
 
@@ -310,11 +288,9 @@ enum Open311Controller {
                                                             households: req.content[String.self, at: "attribute", "households_affected"], keyName: apiKey.name)
             let actor = try await CurrentUser.load(apiKey.user, via: .api, on: req.db)
             let c = try await req.cases.report(input, by: actor, now: req.now)
-            return .list(item: "request", [.object([
-                ("service_request_id", .string(c.code)), ("token", .string(c.id!.uuidString)),
-                ("service_notice", .string("已受理登记，受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内")),
-                ("account_id", .null),
-            ])])
+            return Open311List("request", [Open311Bodies.Created(
+                service_request_id: c.code, token: c.id!.uuidString,
+                service_notice: "已受理登记，受理 \(category.acceptHours) 小时内，办结 \(category.resolveWorkingDays) 个工作日内")])
         }
     }
 }

@@ -1,72 +1,15 @@
 import Foundation
 import GridCore
+import XMLCoder
 
-/// A GeoReport v2 response body, written as JSON or as XML from the same tree, with keys in the
-/// order the specification lists them.
-indirect enum Open311Value {
-    case object([(String, Open311Value)])
-    /// A list; in XML each item is wrapped in an element of this name (`service`, `request`, `error` …).
-    case list(item: String, [Open311Value])
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
-
-    static func optional(_ text: String?) -> Open311Value { text.map(Open311Value.string) ?? .null }
-
-    // MARK: JSON
-
-    var json: String {
-        switch self {
-        case .object(let fields): "{" + fields.map { Self.quote($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
-        case .list(_, let items): "[" + items.map(\.json).joined(separator: ",") + "]"
-        case .string(let s): Self.quote(s)
-        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-        case .bool(let b): b ? "true" : "false"
-        case .null: "null"
-        }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    // MARK: XML
-
-    func xml(root: String) -> String {
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + element(root)
-    }
-
-    private func element(_ name: String) -> String {
-        switch self {
-        case .object(let fields): "<\(name)>" + fields.map { $0.1.element($0.0) }.joined() + "</\(name)>"
-        case .list(let item, let items): "<\(name)>" + items.map { $0.element(item) }.joined() + "</\(name)>"
-        case .string(let s): "<\(name)>\(Self.escape(s))</\(name)>"
-        case .number: "<\(name)>\(json)</\(name)>"
-        case .bool(let b): "<\(name)>\(b)</\(name)>"
-        case .null: "<\(name)/>"
-        }
-    }
-
-    static func escape(_ s: String) -> String { XMLText.escape(s) }
-}
-
-/// `name.json` or `name.xml`.
+/// GeoReport v2 bodies are typed values (`Open311Bodies.swift`), written by JSONEncoder and by XMLCoder's
+/// encoder from the same types. A list is an array in JSON and, in XML, an element holding one element
+/// per item (`<services><service>…</service></services>`); a field without a value is JSON null and an
+/// empty XML element, as the specification lists every field.
 enum Open311Format: String {
     case json, xml
 
+    /// `name.json` or `name.xml`.
     static func split(_ file: String) -> (name: String, format: Open311Format)? {
         guard let dot = file.lastIndex(of: "."), let format = Open311Format(rawValue: String(file[file.index(after: dot)...]).lowercased()) else {
             return nil
@@ -75,6 +18,70 @@ enum Open311Format: String {
     }
 
     var contentType: String { self == .json ? "application/json; charset=utf-8" : "text/xml; charset=utf-8" }
+
+    /// The body as this format writes it; `root` names the XML document element.
+    func write(_ body: any Encodable, root: String) throws -> String {
+        switch self {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(body), as: UTF8.self)
+        case .xml:
+            let encoder = XMLEncoder()
+            encoder.userInfo[Open311List<String>.xmlKey] = true
+            let data = try encoder.encode(AnyEncodable(body), withRootKey: root, header: XMLHeader(version: 1.0, encoding: "utf-8"))
+            // XML 1.0 cannot carry control characters, escaped or not: a pasted message's stray ones are dropped.
+            var text = String.UnicodeScalarView()
+            for scalar in String(decoding: data, as: UTF8.self).unicodeScalars where scalar.value >= 0x20 || [0x09, 0x0A, 0x0D].contains(scalar.value) {
+                text.append(scalar)
+            }
+            return String(text)
+        }
+    }
+}
+
+/// A list: an array in JSON; in XML one `item` element per entry inside the field's (or the root's) element.
+struct Open311List<Item: Encodable>: Encodable {
+    static var xmlKey: CodingUserInfoKey { CodingUserInfoKey(rawValue: "open311.xml")! }
+
+    let item: String
+    let items: [Item]
+
+    init(_ item: String, _ items: [Item]) {
+        self.item = item
+        self.items = items
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        if encoder.userInfo[Self.xmlKey] as? Bool == true {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(items, forKey: Key(item))
+        } else {
+            var container = encoder.singleValueContainer()
+            try container.encode(items)
+        }
+    }
+
+    struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// A field the specification lists: its value, or null (an empty XML element) when it has none.
+    mutating func field<T: Encodable>(_ value: T?, _ key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+}
+
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }
 
 /// An error as GeoReport v2 specifies: `[{code, description}]` with the HTTP status.
@@ -82,7 +89,5 @@ struct Open311Error: Error {
     let status: Int
     let description: String
 
-    var body: Open311Value {
-        .list(item: "error", [.object([("code", .number(Double(status))), ("description", .string(description))])])
-    }
+    var body: Open311List<Open311Bodies.ErrorItem> { Open311List("error", [.init(code: status, description: description)]) }
 }
