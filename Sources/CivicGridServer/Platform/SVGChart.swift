@@ -2,7 +2,8 @@ import Foundation
 import GridCore
 
 /// Charts drawn on the server as SVG (no chart library): bars for one series and a line for a
-/// second, with a few labelled ticks. Text is escaped; the result goes into pages as-is.
+/// second, with a few labelled ticks. Text is escaped; the result goes into pages as-is. Hand-written
+/// on purpose: no server-side Swift chart package is available, and pages must render without script.
 struct SVGChart {
     struct Point { let label: String; let bar: Int; let line: Int }
 

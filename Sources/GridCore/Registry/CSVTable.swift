@@ -55,6 +55,8 @@ public struct CSVTable: Equatable, Sendable {
 /// of one), complete rows come out, so a million-row file never has to be held as rows. The rules
 /// are `CSVTable`'s: quoted fields, doubled quotes, CR/LF or LF line ends, a UTF-8 byte-order mark
 /// skipped, blank lines dropped. Every field must be UTF-8 (`Problem.notUTF8` otherwise).
+/// Hand-written on purpose: the listed CSV packages (SwiftCSV, CSV.swift) read a whole string or a
+/// pull stream, not bytes pushed as they arrive, and the import's memory bound depends on that.
 public struct CSVReader: Sendable {
     private var field: [UInt8] = []
     private var row: [String] = []
