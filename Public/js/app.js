@@ -81,11 +81,11 @@ document.querySelectorAll('svg#gridmap').forEach(function (svg) {
   var bar = document.getElementById('livebar');
   if (!bar || !window.EventSource) return;
   var words = { created: '新事件', changed: '事件更新', overdue: '已超时' };
-  var source = new EventSource('/events');
+  var source = new EventSource(bar.dataset.events);  // paths come from the page (SiteURL)
   function show(kind, e) {
     var ev; try { ev = JSON.parse(e.data); } catch (x) { return; }
     var item = document.createElement('a');
-    item.href = '/cases/' + ev.caseID;
+    item.href = bar.dataset.case + encodeURIComponent(ev.caseID);
     item.className = 'liveitem ' + kind;
     var tag = document.createElement('strong'); tag.textContent = words[kind] || '事件';
     var text = document.createElement('span'); text.textContent = ' ' + ev.code + ' ' + ev.title + '（' + ev.statusName + '）';

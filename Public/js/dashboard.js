@@ -37,7 +37,7 @@
   function soon() { if (!pending) pending = window.setTimeout(refresh, 400); }
   remember();
   if (window.EventSource) {
-    var source = new EventSource("/events");
+    var source = new EventSource(board.dataset.events);  // the path comes from the page (SiteURL)
     ["created", "changed", "overdue"].forEach(function (kind) { source.addEventListener(kind, soon); });
     source.onopen = function () { live.classList.remove("off"); live.textContent = "● 实时"; };
     source.onerror = function () { live.classList.add("off"); live.textContent = "● 重连中"; };
