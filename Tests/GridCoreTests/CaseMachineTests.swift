@@ -45,6 +45,37 @@ final class CaseMachineTests: XCTestCase {
         try machine.apply(action, by: actor, to: c, now: time ?? now)
     }
 
+    // MARK: The on-site clock follows the case
+
+    func testARunningOnSiteClockMovesToEachNewHolderWithItsDueTime() throws {
+        // setup: a utility case accepted by the community, its 到场时限 due tomorrow
+        let due = bj("2026-11-19 10:00")
+        var c = Cast.snapshot(.accepted)
+        c.onSiteDue = due
+        c.onSitePending = true
+        // act, validate: dispatched, the clock is the department's
+        let dispatched = try apply(.dispatch(department: "GS", coHandlers: [], workingDays: nil, note: ""), by: Cast.communityOp, c)
+        XCTAssertTrue(dispatched.starts.contains { $0.0 == PlannedDeadline(kind: .onSite, due: due) && $0.1 == .department("GS") })
+        // escalated, the street's
+        let escalated = try apply(.escalate("跨社区"), by: Cast.communityOp, c)
+        XCTAssertTrue(escalated.starts.contains { $0.0 == PlannedDeadline(kind: .onSite, due: due) && $0.1 == .area(Cast.street, .street) })
+        // returned by the department, the dispatcher's again
+        var held = Cast.snapshot(.inProgress, holder: .department("GS"))
+        held.dispatchedBy = Cast.community
+        held.onSiteDue = due
+        let returned = try apply(.returnCase("不属于本单位"), by: Cast.gs, held)
+        XCTAssertTrue(returned.starts.contains { $0.0 == PlannedDeadline(kind: .onSite, due: due) && $0.1 == .area(Cast.community, .community) })
+    }
+
+    func testAnOnSiteClockAlreadyMissedStaysWithWhoMissedItAndNoneStartsWithoutOne() throws {
+        var c = Cast.snapshot(.accepted)
+        c.onSiteDue = bj("2026-11-18 09:00")  // an hour before now: missed by the community
+        let late = try apply(.dispatch(department: "GS", coHandlers: [], workingDays: nil, note: ""), by: Cast.communityOp, c)
+        XCTAssertFalse(late.starts.contains { $0.0.kind == .onSite })
+        let none = try apply(.dispatch(department: "GS", coHandlers: [], workingDays: nil, note: ""), by: Cast.communityOp, Cast.snapshot(.accepted))
+        XCTAssertEqual(none.starts.map(\.0.kind), [.resolve], "a general case has no on-site clock to move")
+    }
+
     // MARK: Intake
 
     func testEachChannelLandsAtItsCommandCenter() {

@@ -64,7 +64,8 @@ final class CaseAggregate {
             dispatchedBy: area(c.dispatchedByAreaID)?.areaPath, lastDepartment: c.lastDepartmentID?.uuidString,
             escalatedFrom: area(c.escalatedFromAreaID)?.areaPath, escalatedTo: area(c.escalatedToAreaID)?.areaPath, escalatedAt: c.escalatedAt,
             hasOpenInquiry: c.inquiryOpen, reporterID: c.$reporter.id?.uuidString, rated: c.satisfaction != nil,
-            onSitePending: openDeadlines.contains { $0.kind == .onSite }, policy: policy)
+            onSitePending: openDeadlines.contains { $0.kind == .onSite },
+            onSiteDue: openDeadlines.first { $0.kind == .onSite }?.dueAt, policy: policy)
     }
 
     func markDirty(_ deadline: CaseDeadline) {
@@ -85,7 +86,7 @@ final class CaseAggregate {
         entry.areaID = deadline.areaID
         entry.departmentID = deadline.departmentID
         entry.points = deadline.kind.penaltyPoints
-        entry.reason = "\(record.code) \(deadline.kind.displayName)已过（应于 \(Formatting.dateTime(deadline.dueAt)) 前）"
+        entry.reason = "\(record.code) \(deadline.kind.displayName)已过（应于 \(Formatting.deadline(deadline.dueAt)) 前）"
         entry.createdAt = now
         newNegatives.append(entry)
         newNotifications.append(Notification(caseID: record.id, areaID: deadline.areaID, departmentID: deadline.departmentID,

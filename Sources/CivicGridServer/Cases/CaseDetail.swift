@@ -131,7 +131,7 @@ struct CaseDetail: Encodable {
             else if d.endedAt != nil { state = ("已转办", "muted") }
             else if d.overdueAt != nil || d.dueAt < now { state = (Formatting.remaining(until: d.dueAt, now: now), "late") }
             else { state = (Formatting.remaining(until: d.dueAt, now: now), d.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") }
-            return DeadlineRow(kind: d.kind.displayName, due: Formatting.dateTime(d.dueAt), state: state.0, stateClass: state.1,
+            return DeadlineRow(kind: d.kind.displayName, due: Formatting.deadline(d.dueAt), state: state.0, stateClass: state.1,
                                holder: departmentName(d.departmentID) ?? areaName(d.areaID) ?? "—")
         }
         let photos = try await CasePhoto.query(on: db).filter(\.$case.$id == id).sort(\.$createdAt).all()
@@ -143,7 +143,7 @@ struct CaseDetail: Encodable {
                          comment: e.comment.isEmpty ? nil : e.comment, photos: e.attachments.split(separator: ",").compactMap { UUID(uuidString: String($0)).map { SiteURL.casePhoto($0).path } }, hash: String(e.hash.prefix(12)))
         }
         let inquiries = try await Inquiry.query(on: db).filter(\.$case.$id == id).sort(\.$askedAt).all().map {
-            InquiryRow(question: $0.question, askedAt: Formatting.dateTime($0.askedAt), due: Formatting.dateTime($0.dueAt), answer: $0.answer,
+            InquiryRow(question: $0.question, askedAt: Formatting.dateTime($0.askedAt), due: Formatting.deadline($0.dueAt), answer: $0.answer,
                        answeredAt: $0.answeredAt.map(Formatting.dateTime))
         }
 

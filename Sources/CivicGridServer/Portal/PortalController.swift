@@ -245,7 +245,7 @@ enum PortalController {
             .filter(\.$endedAt == nil).sort(\.$dueAt, .descending).first()
         let grid = try await Area.find(c.$grid.id, on: req.db)
         let category = try await CaseCategory.find(c.$category.id, on: req.db)
-        let expected: String? = shown.status.isOpen ? resolve.map { "预计 \(Formatting.dateTime($0.dueAt)) 前办结" } ?? "预计受理后按时限办理，一般事项 7 个工作日内办结" : nil
+        let expected: String? = shown.status.isOpen ? resolve.map { "预计 \(Formatting.deadline($0.dueAt)) 前办结" } ?? "预计受理后按时限办理，一般事项 7 个工作日内办结" : nil
         return try await req.view.render("portal/track", TrackPage(
             layout: layout(req, title: "诉求进度", error: error), code: code.value, grouped: code.grouped, caseCode: c.code,
             title: c.title, description: c.description, category: category?.name ?? "", grid: grid?.name ?? "",

@@ -26,13 +26,15 @@ public struct CaseSnapshot: Sendable, Equatable {
     public var reporterID: String?
     public var rated: Bool
     public var onSitePending: Bool
+    /// When the running on-site clock (到场时限) falls due: it moves with the case to each new holder.
+    public var onSiteDue: Date?
     public var policy: SLAPolicy
 
     public init(status: CaseStatus, gridPath: AreaPath, ancestors: [AreaLevel: AreaPath], holder: Holder, coHandlers: [String] = [],
                 dispatchedBy: AreaPath? = nil, lastDepartment: String? = nil, lastAreaHolder: Holder? = nil,
                 escalatedFrom: AreaPath? = nil, escalatedTo: AreaPath? = nil, escalatedAt: Date? = nil,
                 hasOpenInquiry: Bool = false, reporterID: String? = nil, rated: Bool = false, onSitePending: Bool = false,
-                policy: SLAPolicy = .general) {
+                onSiteDue: Date? = nil, policy: SLAPolicy = .general) {
         self.status = status
         self.gridPath = gridPath
         self.ancestors = ancestors
@@ -47,7 +49,8 @@ public struct CaseSnapshot: Sendable, Equatable {
         self.hasOpenInquiry = hasOpenInquiry
         self.reporterID = reporterID
         self.rated = rated
-        self.onSitePending = onSitePending
+        self.onSitePending = onSitePending || onSiteDue != nil
+        self.onSiteDue = onSiteDue
         self.policy = policy
     }
 
@@ -256,6 +259,14 @@ public struct CaseMachine: Sendable {
         self.levels = levels
     }
 
+    /// A running on-site clock keeps its due time but is answered for by the new holder from now on: a new
+    /// stint (the old one ends, neither met nor missed), so a miss counts against whoever held the case then.
+    /// One already missed stays with the holder who missed it.
+    func onSiteMoving(_ c: CaseSnapshot, to holder: Holder, now: Date) -> [(PlannedDeadline, Holder)] {
+        guard let due = c.onSiteDue, due > now, holder != c.holder else { return [] }
+        return [(PlannedDeadline(kind: .onSite, due: due), holder)]
+    }
+
     /// The actions `actor` may take on `c` now: exactly the buttons the case page shows.
     public func allowedActions(for actor: CaseActor, on c: CaseSnapshot, now: Date) -> [ActionKind] {
         ActionKind.allCases.filter { kind in
@@ -377,7 +388,7 @@ public struct CaseMachine: Sendable {
             t.to = .accepted
             t.holder = .area(parent, parentLevel)
             t.ends = [.resolve]
-            t.starts = [(resolveAgain, t.holder)]
+            t.starts = [(resolveAgain, t.holder)] + onSiteMoving(c, to: t.holder, now: now)
             t.escalation = (path, parent)
             t.notify = [t.holder]
 
@@ -391,7 +402,7 @@ public struct CaseMachine: Sendable {
             t.dispatchedBy = c.holderAreaPath
             t.ends = [.resolve]
             let due = days.map { calendar.deadline(workingDays: $0, after: now) } ?? resolveAgain.due
-            t.starts = [(PlannedDeadline(kind: .resolve, due: due), t.holder)]
+            t.starts = [(PlannedDeadline(kind: .resolve, due: due), t.holder)] + onSiteMoving(c, to: t.holder, now: now)
             t.notify = [t.holder] + t.coHandlers.map { .department($0) }
 
         case .explain(let note):
@@ -420,7 +431,7 @@ public struct CaseMachine: Sendable {
             t.coHandlers = []
             t.dispatchedBy = nil
             t.ends = [.resolve]
-            t.starts = [(resolveAgain, t.holder)]
+            t.starts = [(resolveAgain, t.holder)] + onSiteMoving(c, to: t.holder, now: now)
             t.clearsResolution = true
             t.notify = [t.holder]
 

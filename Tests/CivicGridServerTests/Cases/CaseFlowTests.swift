@@ -162,6 +162,60 @@ final class CaseFlowTests: XCTestCase {
         }
     }
 
+    /// A working-day deadline ends at midnight: written as the end of its last working day ("… 24:00"),
+    /// never as "00:00" of the next (a Sunday, for a Friday deadline) — on the case page as everywhere.
+    func testAWorkingDayDeadlineIsWrittenAsTheEndOfItsLastDay() async throws {
+        try await withApp { app in
+            // setup
+            let city = try await TestCity.build(app)
+            let community = try await app.token("op-c1")
+            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+                {"categoryID":"\(try await app.category("SD01"))","title":"清水社区整栋停水","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+                """)
+            let c = try created.content.decode(CaseAPIController.CaseDTO.self)
+            _ = try await act(app, c.id, community, #"{"action":"accept"}"#)!
+            let page = app.browser()
+            _ = try await page.login("op-c1")
+            // act
+            let html = try await page.get("/cases/\(c.id)").body.string
+            // validate
+            XCTAssertTrue(html.contains("2026-11-23 24:00"), "the resolution deadline (3 working days) as the end of Monday")
+            XCTAssertFalse(html.contains("2026-11-24 00:00"))
+        }
+    }
+
+    /// Dispatched to 供水 and signed for, a 停水 case's 到场时限 is 供水's: when it is missed, the negative
+    /// list names 供水, not the community that no longer holds the case.
+    func testTheOnSiteClockMovesWithTheCaseAndItsMissCountsAgainstTheNewHolder() async throws {
+        let clock = FixedClock(testNow)
+        try await withApp(clock: clock) { app in
+            // setup
+            let city = try await TestCity.build(app)
+            let community = try await app.token("op-c1")
+            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+                {"categoryID":"\(try await app.category("SD01"))","title":"清水社区整栋停水","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+                """)
+            let c = try created.content.decode(CaseAPIController.CaseDTO.self)
+            _ = try await act(app, c.id, community, #"{"action":"accept"}"#)!
+            let water = try await app.department("GS")
+            // act
+            _ = try await act(app, c.id, community, #"{"action":"dispatch","department":"\#(water)"}"#)!
+            _ = try await act(app, c.id, try await app.token("gs-1"), #"{"action":"acknowledge"}"#)!
+            clock.advance(by: 25 * 3600)
+            _ = try await SLASweeper(db: app.db).sweep(now: clock.now())
+            // validate
+            let onSite = try await CaseDeadline.query(on: app.db).filter(\.$case.$id == c.id).filter(\.$kind == .onSite).all()
+            XCTAssertEqual(onSite.count, 2, "one stint per holder")
+            XCTAssertEqual(Set(onSite.map(\.dueAt)).count, 1, "the due time does not change with the holder")
+            let running = try XCTUnwrap(onSite.first { $0.endedAt == nil })
+            XCTAssertEqual(running.departmentID, water)
+            let entries = try await NegativeListEntry.query(on: app.db).filter(\.$kind == .onSite).all()
+            XCTAssertEqual(entries.count, 1)
+            XCTAssertEqual(entries.first?.departmentID, water)
+            XCTAssertNil(entries.first?.areaID)
+        }
+    }
+
     func testUtilityCasesRunTwoClocks() async throws {
         try await withApp { app in
             let city = try await TestCity.build(app)
@@ -182,7 +236,11 @@ final class CaseFlowTests: XCTestCase {
             d = try await act(app, c.id, gs, #"{"action":"acknowledge"}"#)!
             XCTAssertTrue(d.allowedActions.contains(.markOnSite))
             d = try await act(app, c.id, gs, #"{"action":"markOnSite"}"#)!
-            XCTAssertNotNil(d.deadlines.first { $0.kind == .onSite }?.metAt)
+            let stints = d.deadlines.filter { $0.kind == .onSite }
+            XCTAssertEqual(stints.count, 2, "the community's stint ended at dispatch, the department's met")
+            XCTAssertNotNil(stints.first?.endedAt)
+            XCTAssertNil(stints.first?.metAt)
+            XCTAssertNotNil(stints.last?.metAt)
             XCTAssertFalse(d.allowedActions.contains(.markOnSite))
         }
     }
