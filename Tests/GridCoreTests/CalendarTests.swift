@@ -142,3 +142,28 @@ final class SLAClockTests: XCTestCase {
         XCTAssertThrowsError(try SLAPolicy(onSiteHours: -1).validated())
     }
 }
+
+/// A deadline running into a year whose arrangement is not entered is flagged, and the year to enter is asked for in time.
+final class MissingCalendarYearTests: XCTestCase {
+    func testADeadlineIntoAnUnknownYearNamesThatYear() {
+        let calendar = officialCalendar  // 2025 and 2026
+        XCTAssertNil(calendar.unknownYear(from: bj("2026-11-18 10:00"), to: calendar.deadline(workingDays: 5, after: bj("2026-11-18 10:00"))))
+        let late = bj("2026-12-28 10:00")
+        let due = calendar.deadline(workingDays: 5, after: late)
+        XCTAssertEqual(LocalDate(due).year, 2027)
+        XCTAssertEqual(calendar.unknownYear(from: late, to: due), 2027)
+        XCTAssertNil(calendar.unknownYear(from: late, to: bj("2026-12-31 00:00").addingTimeInterval(86_400)),
+                     "a deadline at 24:00 on 31 December stays in its year")
+        XCTAssertEqual(WorkCalendar().unknownYear(from: late, to: due), 2026, "the first unknown year")
+    }
+
+    func testTheNextYearIsAskedForFromNovember() {
+        let calendar = officialCalendar
+        XCTAssertNil(calendar.yearToEnter(today: LocalDate("2026-10-31")!))
+        XCTAssertEqual(calendar.yearToEnter(today: LocalDate("2026-11-01")!), 2027)
+        XCTAssertEqual(calendar.yearToEnter(today: LocalDate("2027-01-05")!), 2027, "a year under way without its arrangement")
+        var entered = calendar
+        entered.setDay(LocalDate("2027-01-01")!, kind: .off)
+        XCTAssertNil(entered.yearToEnter(today: LocalDate("2026-12-03")!))
+    }
+}

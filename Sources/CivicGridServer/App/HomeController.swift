@@ -14,6 +14,8 @@ enum HomeController {
         var queues: [Queue] = []
         var notices: [Notice] = []
         var canReport = false
+        /// For administrators: a year's holiday arrangement to enter.
+        var missingYear: CalendarService.MissingYear? = nil
     }
 
     struct Queue: Encodable { let label: String; let count: Int; let href: String; let warn: Bool }
@@ -52,6 +54,7 @@ enum HomeController {
         page.queues = try await queues(for: user, req: req)
         page.notices = try await notices(for: user, req: req)
         page.canReport = CaseController.canReport(user)
+        if user.isAdministrator { page.missingYear = try await CalendarService.missingYear(today: LocalDate(req.now), on: req.db) }
         return try await req.view.render("home", page)
     }
 

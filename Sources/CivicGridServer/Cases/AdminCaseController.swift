@@ -146,6 +146,7 @@ enum AdminCaseController {
     struct CalendarPage: Encodable {
         let layout: PageLayout; let year: Int; let years: [Int]; let rows: [DayRow]; let published: Bool; let canEdit: Bool
         let offCount: Int; let workCount: Int
+        let missingYear: CalendarService.MissingYear?
     }
     struct DayRow: Encodable { let date: String; let weekday: String; let kind: String; let kindLabel: String; let name: String }
 
@@ -165,7 +166,8 @@ enum AdminCaseController {
                        kindLabel: d.kind.displayName, name: d.name)
             },
             published: !days.isEmpty, canEdit: user.isSystemAdministrator,
-            offCount: days.filter { $0.kind == .off }.count, workCount: days.filter { $0.kind == .work }.count))
+            offCount: days.filter { $0.kind == .off }.count, workCount: days.filter { $0.kind == .work }.count,
+            missingYear: try await CalendarService.missingYear(today: LocalDate(req.now), on: req.db)))
     }
 
     struct DayForm: Content { var date: String; var kind: String; var name: String? }

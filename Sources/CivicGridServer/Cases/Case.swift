@@ -130,6 +130,9 @@ final class CaseDeadline: Model, @unchecked Sendable {
     @OptionalField(key: "met_at") var metAt: Date?
     @OptionalField(key: "ended_at") var endedAt: Date?
     @OptionalField(key: "overdue_at") var overdueAt: Date?
+    /// A working-day count that ran through a year whose holiday arrangement was not entered (only
+    /// weekends skipped there): that year, shown beside the deadline.
+    @OptionalField(key: "computed_without_year") var computedWithoutYear: Int?
 
     init() {}
 

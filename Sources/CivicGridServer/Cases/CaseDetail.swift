@@ -41,7 +41,11 @@ struct CaseDetail: Encodable {
     struct LinkRow: Encodable { let code: String; let href: String; let channel: String }
 
     struct Fact: Encodable { let label: String; let value: String; var href: String? = nil }
-    struct DeadlineRow: Encodable { let kind: String; let due: String; let state: String; let stateClass: String; let holder: String }
+    struct DeadlineRow: Encodable {
+        let kind: String; let due: String; let state: String; let stateClass: String; let holder: String
+        /// "按平日推算：2027 年放假安排未录入" when the count ran through a year without its arrangement.
+        let estimate: String?
+    }
     struct TimelineRow: Encodable {
         let seq: Int; let at: String; let actor: String; let role: String; let action: String; let change: String?
         let comment: String?; let photos: [String]; let hash: String
@@ -132,7 +136,8 @@ struct CaseDetail: Encodable {
             else if d.overdueAt != nil || d.dueAt < now { state = (Formatting.remaining(until: d.dueAt, now: now), "late") }
             else { state = (Formatting.remaining(until: d.dueAt, now: now), d.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") }
             return DeadlineRow(kind: d.kind.displayName, due: Formatting.deadline(d.dueAt), state: state.0, stateClass: state.1,
-                               holder: departmentName(d.departmentID) ?? areaName(d.areaID) ?? "—")
+                               holder: departmentName(d.departmentID) ?? areaName(d.areaID) ?? "—",
+                               estimate: d.computedWithoutYear.map { "按平日推算：\($0) 年放假安排未录入" })
         }
         let photos = try await CasePhoto.query(on: db).filter(\.$case.$id == id).sort(\.$createdAt).all()
         let timeline = try await CaseQueries.trace(of: id, on: db).all().map { e in

@@ -346,7 +346,7 @@ struct CaseService {
         c.updatedAt = at
         let aggregate = CaseAggregate(record: c, chain: chain, policy: category.policy, deadlines: [], openInquiry: nil,
                                       lastSeq: 0, lastHash: TimelineChain.genesis, isNew: true)
-        for planned in start.deadlines { addDeadline(planned, holder: start.holder, to: aggregate, at: at) }
+        for planned in start.deadlines { addDeadline(planned, holder: start.holder, to: aggregate, at: at, calendar: machine.calendar) }
         let photoIDs = attach(photos, to: aggregate, stage: "report", by: user, at: at)
         appendTimeline(aggregate, at: at, user: user, role: actingRole(user, holder: start.holder), action: ActionKind.report.rawValue,
                        from: "", to: start.status.rawValue, comment: description, attachments: photoIDs)
@@ -388,7 +388,7 @@ struct CaseService {
                 aggregate.markDirty(deadline)
             }
         }
-        for (planned, holder) in t.starts { addDeadline(planned, holder: holder, to: aggregate, at: at) }
+        for (planned, holder) in t.starts { addDeadline(planned, holder: holder, to: aggregate, at: at, calendar: machine.calendar) }
 
         if t.inquiryOpened, case .fileInquiry(let question) = action, let due = t.starts.first?.0.due {
             let inquiry = Inquiry()
@@ -456,13 +456,15 @@ struct CaseService {
         }
     }
 
-    private func addDeadline(_ planned: PlannedDeadline, holder: Holder, to a: CaseAggregate, at: Date) {
+    private func addDeadline(_ planned: PlannedDeadline, holder: Holder, to a: CaseAggregate, at: Date, calendar: WorkCalendar) {
         let deadline = CaseDeadline()
         deadline.id = UUID()
         deadline.$case.id = a.record.id!
         deadline.kind = planned.kind
         deadline.dueAt = planned.due
         deadline.startedAt = at
+        // Counted in working days (the clocks in hours know no holidays).
+        if [.resolve, .inquiryAnswer].contains(planned.kind) { deadline.computedWithoutYear = calendar.unknownYear(from: at, to: planned.due) }
         switch holder {
         case .area(let path, _): deadline.areaID = path.leafID
         case .department(let id): deadline.departmentID = UUID(uuidString: id)

@@ -49,4 +49,18 @@ enum CalendarService {
         }
         return calendar
     }
+
+    /// The warning to show while a year's holiday arrangement is missing (this year's, or next year's from
+    /// 1 November): deadlines counted into it skip only weekends. Nil when nothing is missing.
+    struct MissingYear: Encodable {
+        let year: Int
+        let text: String
+        let href: String
+    }
+
+    static func missingYear(today: LocalDate, on db: any Database) async throws -> MissingYear? {
+        guard let year = try await load(on: db).yearToEnter(today: today) else { return nil }
+        return MissingYear(year: year, text: "\(year) 年放假安排尚未录入：跨入 \(year) 年的办结时限现按平日推算（只跳过周末），请在国务院办公厅通知发布后录入。",
+                           href: SiteURL.calendar.path(["year": String(year)]))
+    }
 }

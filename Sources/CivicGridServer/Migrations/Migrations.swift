@@ -61,5 +61,7 @@ extension Migrations {
         add(AddCheckInReceivedAt())
         // 021: on SQLite, prefix indexes in LIKE's collation, so subtree and name-prefix searches read a range.
         add(AddCaseInsensitivePrefixIndexes())
+        // 022: a deadline counted through a year without its holiday arrangement says so.
+        add(AddDeadlineCalendarGap())
     }
 }

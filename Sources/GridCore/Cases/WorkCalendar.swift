@@ -120,6 +120,22 @@ public struct WorkCalendar: Sendable, Equatable {
     /// A deadline in calendar hours (e.g. acceptance within 24 hours), holidays or not.
     public func deadline(hours: Int, after start: Date) -> Date { start.addingTimeInterval(Double(hours) * 3600) }
 
+    /// The first year a working-day count from `start` to `due` ran through without its official
+    /// arrangement (so only weekends were skipped there), or nil when every year was known.
+    public func unknownYear(from start: Date, to due: Date) -> Int? {
+        let first = LocalDate(start).year, last = LocalDate(due.addingTimeInterval(-1)).year
+        guard first <= last else { return nil }
+        return (first...last).first { !knownYears.contains($0) }
+    }
+
+    /// The year whose arrangement should be entered now: this year's if it is missing, or next year's
+    /// from 1 November (the State Council publishes it in the autumn); nil when nothing is due.
+    public func yearToEnter(today: LocalDate) -> Int? {
+        if !knownYears.contains(today.year) { return today.year }
+        if today.month >= 11, !knownYears.contains(today.year + 1) { return today.year + 1 }
+        return nil
+    }
+
     public mutating func setDay(_ date: LocalDate, kind: DayKind?) {
         daysOff.remove(date)
         extraWorkdays.remove(date)

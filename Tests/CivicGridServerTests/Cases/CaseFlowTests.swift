@@ -216,6 +216,41 @@ final class CaseFlowTests: XCTestCase {
         }
     }
 
+    /// The 2027 arrangement is not entered (the shipped calendar has 2025 and 2026): a resolution deadline
+    /// counted into 2027 (reported on 30 December: 31 December, 1 and 4 January) says it is an estimate, and
+    /// administrators are asked for the year from November.
+    func testADeadlineIntoAYearWithoutItsArrangementSaysSoAndTheYearIsAskedFor() async throws {
+        let clock = FixedClock(bjDate("2026-12-30").addingTimeInterval(10 * 3600))
+        try await withApp(clock: clock) { app in
+            // setup
+            let city = try await TestCity.build(app)
+            let community = try await app.token("op-c1")
+            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+                {"categoryID":"\(try await app.category("SZ01"))","title":"井盖破损","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+                """)
+            let c = try created.content.decode(CaseAPIController.CaseDTO.self)
+            // act
+            _ = try await act(app, c.id, community, #"{"action":"accept"}"#)!
+            // validate
+            let resolve = try await CaseDeadline.query(on: app.db).filter(\.$case.$id == c.id).filter(\.$kind == .resolve).first()
+            XCTAssertEqual(resolve?.computedWithoutYear, 2027)
+            let accept = try await CaseDeadline.query(on: app.db).filter(\.$case.$id == c.id).filter(\.$kind == .accept).first()
+            XCTAssertNil(accept?.computedWithoutYear, "a clock in hours knows no holidays")
+            let operatorPage = app.browser()
+            _ = try await operatorPage.login("op-c1")
+            let casePage = try await operatorPage.get("/cases/\(c.id)").body.string
+            let operatorHome = try await operatorPage.get("/home").body.string
+            let admin = app.browser()
+            _ = try await admin.login("admin")
+            let adminHome = try await admin.get("/home").body.string
+            let calendar = try await admin.get("/calendar").body.string
+            XCTAssertTrue(casePage.contains("按平日推算：2027 年放假安排未录入"))
+            XCTAssertFalse(operatorHome.contains("2027 年放假安排尚未录入"), "administrators are asked, not operators")
+            XCTAssertTrue(adminHome.contains("2027 年放假安排尚未录入"))
+            XCTAssertTrue(calendar.contains("2027 年放假安排尚未录入"))
+        }
+    }
+
     func testUtilityCasesRunTwoClocks() async throws {
         try await withApp { app in
             let city = try await TestCity.build(app)

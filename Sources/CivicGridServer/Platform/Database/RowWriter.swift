@@ -144,10 +144,11 @@ enum RowWriter {
          c.supervised, c.reportedAt, c.acceptedAt, c.closedAt, c.updatedAt]
     }
 
-    static let deadlineColumns = ["id", "case_id", "kind", "due_at", "area_id", "department_id", "started_at", "met_at", "ended_at", "overdue_at"]
+    static let deadlineColumns = ["id", "case_id", "kind", "due_at", "area_id", "department_id", "started_at", "met_at", "ended_at", "overdue_at",
+                                  "computed_without_year"]
 
     static func values(_ d: CaseDeadline) -> [Field] {
-        [d.id, d.$case.id, d.kind, d.dueAt, d.areaID, d.departmentID, d.startedAt, d.metAt, d.endedAt, d.overdueAt]
+        [d.id, d.$case.id, d.kind, d.dueAt, d.areaID, d.departmentID, d.startedAt, d.metAt, d.endedAt, d.overdueAt, d.computedWithoutYear]
     }
 
     static let entryColumns = ["id", "case_id", "seq", "at", "actor_id", "actor_name", "role", "level", "action", "from_status", "to_status",
