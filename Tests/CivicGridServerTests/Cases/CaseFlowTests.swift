@@ -162,6 +162,17 @@ final class CaseFlowTests: XCTestCase {
         }
     }
 
+    /// A case the community operator reported (WeChat group, grid A) and accepted.
+    func acceptedCase(_ app: Application, _ city: TestCity, _ category: String, title: String, by token: String) async throws -> CaseAPIController.CaseDTO {
+        let created = try await app.api(.POST, "/api/v1/cases", token: token, json: """
+            {"categoryID":"\(try await app.category(category))","title":"\(title)","channel":"wechatGroup","gridID":\(city.gridA.id!)}
+            """)
+        XCTAssertEqual(created.status, .created, created.body.string)
+        let c = try created.content.decode(CaseAPIController.CaseDTO.self)
+        _ = try await act(app, c.id, token, #"{"action":"accept"}"#)!
+        return c
+    }
+
     /// A working-day deadline ends at midnight: written as the end of its last working day ("… 24:00"),
     /// never as "00:00" of the next (a Sunday, for a Friday deadline) — on the case page as everywhere.
     func testAWorkingDayDeadlineIsWrittenAsTheEndOfItsLastDay() async throws {
@@ -169,11 +180,7 @@ final class CaseFlowTests: XCTestCase {
             // setup
             let city = try await TestCity.build(app)
             let community = try await app.token("op-c1")
-            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
-                {"categoryID":"\(try await app.category("SD01"))","title":"清水社区整栋停水","channel":"wechatGroup","gridID":\(city.gridA.id!)}
-                """)
-            let c = try created.content.decode(CaseAPIController.CaseDTO.self)
-            _ = try await act(app, c.id, community, #"{"action":"accept"}"#)!
+            let c = try await acceptedCase(app, city, "SD01", title: "清水社区整栋停水", by: community)
             let page = app.browser()
             _ = try await page.login("op-c1")
             // act
@@ -192,11 +199,7 @@ final class CaseFlowTests: XCTestCase {
             // setup
             let city = try await TestCity.build(app)
             let community = try await app.token("op-c1")
-            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
-                {"categoryID":"\(try await app.category("SD01"))","title":"清水社区整栋停水","channel":"wechatGroup","gridID":\(city.gridA.id!)}
-                """)
-            let c = try created.content.decode(CaseAPIController.CaseDTO.self)
-            _ = try await act(app, c.id, community, #"{"action":"accept"}"#)!
+            let c = try await acceptedCase(app, city, "SD01", title: "清水社区整栋停水", by: community)
             let water = try await app.department("GS")
             // act
             _ = try await act(app, c.id, community, #"{"action":"dispatch","department":"\#(water)"}"#)!
@@ -225,12 +228,8 @@ final class CaseFlowTests: XCTestCase {
             // setup
             let city = try await TestCity.build(app)
             let community = try await app.token("op-c1")
-            let created = try await app.api(.POST, "/api/v1/cases", token: community, json: """
-                {"categoryID":"\(try await app.category("SZ01"))","title":"井盖破损","channel":"wechatGroup","gridID":\(city.gridA.id!)}
-                """)
-            let c = try created.content.decode(CaseAPIController.CaseDTO.self)
             // act
-            _ = try await act(app, c.id, community, #"{"action":"accept"}"#)!
+            let c = try await acceptedCase(app, city, "SZ01", title: "井盖破损", by: community)
             // validate
             let resolve = try await CaseDeadline.query(on: app.db).filter(\.$case.$id == c.id).filter(\.$kind == .resolve).first()
             XCTAssertEqual(resolve?.computedWithoutYear, 2027)
