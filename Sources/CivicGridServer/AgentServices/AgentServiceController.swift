@@ -157,7 +157,7 @@ enum AgentServiceController {
         do {
             let outcome = try await perform(req, user: user)
             if req.wantsJSON { return try await Status(id: outcome.request.id!.uuidString, status: outcome.request.status.rawValue).encodeResponse(for: req) }
-            return req.redirect(to: SiteURL.agentService(outcome.request.id!).path + "?notice=done")
+            return req.redirect(to: SiteURL.agentService(outcome.request.id!).path(["notice": "done"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard [.unprocessableEntity, .conflict, .unsupportedMediaType, .payloadTooLarge].contains(status), !req.wantsJSON else { throw error }
@@ -260,7 +260,7 @@ enum AgentServiceController {
         let form = try req.content.decode(RequestForm.self)
         do {
             let r = try await AgentServiceDesk(db: req.db, app: req.application).request(form.input(), by: user, as: .gridWorker)
-            return req.redirect(to: SiteURL.fieldService(r.id!).path + "?notice=created")
+            return req.redirect(to: SiteURL.fieldService(r.id!).path(["notice": "created"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status == .unprocessableEntity else { throw error }
@@ -286,7 +286,7 @@ enum AgentServiceController {
         let user = try FieldController.worker(req)
         do {
             let outcome = try await perform(req, user: user)
-            return req.redirect(to: SiteURL.fieldService(outcome.request.id!).path + "?notice=done")
+            return req.redirect(to: SiteURL.fieldService(outcome.request.id!).path(["notice": "done"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard [.unprocessableEntity, .conflict, .unsupportedMediaType, .payloadTooLarge].contains(status) else { throw error }
@@ -430,6 +430,6 @@ enum AgentServiceController {
             guard [.unprocessableEntity, .conflict].contains(status) else { throw error }
             return try await renderTrack(req, r: r, error: reason)
         }
-        return req.redirect(to: SiteURL.portalTrack(code: code.value).path + "?notice=saved")
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path(["notice": "saved"]))
     }
 }

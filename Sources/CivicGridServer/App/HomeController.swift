@@ -98,7 +98,7 @@ enum HomeController {
         var result: [Queue] = []
         for tab in CaseQueries.tabs(for: user) where tab != .all {
             let count = try await CaseQueries.query(tab, filter: .init(), user: user, now: req.now, on: req.db).count()
-            result.append(Queue(label: tab.label, count: count, href: SiteURL.cases.path + "?tab=\(tab.rawValue)", warn: (tab == .overdue || tab == .soon) && count > 0))
+            result.append(Queue(label: tab.label, count: count, href: SiteURL.cases.path(["tab": "\(tab.rawValue)"]), warn: (tab == .overdue || tab == .soon) && count > 0))
         }
         return result
     }

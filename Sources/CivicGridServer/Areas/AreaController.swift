@@ -125,7 +125,7 @@ enum AreaController {
         let form = try req.content.decode(AreaForm.self)
         do {
             let area = try await req.areas.create(form.draft, parent: parent)
-            return req.redirect(to: SiteURL.area(try area.requireID()).path + "?notice=created")
+            return req.redirect(to: SiteURL.area(try area.requireID()).path(["notice": "created"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
@@ -176,7 +176,7 @@ enum AreaController {
         let form = try req.content.decode(AreaForm.self)
         do {
             try await req.areas.update(area, with: form.draft)
-            return req.redirect(to: SiteURL.area(area.id!).path + "?notice=saved")
+            return req.redirect(to: SiteURL.area(area.id!).path(["notice": "saved"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
@@ -199,7 +199,7 @@ enum AreaController {
             let target = try await service.require(form.parent, in: user.scope)
             guard user.scope.canAdminister(target.areaPath) else { throw Abort(.forbidden, reason: "您无权调整目标区域") }
             try await service.move(area, to: target)
-            return req.redirect(to: SiteURL.area(area.id!).path + "?notice=moved")
+            return req.redirect(to: SiteURL.area(area.id!).path(["notice": "moved"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500, status != .notFound else { throw error }

@@ -35,7 +35,7 @@ enum BoundaryController {
         let subtree = try await Area.query(on: req.db).filter(within: area.areaPath).all()
         return try await req.view.render("map/boundaries", Page(
             layout: PageLayout(req, title: "边界导入导出", section: "map"), areaID: area.id!, areaName: area.name,
-            exportHref: SiteURL.boundariesGeoJSON.path + "?area=\(area.id!)", drawn: subtree.filter { $0.boundaryGeoJSON != nil }.count, total: subtree.count,
+            exportHref: SiteURL.boundariesGeoJSON.path(["area": "\(area.id!)"]), drawn: subtree.filter { $0.boundaryGeoJSON != nil }.count, total: subtree.count,
             datums: Datum.allCases.map { MapController.Option(value: $0.rawValue, label: $0.displayName, selected: $0 == .wgs84) },
             problems: problems, error: error, canImport: user.scope.canAdminister(area.areaPath)))
     }
@@ -102,6 +102,6 @@ enum BoundaryController {
         }
         req.state.gridLocator.invalidate()
         req.logger.info("boundaries imported", metadata: ["count": "\(features.count)", "by": "\(user.username)"])
-        return req.redirect(to: SiteURL.map.path + "?area=\(scopeArea.id!)&notice=boundaries")
+        return req.redirect(to: SiteURL.map.path(["area": "\(scopeArea.id!)", "notice": "boundaries"]))
     }
 }

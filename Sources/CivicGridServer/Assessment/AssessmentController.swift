@@ -60,7 +60,7 @@ enum AssessmentController {
     static func rows(_ scores: [AssessmentService.GridScore], month: Month, parents: [Int: String]) -> [Row] {
         scores.enumerated().map { i, s in
             Row(rank: i + 1, name: s.grid.name, parent: s.grid.$parent.id.flatMap { parents[$0] } ?? "",
-                href: SiteURL.assessmentGrid(s.grid.id!).path + "?month=\(month.text)", daily: f(s.part(.daily)), hardware: f(s.part(.hardware)),
+                href: SiteURL.assessmentGrid(s.grid.id!).path(["month": "\(month.text)"]), daily: f(s.part(.daily)), hardware: f(s.part(.hardware)),
                 work: f(s.part(.work)), deducted: s.deducted > 0 ? "−" + f(s.deducted) : "0", total: f(s.total), frozen: s.frozen != nil, low: s.total < 60)
         }
     }
@@ -85,7 +85,7 @@ enum AssessmentController {
             areaID: area.id!, areaName: area.name, month: month.text, rows: rows(scores, month: month, parents: parents), average: f(average),
             frozenCount: scores.filter { $0.frozen != nil }.count,
             canFreeze: AssessmentService.mayFreeze(user) && month.last < LocalDate(req.now) && scores.contains { $0.frozen == nil },
-            schemeVersion: try await service.scheme().version, export: SiteURL.assessmentExport.path + "?area=\(area.id!)&month=\(month.text)", error: error)
+            schemeVersion: try await service.scheme().version, export: SiteURL.assessmentExport.path(["area": "\(area.id!)", "month": "\(month.text)"]), error: error)
         let response = try await req.view.render("assessment/index", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -104,9 +104,9 @@ enum AssessmentController {
         do {
             _ = try await req.assessment.freeze(try await grids(of: area, on: req.db), month, by: user)
         } catch let error as AbortError where error.status == .unprocessableEntity {
-            return req.redirect(to: SiteURL.assessment.path + "?area=\(form.area)&month=\(form.month)&notice=not-ended")
+            return req.redirect(to: SiteURL.assessment.path(["area": "\(form.area)", "month": "\(form.month)", "notice": "not-ended"]))
         }
-        return req.redirect(to: SiteURL.assessment.path + "?area=\(form.area)&month=\(form.month)&notice=frozen")
+        return req.redirect(to: SiteURL.assessment.path(["area": "\(form.area)", "month": "\(form.month)", "notice": "frozen"]))
     }
 
     @Sendable static func export(req: Request) async throws -> Response {
@@ -169,7 +169,7 @@ enum AssessmentController {
         let lines = detail.lines.map { l in
             Line(part: AssessmentScheme.Part(rawValue: l.part)?.displayName ?? l.part, name: AssessmentScheme.Measure(rawValue: l.measure)?.displayName ?? l.measure,
                  points: f(l.points), max: f(l.max), actual: l.actual, formula: l.formula,
-                 evidence: l.measure == "hardware" ? nil : SiteURL.assessmentEvidence(grid.id!).path + "?month=\(month.text)&measure=\(l.measure)", short: l.points < l.max - 0.05)
+                 evidence: l.measure == "hardware" ? nil : SiteURL.assessmentEvidence(grid.id!).path(["month": "\(month.text)", "measure": "\(l.measure)"]), short: l.points < l.max - 0.05)
         }
         let parts = AssessmentScheme.Part.allCases.map { p in
             Line(part: p.displayName, name: p.displayName, points: f(detail.lines.filter { $0.part == p.rawValue }.reduce(0) { $0 + $1.points }),
@@ -179,8 +179,8 @@ enum AssessmentController {
         let today = Month(containing: LocalDate(req.now))
         let page = GridPage(
             layout: PageLayout(req, title: "\(grid.name) · \(month.text) 考核", section: "stats"), gridID: grid.id!, gridName: grid.name,
-            month: month.text, previous: SiteURL.assessmentGrid(grid.id!).path + "?month=\(month.previous.text)",
-            next: month.first < today.first ? SiteURL.assessmentGrid(grid.id!).path + "?month=\(month.next.text)" : nil,
+            month: month.text, previous: SiteURL.assessmentGrid(grid.id!).path(["month": "\(month.previous.text)"]),
+            next: month.first < today.first ? SiteURL.assessmentGrid(grid.id!).path(["month": "\(month.next.text)"]) : nil,
             total: f(total), parts: parts, lines: lines,
             deductions: detail.deductions.map { d in Deduction(points: f(d.points), reason: d.reason, href: d.caseCode.flatMap { caseIDs[$0] }.map { SiteURL.caseDetail($0).path }) },
             explanation: detail.explanation,
@@ -188,7 +188,7 @@ enum AssessmentController {
             canRate: frozen == nil && AssessmentService.mayRate(user, grid: grid),
             hardware: hardware.map { f($0.points) } ?? "", hardwareReason: hardware?.reason ?? "",
             hardwareMax: f(scheme.items.first { $0.measure == .hardware }?.points ?? 10),
-            back: SiteURL.assessment.path + "?area=\(grid.$parent.id ?? grid.id!)&month=\(month.text)", error: error)
+            back: SiteURL.assessment.path(["area": "\(grid.$parent.id ?? grid.id!)", "month": "\(month.text)"]), error: error)
         let response = try await req.view.render("assessment/grid", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -272,7 +272,7 @@ enum AssessmentController {
         }
         return try await req.view.render("assessment/evidence", EvidencePage(
             layout: PageLayout(req, title: "\(grid.name) · \(month.text) · \(measure.displayName)", section: "stats"),
-            title: "\(grid.name) · \(month.text) · \(measure.displayName)（\(rows.count) 条）", back: SiteURL.assessmentGrid(id).path + "?month=\(month.text)",
+            title: "\(grid.name) · \(month.text) · \(measure.displayName)（\(rows.count) 条）", back: SiteURL.assessmentGrid(id).path(["month": "\(month.text)"]),
             header: header, rows: zip(rows, links).map { EvidenceRow(cells: $0.0, link: $0.1) }, note: note))
     }
 

@@ -75,7 +75,7 @@ enum DashboardController {
                 return ra != rb ? ra > rb : a.1.received > b.1.received
             }
         let maxOpen = max(1, open.values.max() ?? 1)
-        var map = MapView(areas: children.map { ($0, SiteURL.dashboard.path + "?area=\($0.id!)") }, width: 640, height: 420)
+        var map = MapView(areas: children.map { ($0, SiteURL.dashboard.path(["area": "\($0.id!)"])) }, width: 640, height: 420)
         if var m = map {
             m = MapView(copying: m) { shape, index in
                 let child = children.filter { $0.boundary != nil }[index]
@@ -117,8 +117,8 @@ enum DashboardController {
         let user = try staff(req)
         let board = try await board(req, user: user)
         return try await req.view.render("dashboard/index", Page(
-            title: "\(board.areaName) · 指挥中心", board: board, boardURL: SiteURL.dashboardBoard.path + "?area=\(board.areaID)",
-            statsURL: SiteURL.stats.path + "?area=\(board.areaID)"))
+            title: "\(board.areaName) · 指挥中心", board: board, boardURL: SiteURL.dashboardBoard.path(["area": "\(board.areaID)"]),
+            statsURL: SiteURL.stats.path(["area": "\(board.areaID)"])))
     }
 
     /// The board alone, for the page to swap in when something changed.

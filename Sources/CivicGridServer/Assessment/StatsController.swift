@@ -157,7 +157,7 @@ enum StatsController {
         return try await req.view.render("stats/index", Page(
             layout: PageLayout(req, title: "统计分析 · \(r.area.name)", section: "stats"),
             areaID: r.area.id!, areaName: r.area.name,
-            parentHref: parentInScope ? SiteURL.stats.path + "?area=\(parent!.id!)&from=\(r.range.from)&to=\(r.range.to)" : nil,
+            parentHref: parentInScope ? SiteURL.stats.path(["area": "\(parent!.id!)", "from": "\(r.range.from)", "to": "\(r.range.to)"]) : nil,
             from: r.range.from.description, to: r.range.to.description, group: grouping.rawValue,
             groups: Grouping.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: $0 == grouping) },
             figures: [
@@ -179,7 +179,7 @@ enum StatsController {
                 .map { row(CaseChannel(rawValue: $0.key)?.displayName ?? $0.key, href: nil, $0.value) },
             categories: r.totals.byCategory.sorted { ($0.value.received, r.categoryNames[$0.key] ?? "") > ($1.value.received, r.categoryNames[$1.key] ?? "") }
                 .prefix(20).map { row(r.categoryNames[$0.key] ?? "（已删除类别）", href: nil, $0.value) },
-            children: r.children.map { row($0.0.name, href: SiteURL.stats.path + "?area=\($0.0.id!)&from=\(r.range.from)&to=\(r.range.to)", $0.1) },
+            children: r.children.map { row($0.0.name, href: SiteURL.stats.path(["area": "\($0.0.id!)", "from": "\(r.range.from)", "to": "\(r.range.to)"]), $0.1) },
             childLevel: r.children.first.map { levels.name(of: $0.0.level) } ?? "",
             trend: SVGChart(width: 1100, height: 240).render(trend(r.totals.byDay, range: r.range, grouping: grouping)),
             export: SiteURL.statsExport.path + "?\(query)", error: nil))

@@ -138,7 +138,7 @@ enum AdminCaseController {
             response.status = status
             return response
         }
-        return req.redirect(to: SiteURL.categories.path + "?notice=saved")
+        return req.redirect(to: SiteURL.categories.path(["notice": "saved"]))
     }
 
     // MARK: Working-day calendar
@@ -188,6 +188,6 @@ enum AdminCaseController {
                 try await CalendarDay(date: date, kind: kind, name: name.isEmpty ? kind.displayName : String(name.prefix(20))).create(on: tx)
             }
         }
-        return req.redirect(to: SiteURL.calendar.path + "?year=\(date.year)&notice=saved")
+        return req.redirect(to: SiteURL.calendar.path(["year": "\(date.year)", "notice": "saved"]))
     }
 }

@@ -52,7 +52,7 @@ enum CaseController {
         var tabRows: [Tab] = []
         for t in tabs {
             let count = try await CaseQueries.query(t, filter: CaseQueries.Filter(), user: user, now: now, on: req.db).count()
-            tabRows.append(Tab(key: t.rawValue, label: t.label, count: count, href: SiteURL.cases.path + "?tab=\(t.rawValue)", active: t == tab,
+            tabRows.append(Tab(key: t.rawValue, label: t.label, count: count, href: SiteURL.cases.path(["tab": "\(t.rawValue)"]), active: t == tab,
                                warn: (t == .overdue || t == .soon) && count > 0))
         }
         let query = try await CaseQueries.query(tab, filter: filter, user: user, now: now, on: req.db)
@@ -218,7 +218,7 @@ enum CaseController {
             let input = try CaseService.ReportInput.desk(form, categoryID: category, channel: channel)
             let photos = try await storePhotos(form.photos ?? [], req: req)
             let c = try await req.cases.report(input, by: user, photos: photos, now: req.now)
-            return req.redirect(to: SiteURL.caseDetail(c.id!).path + "?notice=reported")
+            return req.redirect(to: SiteURL.caseDetail(c.id!).path(["notice": "reported"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
@@ -276,7 +276,7 @@ enum CaseController {
         }
         try await AccessLog(actorID: user.id, subjectType: "case", subjectID: id.uuidString, field: "open311Publication", at: req.now,
                             reason: text.isEmpty ? "撤回公开描述" : "审核公开描述", subjectLabel: c.code).create(on: req.db)
-        return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=saved")
+        return req.redirect(to: SiteURL.caseDetail(id).path(["notice": "saved"]))
     }
 
     /// 责任倒追 on the case page: shown when the case went overdue or failed, or has sanctions.
@@ -380,7 +380,7 @@ enum CaseController {
             let action = try form.caseAction()
             let photos = try await storePhotos(form.photos ?? [], req: req)
             _ = try await req.cases.perform(action, on: id, by: user, photos: photos, now: req.now)
-            return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=done")
+            return req.redirect(to: SiteURL.caseDetail(id).path(["notice": "done"]))
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
         } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {
@@ -396,7 +396,7 @@ enum CaseController {
         do {
             guard let master = UUID(uuidString: try req.content.decode(Form.self).master) else { throw Abort(.unprocessableEntity, reason: "请选择主事件") }
             try await req.duplicates.merge(id, into: master, by: user, now: req.now)
-            return req.redirect(to: SiteURL.caseDetail(id).path + "?notice=merged")
+            return req.redirect(to: SiteURL.caseDetail(id).path(["notice": "merged"]))
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
         } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {

@@ -40,7 +40,7 @@ struct BenchDashboardCommand: AsyncCommand {
         var ours: [Double] = []
         let runs = signature.runs ?? 200
         for i in 0..<(runs + 5) {
-            let req = Request(application: app, method: .GET, url: URI(string: SiteURL.dashboardBoard.path + "?area=\(root.id!)"), on: app.eventLoopGroup.next())
+            let req = Request(application: app, method: .GET, url: URI(string: SiteURL.dashboardBoard.path(["area": "\(root.id!)"])), on: app.eventLoopGroup.next())
             req.auth.login(user)
             let start = clock.now
             let view = try await DashboardController.fragment(req: req)
@@ -52,7 +52,7 @@ struct BenchDashboardCommand: AsyncCommand {
         // Where the time goes: the data alone, and each of its queries' share is in the difference.
         var dataOnly: [Double] = []
         for _ in 0..<20 {
-            let req = Request(application: app, method: .GET, url: URI(string: SiteURL.dashboardBoard.path + "?area=\(root.id!)"), on: app.eventLoopGroup.next())
+            let req = Request(application: app, method: .GET, url: URI(string: SiteURL.dashboardBoard.path(["area": "\(root.id!)"])), on: app.eventLoopGroup.next())
             req.auth.login(user)
             let start = clock.now
             _ = try await DashboardController.board(req, user: user)

@@ -118,7 +118,7 @@ enum HotlineController {
             m.source = source.rawValue; m.text = text; m.categoryID = try category.requireID(); m.updatedAt = req.now
             try await m.create(on: tx)
         }
-        return req.redirect(to: SiteURL.hotline.path + "?notice=saved")
+        return req.redirect(to: SiteURL.hotline.path(["notice": "saved"]))
     }
 
     /// Sends a waiting message at the next run instead of after its back-off.
@@ -126,6 +126,6 @@ enum HotlineController {
         _ = try req.requireSystemAdministrator("只有系统管理员可以管理热线对接")
         guard let m = try await OutboxMessage.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound) }
         if m.status == .pending { m.nextAttemptAt = req.now; try await m.save(on: req.db) }
-        return req.redirect(to: SiteURL.hotline.path + "?notice=saved")
+        return req.redirect(to: SiteURL.hotline.path(["notice": "saved"]))
     }
 }

@@ -225,11 +225,11 @@ enum MapController {
             heatOn: layers.contains(.heat), heatScale: "颜色越深，\(days) 天内事件越多（最多 \(perShape.values.map(\.total).max() ?? 0) 件）",
             legend: legend, facts: facts, workers: workers.isEmpty ? nil : workers,
             special: visibleKinds.compactMap { k in specialTotals[k].map { Fact(label: k.displayName, value: "\($0) 人") } },
-            openCases: open, casesHref: SiteURL.cases.path + "?tab=all&area=\(area.code)",
+            openCases: open, casesHref: SiteURL.cases.path(["tab": "all", "area": "\(area.code)"]),
             q: q, results: results, searched: results != nil, notes: notes,
             childLevelName: zoomable ? childLevel : nil,
             zoomHint: zoomable ? "点击\(childLevel ?? "下级区域")放大查看" : "已是最小网格：点击楼栋看住户，点击事件看详情",
-            canEditBoundaries: canEdit, hotspotsHref: SiteURL.mapHotspots.path + "?area=\(area.id!)"))
+            canEditBoundaries: canEdit, hotspotsHref: SiteURL.mapHotspots.path(["area": "\(area.id!)"])))
     }
 
     static func search(_ q: String, user: CurrentUser, req: Request, layerQuery: String) async throws -> [Result] {
@@ -301,7 +301,7 @@ extension MapController {
                 category: categories.first { $0.id?.uuidString == spot.category }?.name ?? "—", count: spot.count,
                 first: Formatting.dateTime(spot.first), last: Formatting.dateTime(spot.last),
                 place: (grid?.name ?? "") + String(format: "（%.5f, %.5f）", spot.center.lat, spot.center.lon),
-                mapHref: grid.map { SiteURL.map.path + "?area=\($0.id!)&layers=set&layer=cases&layer=buildings&days=\(days)" },
+                mapHref: grid.map { SiteURL.map.path(["area": "\($0.id!)", "layers": "set", "layer": "cases", "layer": "buildings", "days": "\(days)"]) },
                 cases: spot.caseIDs.map { CaseLink(code: codes[$0] ?? $0, href: UUID(uuidString: $0).map { SiteURL.caseDetail($0).path } ?? "") })
         }
         func options(_ values: [Int], _ chosen: Int, _ label: (Int) -> String) -> [Option] {

@@ -172,7 +172,7 @@ enum PortalController {
     @Sendable static func trackLookup(req: Request) async throws -> Response {
         let typed = req.query[String.self, at: "code"] ?? ""
         guard let code = TrackingCode(typed) else {
-            return req.redirect(to: SiteURL.portal.path + "?notice=bad-code")
+            return req.redirect(to: SiteURL.portal.path(["notice": "bad-code"]))
         }
         return req.redirect(to: SiteURL.portalTrack(code: code.value).path)
     }
@@ -285,7 +285,7 @@ enum PortalController {
             guard status.code < 500 else { throw error }
             return try await renderTrack(req, code: code, c: c, error: reason).encodeResponse(status: status, for: req)
         }
-        return req.redirect(to: SiteURL.portalTrack(code: code.value).path + "?notice=rated")
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path(["notice": "rated"]))
     }
 
     // MARK: 扫码找格
@@ -307,7 +307,7 @@ enum PortalController {
               let b = try await Building.query(on: req.db).filter(\.$qrToken == token).with(\.$grid).first() else {
             throw Abort(.notFound, reason: "二维码无效或楼栋已撤销")
         }
-        return try await renderGrid(req, grid: b.grid, building: "\(b.address) \(b.name)", reportHref: SiteURL.portalReport.path + "?b=\(token)")
+        return try await renderGrid(req, grid: b.grid, building: "\(b.address) \(b.name)", reportHref: SiteURL.portalReport.path(["b": "\(token)"]))
     }
 
     @Sendable static func grid(req: Request) async throws -> View {

@@ -174,7 +174,7 @@ enum AuthController {
         user.phoneIndex = req.state.cipher.index(pending.phone)
         try await user.create(on: req.db)
         let token = try await req.authService.issueToken(for: user, purpose: .webSession)
-        let response = req.redirect(to: SiteURL.home.path + "?notice=registered")
+        let response = req.redirect(to: SiteURL.home.path(["notice": "registered"]))
         response.cookies[Cookies.session] = sessionCookie(token, req: req)
         CSRFMiddleware.rotate(for: req)
         return response

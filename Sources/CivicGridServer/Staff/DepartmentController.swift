@@ -68,7 +68,7 @@ enum DepartmentController {
         } catch let error as any AbortError where error.status.code < 500 {
             return try await render(req, form: raw, error: error.reason, status: error.status)
         }
-        return req.redirect(to: SiteURL.departments.path + "?notice=created")
+        return req.redirect(to: SiteURL.departments.path(["notice": "created"]))
     }
 
     static func ensureUnique(_ form: Form, except id: UUID?, on db: any Database) async throws {
@@ -103,7 +103,7 @@ enum DepartmentController {
             response.status = error.status
             return response
         }
-        return req.redirect(to: SiteURL.departments.path + "?notice=saved")
+        return req.redirect(to: SiteURL.departments.path(["notice": "saved"]))
     }
 
     // MARK: API

@@ -141,7 +141,7 @@ enum StaffController {
             guard status.code < 500 else { throw error }
             return try await renderShow(req, user: user, admin: admin, revealedPhone: nil, error: reason)
         }
-        return req.redirect(to: SiteURL.staffMember(user.id!).path + "?notice=role-added")
+        return req.redirect(to: SiteURL.staffMember(user.id!).path(["notice": "role-added"]))
     }
 
     @Sendable static func removeRole(req: Request) async throws -> Response {
@@ -193,7 +193,7 @@ enum StaffController {
             try await user.save(on: tx)
             try await UserToken.query(on: tx).filter(\.$user.$id == user.id!).delete()
         }
-        return req.redirect(to: SiteURL.staffMember(user.id!).path + "?notice=password")
+        return req.redirect(to: SiteURL.staffMember(user.id!).path(["notice": "password"]))
     }
 
     struct NewPage: Encodable {
@@ -242,7 +242,7 @@ enum StaffController {
             let role = (form.role ?? "").isEmpty ? nil : try roleRequest(RoleForm(role: form.role!, area: form.area, department: form.department, employment: form.employment))
             let user = try await req.staff.create(
                 .init(username: form.username, displayName: form.name, phone: form.phone, password: form.password), firstRole: role, by: admin)
-            return req.redirect(to: SiteURL.staffMember(user.id!).path + "?notice=created")
+            return req.redirect(to: SiteURL.staffMember(user.id!).path(["notice": "created"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }

@@ -59,7 +59,7 @@ enum TaskController {
             let task = try await req.tasks.create(
                 .init(title: form.title, description: form.description ?? "", items: form.items, dueOn: form.dueOn,
                       gridIDs: (form.grids ?? []).compactMap { Int($0) }), by: user)
-            return req.redirect(to: SiteURL.task(task.id!).path + "?notice=created")
+            return req.redirect(to: SiteURL.task(task.id!).path(["notice": "created"]))
         } catch let error as AbortError where error.status == .unprocessableEntity {
             return try await renderIndex(req, error: error.reason, form: ["title": form.title, "description": form.description ?? "", "items": form.items,
                                                                           "dueOn": form.dueOn, "grids": (form.grids ?? []).joined(separator: ",")])

@@ -61,13 +61,13 @@ extension FieldController {
         let form = try req.content.decode(NoticeForm.self)
         guard let gridID = Int(form.grid) else { throw Abort(.unprocessableEntity, reason: "请选择网格") }
         _ = try await req.fieldWork.postNotice(gridID: gridID, title: form.title, body: form.body, by: user)
-        return req.redirect(to: SiteURL.fieldGrid.path + "?notice=created")
+        return req.redirect(to: SiteURL.fieldGrid.path(["notice": "created"]))
     }
 
     @Sendable static func withdrawNotice(req: Request) async throws -> Response {
         let user = try worker(req)
         _ = try await req.fieldWork.withdrawNotice(try req.parameters.require("id", as: UUID.self), by: user)
-        return req.redirect(to: SiteURL.fieldGrid.path + "?notice=saved")
+        return req.redirect(to: SiteURL.fieldGrid.path(["notice": "saved"]))
     }
 
     struct ProfileForm: Content { var workPhone: String?; var photo: File? }
@@ -92,6 +92,6 @@ extension FieldController {
             me.photoType = stored.first?.contentType
         }
         try await me.save(on: req.db)
-        return req.redirect(to: SiteURL.fieldGrid.path + "?notice=saved")
+        return req.redirect(to: SiteURL.fieldGrid.path(["notice": "saved"]))
     }
 }

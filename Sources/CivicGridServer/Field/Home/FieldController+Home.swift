@@ -43,7 +43,7 @@ extension FieldController {
             reported: mine.map { row($0, now: req.now) },
             visitsDue: due.map { m in
                 DueRow(name: m.person.name, kind: m.kind.displayName, due: m.nextVisitDue, overdue: m.nextVisitDue < today.description,
-                       href: SiteURL.fieldVisitNew.path + "?person=\(m.$person.id)&member=\(m.id!)")
+                       href: SiteURL.fieldVisitNew.path(["person": "\(m.$person.id)", "member": "\(m.id!)"]))
             },
             patrols: patrols.map { PatrolRow(time: Formatting.time($0.at), grid: names[$0.gridID] ?? "", note: $0.note, place: place($0)) },
             month: try await monthFigures(user, grids: gridIDs, req: req),

@@ -52,7 +52,7 @@ extension FieldController {
             today: rows.map { PatrolRow(time: Formatting.time($0.at), grid: names[$0.gridID] ?? "", note: $0.note, place: place($0)) },
             findings: todayResults.map { r in
                 FindingRow(time: Formatting.time(r.at), item: titles[r.itemID] ?? "", note: r.note,
-                           reportHref: r.caseID == nil ? SiteURL.fieldReport.path + "?finding=\(r.id!)" : nil, caseHref: r.caseID.map { SiteURL.caseDetail($0).path })
+                           reportHref: r.caseID == nil ? SiteURL.fieldReport.path(["finding": "\(r.id!)"]) : nil, caseHref: r.caseID.map { SiteURL.caseDetail($0).path })
             },
             clientKey: UUID().uuidString))
     }
@@ -93,7 +93,7 @@ extension FieldController {
         let (id, duplicate) = try await FieldService.once(key, user: user, on: req.db) {
             try await req.fieldWork.checkIn(input, by: user).id!.uuidString
         }
-        return try await answer(req, id: id, duplicate: duplicate, kind: "patrol", href: SiteURL.fieldPatrol.path, then: SiteURL.fieldPatrol.path + "?grid=\(gridID)&notice=saved")
+        return try await answer(req, id: id, duplicate: duplicate, kind: "patrol", href: SiteURL.fieldPatrol.path, then: SiteURL.fieldPatrol.path(["grid": "\(gridID)", "notice": "saved"]))
     }
     // MARK: 巡查清单
 
@@ -128,7 +128,7 @@ extension FieldController {
         guard let gridID = Int(form.grid) else { throw Abort(.unprocessableEntity, reason: "请选择网格") }
         _ = try await req.fieldWork.addChecklistItem(
             .init(gridID: gridID, title: form.title, kind: form.kind, place: form.place ?? "", categoryID: form.category), by: user)
-        return req.redirect(to: SiteURL.fieldChecklist.path + "?grid=\(gridID)&notice=created")
+        return req.redirect(to: SiteURL.fieldChecklist.path(["grid": "\(gridID)", "notice": "created"]))
     }
 
     @Sendable static func retireChecklistItem(req: Request) async throws -> Response {
@@ -136,6 +136,6 @@ extension FieldController {
         let id = try req.parameters.require("id", as: UUID.self)
         let grid = try await PatrolChecklistItem.find(id, on: req.db)?.gridID
         try await req.fieldWork.retireChecklistItem(id, by: user)
-        return req.redirect(to: SiteURL.fieldChecklist.path + "?grid=\(grid ?? 0)&notice=deleted")
+        return req.redirect(to: SiteURL.fieldChecklist.path(["grid": "\(grid ?? 0)", "notice": "deleted"]))
     }
 }

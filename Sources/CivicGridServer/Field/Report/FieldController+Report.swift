@@ -113,7 +113,7 @@ extension FieldController {
                 return try await req.cases
                     .report(input, by: user, photos: photos, onSitePhotos: after, now: req.now).id!.uuidString
             }
-            return try await answer(req, id: id, duplicate: duplicate, kind: "report", href: UUID(uuidString: id).map { SiteURL.caseDetail($0).path } ?? SiteURL.cases.path, then: SiteURL.field.path + "?notice=reported")
+            return try await answer(req, id: id, duplicate: duplicate, kind: "report", href: UUID(uuidString: id).map { SiteURL.caseDetail($0).path } ?? SiteURL.cases.path, then: SiteURL.field.path(["notice": "reported"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }

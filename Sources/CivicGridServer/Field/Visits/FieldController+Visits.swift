@@ -32,7 +32,7 @@ extension FieldController {
                 .with(\.$household).all()
             people = found.map { p in
                 PersonRow(name: p.name, detail: [p.kind.displayName, p.household.map { "户号 \($0.number)" } ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
-                          href: SiteURL.fieldVisitNew.path + "?person=\(p.id!)")
+                          href: SiteURL.fieldVisitNew.path(["person": "\(p.id!)"]))
             }
         }
         // 本周走访计划: what is late, what falls due each day of this week, what was done since Monday.
@@ -42,7 +42,7 @@ extension FieldController {
             .sort(\.$nextVisitDue).limit(300).with(\.$person).all()
         func row(_ m: SpecialGroupMember) -> DueRow {
             DueRow(name: m.person.name, kind: m.kind.displayName, due: m.nextVisitDue, overdue: m.nextVisitDue < week.today.description,
-                   href: SiteURL.fieldVisitNew.path + "?person=\(m.$person.id)&member=\(m.id!)")
+                   href: SiteURL.fieldVisitNew.path(["person": "\(m.$person.id)", "member": "\(m.id!)"]))
         }
         var overdue: [DueRow] = [], byDay = Array(repeating: [DueRow](), count: 7)
         for m in due {
@@ -65,7 +65,7 @@ extension FieldController {
             },
             done: done.map { v in
                 PersonRow(name: v.personID.flatMap { doneNames[$0] } ?? "入户走访", detail: "\(v.visitedOn) · \(v.note.prefix(30))",
-                          href: v.personID.map { SiteURL.fieldVisitNew.path + "?person=\($0)" } ?? SiteURL.fieldVisits.path)
+                          href: v.personID.map { SiteURL.fieldVisitNew.path(["person": "\($0)"]) } ?? SiteURL.fieldVisits.path)
             },
             dueThisWeek: byDay.reduce(0) { $0 + $1.count }))
     }
@@ -152,7 +152,7 @@ extension FieldController {
                 return try await registry.recordVisit(person: p, member: member, note: form.note, on: date, by: user, photos: photos,
                                                       update: update, clientKey: key).id!.uuidString
             }
-            return try await answer(req, id: id, duplicate: duplicate, kind: "visit", href: SiteURL.person(personID).path, then: SiteURL.fieldVisits.path + "?notice=saved")
+            return try await answer(req, id: id, duplicate: duplicate, kind: "visit", href: SiteURL.person(personID).path, then: SiteURL.fieldVisits.path(["notice": "saved"]))
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500, status != .notFound, !req.wantsJSON else { throw error }

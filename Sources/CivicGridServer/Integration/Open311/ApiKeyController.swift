@@ -79,6 +79,6 @@ enum ApiKeyController {
         guard let key = try await ApiKey.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound, reason: "密钥不存在") }
         key.revokedAt = req.now
         try await key.save(on: req.db)
-        return req.redirect(to: SiteURL.apiKeys.path + "?notice=saved")
+        return req.redirect(to: SiteURL.apiKeys.path(["notice": "saved"]))
     }
 }

@@ -27,7 +27,7 @@ extension RegistryController {
             try await RegistryRevision.record(.building, id, grid: b.$grid.id, version: b.version, .update, by: user, at: req.state.clock.now(),
                                            changes: [FieldChange(field: "照片", old: nil, new: "已更新")], on: tx)
         }
-        return req.redirect(to: SiteURL.building(id).path + "?notice=saved")
+        return req.redirect(to: SiteURL.building(id).path(["notice": "saved"]))
     }
 
     @Sendable static func buildingPhoto(req: Request) async throws -> Response {

@@ -67,7 +67,7 @@ extension RegistryController {
                                floors: b.floors, units: b.units, gridID: b.$grid.id,
                                grids: grids.map { Option(value: String($0.id!), label: "\($0.name)（\($0.code)）", selected: $0.id == b.$grid.id) }),
             uses: options(HouseUse.self), occupancies: options(Occupancy.self), ownerships: options(Ownership.self),
-            reportHref: SiteURL.caseNew.path + "?building=\(id)", error: error, photo: b.photoPath == nil ? nil : SiteURL.buildingPhoto(id).path))
+            reportHref: SiteURL.caseNew.path(["building": "\(id)"]), error: error, photo: b.photoPath == nil ? nil : SiteURL.buildingPhoto(id).path))
     }
 
     static func options<T: RegistryTerm>(_ type: T.Type, selected: T? = nil) -> [Option] {
@@ -83,7 +83,7 @@ extension RegistryController {
         try RegistryService.requireEditor(user)
         let draft = try req.content.decode(RegistryService.BuildingDraft.self)
         let b = try await service(req).saveBuilding(draft, existing: nil, by: user)
-        return req.redirect(to: SiteURL.building(b.id!).path + "?notice=created")
+        return req.redirect(to: SiteURL.building(b.id!).path(["notice": "created"]))
     }
 
     @Sendable static func updateBuilding(req: Request) async throws -> Response {

@@ -103,6 +103,6 @@ extension RegistryListController {
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             throw Abort(error.status, reason: error.reason)
         }
-        return req.redirect(to: SiteURL.crossCheckRun(run.id!).path + "?notice=done")
+        return req.redirect(to: SiteURL.crossCheckRun(run.id!).path(["notice": "done"]))
     }
 }

@@ -125,7 +125,7 @@ extension RegistryController {
         let kindCounts = Dictionary(kinds.map { ($0.kind, $0.n) }, uniquingKeysWith: +)
         let special = SpecialGroupKind.allCases.map { k in
             SpecialCount(label: k.displayName, count: kindCounts[k.rawValue] ?? 0,
-                         href: RegistryRules.maySeeSpecialGroup(k, roles: user.roles) ? SiteURL.specialGroups.path + "?grid=\(gid)&kind=\(k.rawValue)" : "")
+                         href: RegistryRules.maySeeSpecialGroup(k, roles: user.roles) ? SiteURL.specialGroups.path(["grid": "\(gid)", "kind": "\(k.rawValue)"]) : "")
         }
         let orgs = try await Organization.query(on: req.db).filter(\.$gridID == gid).sort(\.$name).limit(200).all()
         let comps = try await CityComponent.query(on: req.db).filter(\.$gridID == gid).sort(\.$code).limit(300).all()

@@ -10,14 +10,14 @@ extension RegistryController {
         let user = try req.currentUser
         try RegistryService.requireEditor(user)
         let o = try await service(req).createOrganization(try req.content.decode(RegistryService.OrganizationDraft.self), by: user)
-        return req.redirect(to: SiteURL.registryGrid(o.gridID).path + "?notice=created")
+        return req.redirect(to: SiteURL.registryGrid(o.gridID).path(["notice": "created"]))
     }
 
     @Sendable static func createComponent(req: Request) async throws -> Response {
         let user = try req.currentUser
         try RegistryService.requireEditor(user)
         let c = try await service(req).createComponent(try req.content.decode(RegistryService.ComponentDraft.self), by: user)
-        return req.redirect(to: SiteURL.registryGrid(c.gridID).path + "?notice=created")
+        return req.redirect(to: SiteURL.registryGrid(c.gridID).path(["notice": "created"]))
     }
 
     @Sendable static func componentState(req: Request) async throws -> Response {
@@ -29,6 +29,6 @@ extension RegistryController {
         }
         guard let state = ComponentState(text: try req.content.get(String.self, at: "state")) else { throw Abort(.unprocessableEntity, reason: "状态应为：\(ComponentState.choices)") }
         try await registry.setState(state, of: c, by: user)
-        return req.redirect(to: SiteURL.registryGrid(c.gridID).path + "?notice=saved")
+        return req.redirect(to: SiteURL.registryGrid(c.gridID).path(["notice": "saved"]))
     }
 }

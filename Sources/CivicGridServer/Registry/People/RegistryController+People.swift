@@ -139,7 +139,7 @@ extension RegistryController {
         let draft = try req.content.decode(RegistryService.PersonDraft.self)
         do {
             let p = try await service(req).savePerson(draft, existing: nil, by: user)
-            return req.redirect(to: SiteURL.person(p.id!).path + "?notice=created")
+            return req.redirect(to: SiteURL.person(p.id!).path(["notice": "created"]))
         } catch let error as AbortError where error.status == .unprocessableEntity || error.status == .conflict {
             let grids = try await service(req).grids(for: user)
             var form = personForm(action: SiteURL.people.path, p: nil, householdNumber: draft.householdNumber ?? "", grids: grids, gridID: draft.gridID)
