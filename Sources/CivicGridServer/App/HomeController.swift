@@ -54,7 +54,10 @@ enum HomeController {
         page.queues = try await queues(for: user, req: req)
         page.notices = try await notices(for: user, req: req)
         page.canReport = CaseController.canReport(user)
-        if user.isAdministrator { page.missingYear = try await CalendarService.missingYear(today: LocalDate(req.now), on: req.db) }
+        if user.isAdministrator {
+            // The calendar as the reference cache holds it (no query of its own).
+            page.missingYear = CalendarService.missingYear(today: LocalDate(req.now), in: try await req.cases.reference().calendar)
+        }
         return try await req.view.render("home", page)
     }
 

@@ -167,7 +167,7 @@ enum AdminCaseController {
             },
             published: !days.isEmpty, canEdit: user.isSystemAdministrator,
             offCount: days.filter { $0.kind == .off }.count, workCount: days.filter { $0.kind == .work }.count,
-            missingYear: try await CalendarService.missingYear(today: LocalDate(req.now), on: req.db)))
+            missingYear: CalendarService.missingYear(today: LocalDate(req.now), in: try await req.cases.reference().calendar)))
     }
 
     struct DayForm: Content { var date: String; var kind: String; var name: String? }

@@ -58,8 +58,8 @@ enum CalendarService {
         let href: String
     }
 
-    static func missingYear(today: LocalDate, on db: any Database) async throws -> MissingYear? {
-        guard let year = try await load(on: db).yearToEnter(today: today) else { return nil }
+    static func missingYear(today: LocalDate, in calendar: WorkCalendar) -> MissingYear? {
+        guard let year = calendar.yearToEnter(today: today) else { return nil }
         return MissingYear(year: year, text: "\(year) 年放假安排尚未录入：跨入 \(year) 年的办结时限现按平日推算（只跳过周末），请在国务院办公厅通知发布后录入。",
                            href: SiteURL.calendar.path(["year": String(year)]))
     }
