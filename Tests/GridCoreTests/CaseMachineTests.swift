@@ -63,7 +63,8 @@ final class CaseMachineTests: XCTestCase {
         var held = Cast.snapshot(.inProgress, holder: .department("GS"))
         held.dispatchedBy = Cast.community
         held.onSiteDue = due
-        let returned = try apply(.returnCase("不属于本单位"), by: Cast.gs, held)
+        held.pending = try apply(.returnCase("不属于本单位"), by: Cast.gs, held).opens
+        let returned = try apply(.reviewReturn(approved: true, comment: ""), by: Cast.communityOp, held)
         XCTAssertTrue(returned.starts.contains { $0.0 == PlannedDeadline(kind: .onSite, due: due) && $0.1 == .area(Cast.community, .community) })
     }
 
@@ -171,9 +172,8 @@ final class CaseMachineTests: XCTestCase {
         XCTAssertThrowsError(try apply(.acknowledge, by: Cast.gs, c), "another department cannot sign")
         XCTAssertThrowsError(try apply(.returnCase(""), by: Cast.cg, c))
         let back = try apply(.returnCase("不属于城管职责，应交供水"), by: Cast.cg, c)
-        XCTAssertEqual(back.to, .accepted)
-        XCTAssertEqual(back.holder, .area(Cast.community, .community))
-        XCTAssertNil(back.dispatchedBy)
+        XCTAssertEqual(back.to, .dispatched, "a return waits for the dispatcher's review (ExceptionPathTests)")
+        XCTAssertEqual(back.opens?.decider, .area(Cast.community, .community))
     }
 
     func testReplyThenVerifyCloses() throws {
@@ -316,13 +316,29 @@ final class CaseMachineTests: XCTestCase {
             .verify: [.replied],
             .reopen: [.closed],
             .rate: [.closed],
-            .urge: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress],
-            .supervise: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress],
+            .urge: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress, .suspended],
+            .supervise: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress, .suspended],
+            .requestExtension: [.inProgress],
+            .suspend: [.accepted, .inProgress],
+            .resume: [.suspended],
+            .callback: [.closed],
+            .withdraw: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress, .replied, .suspended],
+            .void: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress, .replied, .suspended],
+            // Decisions need a pending request (ExceptionPathTests).
+            .decideExtension: [], .decideSuspension: [], .reviewReturn: [], .decideVoid: [],
         ]
+        XCTAssertEqual(Set(expected.keys), Set(ActionKind.allCases).subtracting([.report, .fileInquiry, .answerInquiry]),
+                       "every action is in the table")
         for (kind, statuses) in expected {
             for status in CaseStatus.allCases {
                 var c = Cast.snapshot(status)
                 c.onSitePending = true
+                c.resolveDue = bj("2026-12-31 00:00")
+                c.channel = .resident
+                c.callbackOpen = status == .closed
+                if status == .suspended {
+                    c.suspension = Suspension(resumeStatus: .inProgress, remainingWorkingDays: 3, reviewAt: bj("2027-01-01 00:00"))
+                }
                 let allowed = Cast.everyone.contains { !machine.allowedActions(for: $0, on: c, now: now).filter { $0 == kind }.isEmpty }
                 XCTAssertEqual(allowed, statuses.contains(status), "\(kind) in \(status)")
             }
@@ -333,14 +349,18 @@ final class CaseMachineTests: XCTestCase {
         for status in CaseStatus.allCases where status.isOpen && status != .replied {
             XCTAssertEqual(machine.allowedActions(for: Cast.otherStreetOp, on: Cast.snapshot(status), now: now), [], "\(status)")
         }
-        XCTAssertEqual(machine.allowedActions(for: Cast.resident, on: Cast.snapshot(.reported), now: now), [])
+        XCTAssertEqual(machine.allowedActions(for: Cast.resident, on: Cast.snapshot(.reported), now: now), [.withdraw], "the reporter may withdraw")
     }
 
     func testTheCommandCenterSeesItsButtons() {
-        XCTAssertEqual(machine.allowedActions(for: Cast.communityOp, on: Cast.snapshot(.reported), now: now), [.accept, .reject, .urge])
+        XCTAssertEqual(machine.allowedActions(for: Cast.communityOp, on: Cast.snapshot(.reported), now: now), [.accept, .reject, .urge, .withdraw, .void])
         XCTAssertEqual(machine.allowedActions(for: Cast.communityOp, on: Cast.snapshot(.accepted), now: now),
-                       [.reject, .handleLocally, .escalate, .dispatch, .explain, .urge])
+                       [.reject, .handleLocally, .escalate, .dispatch, .explain, .urge, .suspend, .withdraw, .void])
         XCTAssertEqual(machine.allowedActions(for: Cast.cg, on: Cast.snapshot(.dispatched), now: now), [.acknowledge, .returnCase])
+        var working = Cast.snapshot(.inProgress)
+        working.resolveDue = bj("2026-11-28 00:00")
+        XCTAssertEqual(machine.allowedActions(for: Cast.cg, on: working, now: now), [.returnCase, .markOnSite, .reply, .requestExtension, .suspend].filter {
+            $0 != .markOnSite })
     }
 }
 

@@ -110,8 +110,53 @@ final class Case: Model, @unchecked Sendable {
     @OptionalField(key: "accepted_at") var acceptedAt: Date?
     @OptionalField(key: "closed_at") var closedAt: Date?
     @Field(key: "updated_at") var updatedAt: Date
+    // The workflow's own facts (023): who accepted it and how each step went, for the indicators.
+    /// The command center that accepted it (it calls the reporter back).
+    @OptionalField(key: "accepted_by_area_id") var acceptedByAreaID: Int?
+    @OptionalField(key: "accepted_on_time") var acceptedOnTime: Bool?
+    @OptionalField(key: "dispatched_at") var dispatchedAt: Date?
+    @OptionalField(key: "dispatched_on_time") var dispatchedOnTime: Bool?
+    @OptionalField(key: "signed_on_time") var signedOnTime: Bool?
+    @OptionalField(key: "dispatch_count") var dispatchCount: Int?
+    @OptionalField(key: "redispatch_count") var redispatchCount: Int?
+    @OptionalField(key: "extension_count") var extensionCount: Int?
+    @OptionalField(key: "return_refused_count") var returnRefusedCount: Int?
+    @OptionalField(key: "rework_count") var reworkCount: Int?
+    /// 缓办: why, until when, the status it resumes in and the working days its resolution clock had left.
+    @OptionalField(key: "suspended_reason") var suspendedReason: String?
+    @OptionalField(key: "suspended_until") var suspendedUntil: Date?
+    @OptionalField(key: "suspended_from_status") var suspendedFromStatus: CaseStatus?
+    @OptionalField(key: "suspended_remaining_days") var suspendedRemainingDays: Int?
+    /// 回访: where it stands, unanswered calls, and what the reporter said.
+    @OptionalField(key: "callback_status") var callbackStatus: CallbackStatus?
+    @OptionalField(key: "callback_attempts") var callbackAttempts: Int?
+    @OptionalField(key: "callback_resolved") var callbackResolved: Bool?
+    @OptionalField(key: "callback_satisfaction") var callbackSatisfaction: Satisfaction?
 
     init() {}
+
+    /// What the rollups count of its passage through the workflow.
+    var workflowFacts: CaseFacts.Workflow {
+        var w = CaseFacts.Workflow()
+        w.accepted = acceptedAt != nil
+        w.acceptedOnTime = acceptedOnTime
+        w.dispatchedOnTime = dispatchedOnTime
+        w.signedOnTime = signedOnTime
+        w.dispatches = dispatchCount ?? 0
+        w.redispatches = redispatchCount ?? 0
+        w.extensions = extensionCount ?? 0
+        w.returnsRefused = returnRefusedCount ?? 0
+        w.reworks = reworkCount ?? 0
+        w.callback = callbackStatus
+        w.callbackResolved = callbackResolved
+        w.callbackSatisfaction = callbackSatisfaction
+        return w
+    }
+
+    var suspension: Suspension? {
+        guard status == .suspended, let from = suspendedFromStatus, let until = suspendedUntil else { return nil }
+        return Suspension(resumeStatus: from, remainingWorkingDays: suspendedRemainingDays ?? 1, reviewAt: until)
+    }
 
     var coHandlerIDs: [UUID] { coHandlers.split(separator: ",").compactMap { UUID(uuidString: String($0)) } }
 }
@@ -133,8 +178,17 @@ final class CaseDeadline: Model, @unchecked Sendable {
     /// A working-day count that ran through a year whose holiday arrangement was not entered (only
     /// weekends skipped there): that year, shown beside the deadline.
     @OptionalField(key: "computed_without_year") var computedWithoutYear: Int?
+    /// Why it ended neither met nor missed (延期, 缓办, 撤件, 作废); nil when the case changed hands.
+    @OptionalField(key: "end_reason") var endReason: DeadlineEnd?
 
     init() {}
+
+    /// The 时限灯 of a running clock (nil once stopped).
+    func light(now: Date) -> DeadlineLight? { isOpen ? DeadlineLight.of(startedAt: startedAt, dueAt: dueAt, now: now) : nil }
+    /// Running: its light now; stopped: as it stood when it stopped (red if met late or missed).
+    func finalLight(now: Date) -> DeadlineLight {
+        DeadlineLight.of(startedAt: startedAt, dueAt: dueAt, now: overdueAt != nil ? max(now, dueAt) : (metAt ?? endedAt ?? now))
+    }
 
     var isOpen: Bool { metAt == nil && endedAt == nil }
 }
@@ -236,6 +290,50 @@ final class CasePhoto: Model, @unchecked Sendable {
     @Field(key: "bytes") var bytes: Int
     @Field(key: "sha256") var sha256: String
     @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// A request to the level above (延期, 缓办, 退单, 作废) and its decision. One open at a time per case.
+final class CaseRequest: Model, @unchecked Sendable {
+    static let schema = "case_requests"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "case_id") var `case`: Case
+    @Field(key: "kind") var kind: RequestKind
+    @Field(key: "reason") var reason: String
+    @Field(key: "requested_by") var requestedBy: UUID
+    @Field(key: "requested_by_name") var requestedByName: String
+    @OptionalField(key: "requester_area_id") var requesterAreaID: Int?
+    @OptionalField(key: "requester_department_id") var requesterDepartmentID: UUID?
+    @Field(key: "decider_area_id") var deciderAreaID: Int
+    @OptionalField(key: "proposed_due") var proposedDue: Date?
+    @OptionalField(key: "review_at") var reviewAt: Date?
+    @Field(key: "requested_at") var requestedAt: Date
+    @OptionalField(key: "decided_at") var decidedAt: Date?
+    @OptionalField(key: "decided_by_name") var decidedByName: String?
+    @OptionalField(key: "approved") var approved: Bool?
+    @OptionalField(key: "decision") var decision: String?
+    /// Closed undecided: the case moved on (replied, returned, withdrawn …) before the decision.
+    @OptionalField(key: "cancelled_at") var cancelledAt: Date?
+
+    init() {}
+
+    var isOpen: Bool { decidedAt == nil && cancelledAt == nil }
+}
+
+/// One callback attempt (回访): who called, whom it reached, what the reporter said.
+final class CaseCallback: Model, @unchecked Sendable {
+    static let schema = "case_callbacks"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "case_id") var `case`: Case
+    @Field(key: "at") var at: Date
+    @Field(key: "by_name") var byName: String
+    @Field(key: "contact") var contact: CallbackContact
+    @OptionalField(key: "resolved") var resolved: Bool?
+    @OptionalField(key: "satisfaction") var satisfaction: Satisfaction?
+    @Field(key: "note") var note: String
 
     init() {}
 }

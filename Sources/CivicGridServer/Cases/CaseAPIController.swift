@@ -101,7 +101,14 @@ enum CaseAPIController {
         let timeline: [EntryDTO]
         let allowedActions: [ActionKind]
     }
-    struct DeadlineDTO: Content { let kind: DeadlineKind; let dueAt: Date; let metAt: Date?; let endedAt: Date?; let overdueAt: Date?; let areaID: Int?; let departmentID: UUID? }
+    struct DeadlineDTO: Content {
+        let kind: DeadlineKind; let dueAt: Date; let metAt: Date?; let endedAt: Date?; let overdueAt: Date?; let areaID: Int?; let departmentID: UUID?
+        /// 时限灯 of a running clock: green below 80 % of its time, yellow from 80 %, red overdue; a stopped one keeps its last colour
+        /// (red if it finished late).
+        let light: DeadlineLight
+        /// Why it stopped without being met or missed (extended, suspended, withdrawn, voided).
+        let endReason: DeadlineEnd?
+    }
     struct EntryDTO: Content {
         let seq: Int; let at: Date; let actorName: String; let role: String; let level: String; let action: String
         let fromStatus: String; let toStatus: String; let comment: String; let hash: String; let prevHash: String
@@ -117,7 +124,8 @@ enum CaseAPIController {
         return DetailDTO(
             case: CaseDTO(c),
             deadlines: deadlines.map { DeadlineDTO(kind: $0.kind, dueAt: $0.dueAt, metAt: $0.metAt, endedAt: $0.endedAt, overdueAt: $0.overdueAt,
-                                                   areaID: $0.areaID, departmentID: $0.departmentID) },
+                                                   areaID: $0.areaID, departmentID: $0.departmentID, light: $0.finalLight(now: req.now),
+                                                   endReason: $0.endReason) },
             timeline: entries.map { EntryDTO(seq: $0.seq, at: $0.at, actorName: $0.actorName, role: $0.role, level: $0.level, action: $0.action,
                                              fromStatus: $0.fromStatus, toStatus: $0.toStatus, comment: $0.comment, hash: $0.hash, prevHash: $0.prevHash) },
             allowedActions: allowed)
@@ -157,6 +165,15 @@ enum CaseAPIController {
         var workingDays: Int?
         var passed: Bool?
         var satisfaction: String?
+        /// decideExtension, decideSuspension, reviewReturn, decideVoid.
+        var approved: Bool?
+        /// requestExtension: `workingDays` more, or until the end of this date ("yyyy-MM-dd").
+        var until: String?
+        /// suspend: the review date ("yyyy-MM-dd").
+        var reviewDate: String?
+        /// callback: "reached" / "noAnswer" / "refused", and whether it is solved.
+        var contact: String?
+        var resolved: Bool?
     }
 
     @Sendable static func act(req: Request) async throws -> DetailDTO {
@@ -165,7 +182,9 @@ enum CaseAPIController {
         let body = try req.content.decode(ActBody.self)
         let form = CaseController.ActForm(action: body.action, comment: body.comment, reason: body.reason, department: body.department,
                                           coHandlers: body.coHandlers, days: body.workingDays.map(String.init),
-                                          passed: body.passed == false ? "0" : "1", satisfaction: body.satisfaction, photos: nil)
+                                          passed: body.passed == false ? "0" : "1", satisfaction: body.satisfaction, photos: nil,
+                                          approved: body.approved.map { $0 ? "1" : "0" }, until: body.until, reviewDate: body.reviewDate,
+                                          contact: body.contact, resolved: body.resolved.map { $0 ? "1" : "0" })
         _ = try await req.cases.perform(try form.caseAction(), on: id, by: user, now: req.now)
         return try await detail(id, req: req)
     }

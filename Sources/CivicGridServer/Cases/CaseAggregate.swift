@@ -12,6 +12,8 @@ final class CaseAggregate {
     let policy: SLAPolicy
     var deadlines: [CaseDeadline]
     var openInquiry: Inquiry?
+    /// The request waiting for a decision (延期, 缓办, 退单, 作废), if any.
+    var openRequest: CaseRequest?
     var lastSeq: Int
     var lastHash: String
     let isNew: Bool
@@ -25,11 +27,18 @@ final class CaseAggregate {
     var newNotifications: [Notification] = []
     var newNegatives: [NegativeListEntry] = []
     var newPhotos: [CasePhoto] = []
+    var newRequests: [CaseRequest] = []
+    var dirtyRequests: [CaseRequest] = []
+    var newCallbacks: [CaseCallback] = []
     /// What the rollups hold for this case (nil: nothing yet); `CaseRollup.record` adds the difference.
     var rollupBaseline: CaseFacts?
+    /// The department the rollups counted the case under (its last one), for moving it when that changes.
+    var rollupDepartment: UUID?
 
-    init(record: Case, chain: [Area], policy: SLAPolicy, deadlines: [CaseDeadline], openInquiry: Inquiry?, lastSeq: Int, lastHash: String, isNew: Bool) {
+    init(record: Case, chain: [Area], policy: SLAPolicy, deadlines: [CaseDeadline], openInquiry: Inquiry?, openRequest: CaseRequest? = nil,
+         lastSeq: Int, lastHash: String, isNew: Bool) {
         self.record = record
+        self.openRequest = openRequest
         self.chain = chain
         self.policy = policy
         self.deadlines = deadlines
@@ -38,6 +47,19 @@ final class CaseAggregate {
         self.lastHash = lastHash
         self.isNew = isNew
         rollupBaseline = isNew ? nil : CaseRollup.facts(of: self)
+        rollupDepartment = isNew ? nil : record.lastDepartmentID
+    }
+
+    func holder(area id: Int?, department: UUID?) -> Holder? {
+        if let department { return .department(department.uuidString) }
+        return area(id).map { .area($0.areaPath, $0.level) }
+    }
+
+    /// The open request as the machine sees it.
+    var pending: PendingRequest? {
+        guard let r = openRequest, let requester = holder(area: r.requesterAreaID, department: r.requesterDepartmentID),
+              let decider = holder(area: r.deciderAreaID, department: nil) else { return nil }
+        return PendingRequest(kind: r.kind, requestedBy: requester, decider: decider, proposedDue: r.proposedDue, reviewAt: r.reviewAt)
     }
 
     var grid: Area { chain.first { $0.id == record.$grid.id }! }
@@ -59,13 +81,23 @@ final class CaseAggregate {
         } else {
             holder = .area(grid.areaPath, grid.level)
         }
-        return CaseSnapshot(
+        var s = CaseSnapshot(
             status: c.status, gridPath: grid.areaPath, ancestors: ancestors, holder: holder, coHandlers: c.coHandlerIDs.map(\.uuidString),
             dispatchedBy: area(c.dispatchedByAreaID)?.areaPath, lastDepartment: c.lastDepartmentID?.uuidString,
             escalatedFrom: area(c.escalatedFromAreaID)?.areaPath, escalatedTo: area(c.escalatedToAreaID)?.areaPath, escalatedAt: c.escalatedAt,
             hasOpenInquiry: c.inquiryOpen, reporterID: c.$reporter.id?.uuidString, rated: c.satisfaction != nil,
             onSitePending: openDeadlines.contains { $0.kind == .onSite },
             onSiteDue: openDeadlines.first { $0.kind == .onSite }?.dueAt, policy: policy)
+        s.channel = c.channel
+        s.pending = pending
+        s.extensionsUsed = c.extensionCount ?? 0
+        s.resolveDue = openDeadlines.filter { $0.kind == .resolve }.map(\.dueAt).max()
+        s.suspension = c.suspension
+        s.acceptedBy = area(c.acceptedByAreaID)?.areaPath
+        s.callbackOpen = c.status == .closed && c.callbackStatus == .pending
+        s.callbackAttempts = c.callbackAttempts ?? 0
+        s.dispatchCount = c.dispatchCount ?? 0
+        return s
     }
 
     func markDirty(_ deadline: CaseDeadline) {

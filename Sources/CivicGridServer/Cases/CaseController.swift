@@ -332,6 +332,31 @@ enum CaseController {
         var passed: String?
         var satisfaction: String?
         var photos: [File]?
+        /// Decisions: "1" approves, "0" refuses.
+        var approved: String? = nil
+        /// An extension to a date ("yyyy-MM-dd", to its end), or `days` more working days.
+        var until: String? = nil
+        /// A suspension's review date ("yyyy-MM-dd").
+        var reviewDate: String? = nil
+        /// A callback: 联系结果 and 是否解决 ("1"/"0").
+        var contact: String? = nil
+        var resolved: String? = nil
+
+        private func decision() throws -> Bool {
+            switch approved { case "1"?: return true; case "0"?: return false; default: throw Abort(.unprocessableEntity, reason: "请选择同意或不同意") }
+        }
+
+        private static func date(_ text: String?, _ what: String) throws -> LocalDate? {
+            guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let date = LocalDate(text) else { throw Abort(.unprocessableEntity, reason: "\(what)格式应为 年-月-日") }
+            return date
+        }
+
+        private func workingDays() throws -> Int? {
+            guard let days = days?.trimmingCharacters(in: .whitespaces), !days.isEmpty else { return nil }
+            guard let n = Int(days) else { throw Abort(.unprocessableEntity, reason: "办理时限须为整数个工作日") }
+            return n
+        }
 
         /// The GridCore action this form asks for.
         func caseAction() throws -> CaseAction {
@@ -348,12 +373,7 @@ enum CaseController {
             case .escalate: return .escalate(text)
             case .dispatch:
                 guard let department = department, UUID(uuidString: department) != nil else { throw Abort(.unprocessableEntity, reason: "请选择承办部门") }
-                var workingDays: Int?
-                if let days = days?.trimmingCharacters(in: .whitespaces), !days.isEmpty {
-                    guard let n = Int(days) else { throw Abort(.unprocessableEntity, reason: "办理时限须为整数个工作日") }
-                    workingDays = n
-                }
-                return .dispatch(department: department, coHandlers: (coHandlers ?? []).filter { !$0.isEmpty }, workingDays: workingDays, note: text)
+                return .dispatch(department: department, coHandlers: (coHandlers ?? []).filter { !$0.isEmpty }, workingDays: try workingDays(), note: text)
             case .explain: return .explain(text)
             case .acknowledge: return .acknowledge
             case .returnCase: return .returnCase(text)
@@ -368,6 +388,26 @@ enum CaseController {
             case .rate:
                 guard let s = satisfaction.flatMap(Satisfaction.init(rawValue:)) else { throw Abort(.unprocessableEntity, reason: "请选择满意度") }
                 return .rate(s, text)
+            case .requestExtension:
+                if let date = try Self.date(until, "延期至") { return .requestExtension(reason: text, length: .until(date.adding(days: 1).startInstant)) }
+                guard let n = try workingDays() else { throw Abort(.unprocessableEntity, reason: "请填写延长的工作日数或延期至的日期") }
+                return .requestExtension(reason: text, length: .workingDays(n))
+            case .decideExtension: return .decideExtension(approved: try decision(), comment: text)
+            case .suspend:
+                guard let date = try Self.date(reviewDate, "复核日期") else { throw Abort(.unprocessableEntity, reason: "请填写复核日期") }
+                return .suspend(reason: text, reviewAt: date.startInstant)
+            case .decideSuspension: return .decideSuspension(approved: try decision(), comment: text)
+            case .resume: return .resume(text)
+            case .reviewReturn: return .reviewReturn(approved: try decision(), comment: text)
+            case .callback:
+                guard let contact = contact.flatMap(CallbackContact.init(rawValue:)) else { throw Abort(.unprocessableEntity, reason: "请选择联系结果") }
+                let solved: Bool? = contact == .reached ? (resolved == "1" ? true : resolved == "0" ? false : nil) : nil
+                let rating = contact == .reached ? satisfaction.flatMap(Satisfaction.init(rawValue:)) : nil
+                if contact == .reached, solved == nil || rating == nil { throw Abort(.unprocessableEntity, reason: "已联系时请记录是否解决和满意度") }
+                return .callback(CallbackOutcome(contact: contact, resolved: solved, satisfaction: rating, note: text))
+            case .withdraw: return .withdraw(text)
+            case .void: return .void(text)
+            case .decideVoid: return .decideVoid(approved: try decision(), comment: text)
             }
         }
     }

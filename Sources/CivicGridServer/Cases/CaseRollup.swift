@@ -21,15 +21,34 @@ enum CaseRollup {
     static func facts(of a: CaseAggregate) -> CaseFacts {
         let c = a.record
         return CaseFacts(status: c.status, overdue: c.overdue, escalated: c.escalatedAt != nil, satisfaction: c.satisfaction,
-                         resolution: c.resolution, handlingLevel: a.area(c.$holderArea.id)?.level, reportedAt: c.reportedAt, closedAt: c.closedAt)
+                         resolution: c.resolution, handlingLevel: a.area(c.$holderArea.id)?.level, reportedAt: c.reportedAt, closedAt: c.closedAt,
+                         workflow: c.workflowFacts)
     }
+
+    struct DepartmentKey: Hashable { let department: UUID; let day: String }
 
     /// Pending changes, merged by key so a bulk write of many cases touches each row once.
     struct Changes {
         var counters: [Key: [Int]] = [:]
         var statuses: [Int: [String: Int]] = [:]
+        /// Per department (the case's last one) × day received: the departments' indicators.
+        var departments: [DepartmentKey: [Int]] = [:]
 
-        var isEmpty: Bool { counters.isEmpty && statuses.isEmpty }
+        var isEmpty: Bool { counters.isEmpty && statuses.isEmpty && departments.isEmpty }
+
+        /// Moves the case's facts from the department it was counted under to its current one (or adds the change).
+        mutating func addDepartment(before: CaseFacts?, from old: UUID?, after: CaseFacts, to new: UUID?, day: String) {
+            func add(_ department: UUID, _ values: [Int]) {
+                let key = DepartmentKey(department: department, day: day)
+                departments[key] = zip(departments[key] ?? Array(repeating: 0, count: values.count), values).map { $0 + $1 }
+            }
+            if old == new {
+                if let new { add(new, CaseFacts.delta(from: before, to: after)) }
+            } else {
+                if let old, let before { add(old, before.counters.map { -$0 }) }
+                if let new { add(new, after.counters) }
+            }
+        }
 
         mutating func add(before: CaseFacts?, after: CaseFacts, areas: [Int], day: String, channel: String, category: UUID) {
             let delta = CaseFacts.delta(from: before, to: after)
@@ -53,9 +72,12 @@ enum CaseRollup {
         for a in aggregates {
             let after = facts(of: a)
             guard after != a.rollupBaseline else { continue }
-            changes.add(before: a.rollupBaseline, after: after, areas: a.chain.compactMap(\.id), day: LocalDate(a.record.reportedAt).description,
+            let day = LocalDate(a.record.reportedAt).description
+            changes.add(before: a.rollupBaseline, after: after, areas: a.chain.compactMap(\.id), day: day,
                         channel: a.record.channel.rawValue, category: a.record.$category.id)
+            changes.addDepartment(before: a.rollupBaseline, from: a.rollupDepartment, after: after, to: a.record.lastDepartmentID, day: day)
             a.rollupBaseline = after
+            a.rollupDepartment = a.record.lastDepartmentID
         }
         try await write(changes, on: tx)
     }
@@ -78,6 +100,10 @@ enum CaseRollup {
         let statusRows = changes.statuses.flatMap { area, moves in moves.filter { $0.value != 0 }.map { (area, $0.key, $0.value) } }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         try await add(into: "case_status_counts", keys: ["area_id", "status"], counters: ["n"], statusRows.map { ([$0.0, $0.1], [$0.2]) }, on: sql)
+        let departmentRows = changes.departments.filter { $0.value.contains { $0 != 0 } }
+            .sorted { ($0.key.department.uuidString, $0.key.day) < ($1.key.department.uuidString, $1.key.day) }
+        try await add(into: "case_department_rollups", keys: ["department_id", "day"], counters: names,
+                      departmentRows.map { ([$0.key.department, $0.key.day], $0.value) }, on: sql)
     }
 
     /// Adds counters to rows by key: `INSERT … ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c`
@@ -111,6 +137,7 @@ enum CaseRollup {
         try await sql.raw("DELETE FROM case_rollups").run()
         try await sql.raw("DELETE FROM case_day_totals").run()
         try await sql.raw("DELETE FROM case_status_counts").run()
+        try await sql.raw("DELETE FROM case_department_rollups").run()
         var count = 0, offset = 0
         let page = 5_000
         while true {
@@ -120,10 +147,11 @@ enum CaseRollup {
             for c in cases {
                 let facts = CaseFacts(status: c.status, overdue: c.overdue, escalated: c.escalatedAt != nil, satisfaction: c.satisfaction,
                                       resolution: c.resolution, handlingLevel: c.$holderArea.id.flatMap { byID[$0]?.level },
-                                      reportedAt: c.reportedAt, closedAt: c.closedAt)
+                                      reportedAt: c.reportedAt, closedAt: c.closedAt, workflow: c.workflowFacts)
                 let chain = byID[c.$grid.id].map { $0.areaPath.ids } ?? [c.$grid.id]
-                changes.add(before: nil, after: facts, areas: chain, day: LocalDate(c.reportedAt).description, channel: c.channel.rawValue,
-                            category: c.$category.id)
+                let day = LocalDate(c.reportedAt).description
+                changes.add(before: nil, after: facts, areas: chain, day: day, channel: c.channel.rawValue, category: c.$category.id)
+                changes.addDepartment(before: nil, from: nil, after: facts, to: c.lastDepartmentID, day: day)
                 count += 1
             }
             try await write(changes, on: db)
@@ -140,28 +168,21 @@ enum CaseRollup {
         try await sql.raw("DELETE FROM case_rollups").run()
         try await sql.raw("DELETE FROM case_day_totals").run()
         try await sql.raw("DELETE FROM case_status_counts").run()
-        let closed = "c.status = 'closed'"
+        try await sql.raw("DELETE FROM case_department_rollups").run()
+        let counters = countersSQL
         try await sql.raw("""
             INSERT INTO case_rollups (area_id, day, channel, category_id, \(unsafeRaw: CaseFacts.counterNames.joined(separator: ", ")))
-            SELECT a.id, to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), c.channel, c.category_id,
-              COUNT(*),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed)),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND NOT c.overdue),
-              COUNT(*) FILTER (WHERE c.overdue),
-              COUNT(*) FILTER (WHERE c.escalated_at IS NOT NULL),
-              COUNT(*) FILTER (WHERE c.satisfaction IS NOT NULL),
-              COUNT(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'mostlySatisfied')),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'resolvedOnSite'),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledLocally' AND COALESCE(h.level, '') IN ('community', 'grid', 'microGrid')),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledLocally' AND h.level = 'street'),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledLocally' AND (h.level IS NULL OR h.level NOT IN ('community', 'grid', 'microGrid', 'street'))),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'handledByDepartment'),
-              COUNT(*) FILTER (WHERE \(unsafeRaw: closed) AND c.resolution = 'explained'),
-              COUNT(*) FILTER (WHERE c.status = 'rejected'),
-              COALESCE(SUM(GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (COALESCE(c.closed_at, c.reported_at) - c.reported_at))))) FILTER (WHERE \(unsafeRaw: closed)), 0)
+            SELECT a.id, to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), c.channel, c.category_id, \(unsafeRaw: counters)
             FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON \(ScopeSQL.descendant("g", of: "a"))
             LEFT JOIN areas h ON h.id = c.holder_area_id
             GROUP BY 1, 2, 3, 4
+            """).run()
+        try await sql.raw("""
+            INSERT INTO case_department_rollups (department_id, day, \(unsafeRaw: CaseFacts.counterNames.joined(separator: ", ")))
+            SELECT c.last_department_id, to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), \(unsafeRaw: counters)
+            FROM cases c LEFT JOIN areas h ON h.id = c.holder_area_id
+            WHERE c.last_department_id IS NOT NULL
+            GROUP BY 1, 2
             """).run()
         try await fillDayTotals(sql)
         try await sql.raw("""
@@ -174,9 +195,49 @@ enum CaseRollup {
             """).run()
     }
 
+    /// `CaseFacts` restated in SQL over `cases c` (and `areas h`, the holder), in `counterNames` order.
+    static var countersSQL: String {
+        let closed = "c.status = 'closed'"
+        func n(_ column: String) -> String { "COALESCE(SUM(COALESCE(c.\(column), 0)), 0)" }
+        return """
+            COUNT(*),
+            COUNT(*) FILTER (WHERE \(closed)),
+            COUNT(*) FILTER (WHERE \(closed) AND NOT c.overdue),
+            COUNT(*) FILTER (WHERE c.overdue),
+            COUNT(*) FILTER (WHERE c.escalated_at IS NOT NULL),
+            COUNT(*) FILTER (WHERE c.satisfaction IS NOT NULL),
+            COUNT(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'mostlySatisfied')),
+            COUNT(*) FILTER (WHERE \(closed) AND c.resolution = 'resolvedOnSite'),
+            COUNT(*) FILTER (WHERE \(closed) AND c.resolution = 'handledLocally' AND COALESCE(h.level, '') IN ('community', 'grid', 'microGrid')),
+            COUNT(*) FILTER (WHERE \(closed) AND c.resolution = 'handledLocally' AND h.level = 'street'),
+            COUNT(*) FILTER (WHERE \(closed) AND c.resolution = 'handledLocally' AND (h.level IS NULL OR h.level NOT IN ('community', 'grid', 'microGrid', 'street'))),
+            COUNT(*) FILTER (WHERE \(closed) AND c.resolution = 'handledByDepartment'),
+            COUNT(*) FILTER (WHERE \(closed) AND c.resolution = 'explained'),
+            COUNT(*) FILTER (WHERE c.status = 'rejected'),
+            COALESCE(SUM(GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (COALESCE(c.closed_at, c.reported_at) - c.reported_at))))) FILTER (WHERE \(closed)), 0),
+            COUNT(*) FILTER (WHERE c.accepted_at IS NOT NULL),
+            COUNT(*) FILTER (WHERE c.accepted_on_time),
+            COUNT(*) FILTER (WHERE COALESCE(c.dispatch_count, 0) > 0),
+            COUNT(*) FILTER (WHERE COALESCE(c.dispatch_count, 0) > 0 AND c.dispatched_on_time),
+            \(n("dispatch_count")),
+            \(n("redispatch_count")),
+            COUNT(*) FILTER (WHERE c.signed_on_time IS NOT NULL),
+            COUNT(*) FILTER (WHERE c.signed_on_time),
+            COUNT(*) FILTER (WHERE COALESCE(c.extension_count, 0) > 0),
+            \(n("return_refused_count")),
+            \(n("rework_count")),
+            COUNT(*) FILTER (WHERE c.status = 'suspended'),
+            COUNT(*) FILTER (WHERE c.status = 'withdrawn'),
+            COUNT(*) FILTER (WHERE c.status = 'voided'),
+            COUNT(*) FILTER (WHERE c.callback_status IS NOT NULL),
+            COUNT(*) FILTER (WHERE c.callback_status = 'reached'),
+            COUNT(*) FILTER (WHERE c.callback_status = 'reached' AND c.callback_resolved),
+            COUNT(*) FILTER (WHERE c.callback_status = 'reached' AND c.callback_satisfaction IN ('satisfied', 'mostlySatisfied'))
+            """
+    }
+
     /// `case_day_totals` from `case_rollups` (both databases).
-    static func fillDayTotals(_ sql: any SQLDatabase) async throws {
-        let names = CaseFacts.counterNames
+    static func fillDayTotals(_ sql: any SQLDatabase, counters names: [String] = CaseFacts.counterNames) async throws {
         try await sql.raw("""
             INSERT INTO case_day_totals (area_id, day, \(unsafeRaw: names.joined(separator: ", ")))
             SELECT area_id, day, \(unsafeRaw: names.map { "SUM(\($0))" }.joined(separator: ", ")) FROM case_rollups GROUP BY area_id, day

@@ -83,7 +83,8 @@ struct CaseService {
         let deadlines = try await CaseDeadline.query(on: db).filter(\.$case.$id == id).all()
         let inquiry = c.inquiryOpen ? try await Inquiry.query(on: db).filter(\.$case.$id == id).filter(\.$answeredAt == nil).first() : nil
         let last = try await TimelineEntry.query(on: db).filter(\.$case.$id == id).sort(\.$seq, .descending).first()
-        return CaseAggregate(record: c, chain: chain, policy: category.policy, deadlines: deadlines, openInquiry: inquiry,
+        let request = try await CaseRequest.query(on: db).filter(\.$case.$id == id).filter(\.$decidedAt == nil).filter(\.$cancelledAt == nil).first()
+        return CaseAggregate(record: c, chain: chain, policy: category.policy, deadlines: deadlines, openInquiry: inquiry, openRequest: request,
                              lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? TimelineChain.genesis, isNew: false)
     }
 
@@ -374,7 +375,7 @@ struct CaseService {
         if t.clearsResolution { c.resolution = nil }
         if let resolution = t.resolution { c.resolution = resolution }
         if let rating = t.rating { c.satisfaction = rating }
-        if t.kind == .accept { c.acceptedAt = at }
+        recordWorkflowFacts(t, action: action, before: before, on: aggregate, by: user, machine: machine, at: at)
         if t.to == .closed || t.to == .rejected { c.closedAt = at } else if before.status == .closed { c.closedAt = nil }
         if t.kind == .supervise { c.supervised = true }
         c.updatedAt = at
@@ -385,6 +386,7 @@ struct CaseService {
                 aggregate.markDirty(deadline)
             } else if t.ends.contains(deadline.kind) || t.starts.contains(where: { $0.0.kind == deadline.kind }) {
                 deadline.endedAt = at
+                if t.ends.contains(deadline.kind) { deadline.endReason = t.endReason }
                 aggregate.markDirty(deadline)
             }
         }
@@ -417,6 +419,98 @@ struct CaseService {
         notify(t.notify, about: aggregate, text: text, at: at)
     }
 
+    /// The case's own record of how each step went (the indicators count these), and the requests and
+    /// callbacks the transition opened, decided or closed.
+    private func recordWorkflowFacts(_ t: Transition, action: CaseAction, before: CaseSnapshot, on a: CaseAggregate, by user: CurrentUser,
+                                     machine: CaseMachine, at: Date) {
+        let c = a.record
+        let acceptDue = a.deadlines.filter { $0.kind == .accept }.map(\.dueAt).max()
+        switch t.kind {
+        case .accept:
+            c.acceptedAt = at
+            c.acceptedByAreaID = before.holder.areaLeafID
+            c.acceptedOnTime = acceptDue.map { at <= $0 } ?? true
+        case .dispatch:
+            if (c.dispatchCount ?? 0) == 0 { c.dispatchedOnTime = acceptDue.map { at <= $0 } ?? true }
+            c.dispatchCount = (c.dispatchCount ?? 0) + 1
+            if t.redispatch { c.redispatchCount = (c.redispatchCount ?? 0) + 1 }
+            c.dispatchedAt = at
+        case .acknowledge:
+            c.signedOnTime = at <= machine.calendar.deadline(hours: a.policy.acceptHours, after: c.dispatchedAt ?? at)
+        default: break
+        }
+        if t.extensionGranted { c.extensionCount = (c.extensionCount ?? 0) + 1 }
+        if t.returnRefused { c.returnRefusedCount = (c.returnRefusedCount ?? 0) + 1 }
+        if t.rework { c.reworkCount = (c.reworkCount ?? 0) + 1 }
+        if let s = t.suspension {
+            c.suspendedReason = a.openRequest?.reason
+            c.suspendedUntil = s.reviewAt
+            c.suspendedFromStatus = s.resumeStatus
+            c.suspendedRemainingDays = s.remainingWorkingDays
+        }
+        if t.clearsSuspension { (c.suspendedReason, c.suspendedUntil, c.suspendedFromStatus, c.suspendedRemainingDays) = (nil, nil, nil, nil) }
+        // 回访: a closure opens it; a reopen or unsatisfied rating makes it moot; each attempt is kept.
+        if t.callbackStarts {
+            (c.callbackStatus, c.callbackAttempts, c.callbackResolved, c.callbackSatisfaction) = (.pending, 0, nil, nil)
+        } else if t.ends.contains(.callback), c.callbackStatus == .pending, t.callbackEnds == nil {
+            c.callbackStatus = nil
+        }
+        if let outcome = t.callbackAttempt {
+            let attempt = CaseCallback()
+            attempt.id = UUID()
+            attempt.$case.id = c.id!
+            attempt.at = at
+            attempt.byName = user.displayName
+            attempt.contact = outcome.contact
+            attempt.resolved = outcome.contact == .reached ? outcome.resolved : nil
+            attempt.satisfaction = outcome.contact == .reached ? outcome.satisfaction : nil
+            attempt.note = outcome.note.trimmingCharacters(in: .whitespacesAndNewlines)
+            a.newCallbacks.append(attempt)
+            if outcome.contact == .noAnswer { c.callbackAttempts = (c.callbackAttempts ?? 0) + 1 }
+            if let end = t.callbackEnds {
+                c.callbackStatus = end
+                if end == .reached { (c.callbackResolved, c.callbackSatisfaction) = (outcome.resolved, outcome.satisfaction) }
+            }
+        }
+        // Requests: one opened, the open one decided, or closed undecided because the case moved on.
+        if let open = a.openRequest, t.decides != nil || t.cancelsPending {
+            if t.cancelsPending {
+                open.cancelledAt = at
+            } else if let decided = t.decides {
+                open.decidedAt = at
+                open.decidedByName = user.displayName
+                open.approved = decided.approved
+                open.decision = action.comment
+            }
+            if !a.newRequests.contains(where: { $0 === open }) { a.dirtyRequests.append(open) }
+            a.openRequest = nil
+        }
+        if let opened = t.opens {
+            let r = CaseRequest()
+            r.id = UUID()
+            r.$case.id = c.id!
+            r.kind = opened.kind
+            r.reason = Self.requestReason(action)
+            r.requestedBy = user.id
+            r.requestedByName = user.displayName
+            r.requesterAreaID = opened.requestedBy.areaLeafID
+            if case .department(let id) = opened.requestedBy { r.requesterDepartmentID = UUID(uuidString: id) }
+            r.deciderAreaID = opened.decider.areaLeafID ?? 0
+            r.proposedDue = opened.proposedDue
+            r.reviewAt = opened.reviewAt
+            r.requestedAt = at
+            a.newRequests.append(r)
+            a.openRequest = r
+        }
+    }
+
+    static func requestReason(_ action: CaseAction) -> String {
+        switch action {
+        case .requestExtension(let reason, _), .suspend(let reason, _), .returnCase(let reason), .void(let reason): reason
+        default: action.comment
+        }
+    }
+
     /// Writes an aggregate's changes. Timeline entries are only ever inserted.
     func persist(_ a: CaseAggregate, on tx: any Database) async throws {
         if a.isNew, !a.record._$idExists { try await RowWriter.insert([a.record], on: tx) } else { try await a.record.save(on: tx) }
@@ -431,7 +525,10 @@ struct CaseService {
         for a in aggregates {
             for d in a.dirtyDeadlines { try await d.save(on: tx) }
             for i in a.dirtyInquiries { try await i.save(on: tx) }
+            for r in a.dirtyRequests { try await r.save(on: tx) }
         }
+        try await insert(aggregates.flatMap(\.newRequests))
+        try await insert(aggregates.flatMap(\.newCallbacks))
         try await RowWriter.insert(aggregates.flatMap(\.newDeadlines), on: tx)
         try await insert(aggregates.flatMap(\.newInquiries))
         try await insert(aggregates.flatMap(\.newPhotos))
@@ -442,6 +539,7 @@ struct CaseService {
         for a in aggregates {
             a.dirtyDeadlines = []; a.dirtyInquiries = []; a.newDeadlines = []; a.newInquiries = []
             a.newPhotos = []; a.newEntries = []; a.newNegatives = []; a.newNotifications = []
+            a.newRequests = []; a.dirtyRequests = []; a.newCallbacks = []
         }
     }
 
@@ -464,7 +562,7 @@ struct CaseService {
         deadline.dueAt = planned.due
         deadline.startedAt = at
         // Counted in working days (the clocks in hours know no holidays).
-        if [.resolve, .inquiryAnswer].contains(planned.kind) { deadline.computedWithoutYear = calendar.unknownYear(from: at, to: planned.due) }
+        if planned.kind.countsWorkingDays { deadline.computedWithoutYear = calendar.unknownYear(from: at, to: planned.due) }
         switch holder {
         case .area(let path, _): deadline.areaID = path.leafID
         case .department(let id): deadline.departmentID = UUID(uuidString: id)

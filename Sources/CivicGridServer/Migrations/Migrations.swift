@@ -63,5 +63,7 @@ extension Migrations {
         add(AddCaseInsensitivePrefixIndexes())
         // 022: a deadline counted through a year without its holiday arrangement says so.
         add(AddDeadlineCalendarGap())
+        // 023: the exception paths — requests and decisions, callbacks, the workflow's facts and the indicators' counters.
+        add(AddWorkflowExceptionPaths())
     }
 }

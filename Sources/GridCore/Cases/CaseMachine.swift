@@ -4,6 +4,9 @@ import Foundation
 public enum Holder: Equatable, Sendable, Hashable {
     case area(AreaPath, AreaLevel)
     case department(String)
+
+    /// The area's own id (the last of its path), for an area.
+    public var areaLeafID: Int? { if case .area(let path, _) = self { path.leafID } else { nil } }
 }
 
 /// Everything the state machine needs to know about a case, with no database behind it.
@@ -29,6 +32,22 @@ public struct CaseSnapshot: Sendable, Equatable {
     /// When the running on-site clock (到场时限) falls due: it moves with the case to each new holder.
     public var onSiteDue: Date?
     public var policy: SLAPolicy
+    public var channel: Channel = .gridWorker
+    /// The request waiting for a decision (extension, suspension, return, void), if any.
+    public var pending: PendingRequest?
+    /// Extensions granted so far.
+    public var extensionsUsed = 0
+    /// When the running resolution clock falls due.
+    public var resolveDue: Date?
+    /// Set while suspended.
+    public var suspension: Suspension?
+    /// The command center that accepted the case (it calls the reporter back).
+    public var acceptedBy: AreaPath?
+    /// A callback is due (回访时限 running) and how many calls went unanswered.
+    public var callbackOpen = false
+    public var callbackAttempts = 0
+    /// Dispatches so far: any after the first is a re-dispatch (改派).
+    public var dispatchCount = 0
 
     public init(status: CaseStatus, gridPath: AreaPath, ancestors: [AreaLevel: AreaPath], holder: Holder, coHandlers: [String] = [],
                 dispatchedBy: AreaPath? = nil, lastDepartment: String? = nil, lastAreaHolder: Holder? = nil,
@@ -55,6 +74,7 @@ public struct CaseSnapshot: Sendable, Equatable {
     }
 
     var holderAreaPath: AreaPath? { if case .area(let path, _) = holder { path } else { nil } }
+    func level(of path: AreaPath) -> AreaLevel? { ancestors.first { $0.value == path }?.key }
     var holderDepartment: String? { if case .department(let id) = holder { id } else { nil } }
 }
 
@@ -74,6 +94,16 @@ public struct CaseActor: Sendable, Equatable {
     public let held: [Held]
 
     public init(userID: String, held: [Held]) { self.userID = userID; self.held = held }
+
+    /// The platform itself (the sweeper bringing a suspended case back on its review date).
+    public static let system = CaseActor(userID: "system", held: [])
+    var isSystem: Bool { userID == Self.system.userID && held.isEmpty }
+
+    /// An operator or leader of exactly this command center: who decides what is asked of it.
+    func decides(for holder: Holder) -> Bool {
+        guard case .area(let path, _) = holder else { return false }
+        return held.contains { ($0.role == .operator || $0.role == .leader) && $0.areaPath == path }
+    }
 
     func holds(_ role: Role, at path: AreaPath?) -> Bool {
         guard let path else { return false }
@@ -103,6 +133,7 @@ public struct CaseActor: Sendable, Equatable {
 public enum ActionKind: String, CaseIterable, Codable, Sendable {
     case report, approveEscalation, resolveOnSite, accept, reject, handleLocally, escalate, dispatch, explain
     case acknowledge, returnCase, markOnSite, reply, verify, reopen, urge, supervise, fileInquiry, answerInquiry, rate
+    case requestExtension, decideExtension, suspend, decideSuspension, resume, reviewReturn, callback, withdraw, void, decideVoid
 
     public var displayName: String {
         switch self {
@@ -126,6 +157,16 @@ public enum ActionKind: String, CaseIterable, Codable, Sendable {
         case .fileInquiry: "发起质询"
         case .answerInquiry: "答复质询"
         case .rate: "满意度评价"
+        case .requestExtension: "申请延期"
+        case .decideExtension: "延期审批"
+        case .suspend: "申请缓办"
+        case .decideSuspension: "缓办审批"
+        case .resume: "恢复办理"
+        case .reviewReturn: "退单审核"
+        case .callback: "回访"
+        case .withdraw: "撤件"
+        case .void: "申请作废"
+        case .decideVoid: "作废审批"
         }
     }
 }
@@ -151,6 +192,16 @@ public enum CaseAction: Equatable, Sendable {
     case fileInquiry(String)
     case answerInquiry(String)
     case rate(Satisfaction, String)
+    case requestExtension(reason: String, length: ExtensionLength)
+    case decideExtension(approved: Bool, comment: String)
+    case suspend(reason: String, reviewAt: Date)
+    case decideSuspension(approved: Bool, comment: String)
+    case resume(String)
+    case reviewReturn(approved: Bool, comment: String)
+    case callback(CallbackOutcome)
+    case withdraw(String)
+    case void(String)
+    case decideVoid(approved: Bool, comment: String)
 
     public var kind: ActionKind {
         switch self {
@@ -173,6 +224,16 @@ public enum CaseAction: Equatable, Sendable {
         case .fileInquiry: .fileInquiry
         case .answerInquiry: .answerInquiry
         case .rate: .rate
+        case .requestExtension: .requestExtension
+        case .decideExtension: .decideExtension
+        case .suspend: .suspend
+        case .decideSuspension: .decideSuspension
+        case .resume: .resume
+        case .reviewReturn: .reviewReturn
+        case .callback: .callback
+        case .withdraw: .withdraw
+        case .void: .void
+        case .decideVoid: .decideVoid
         }
     }
 
@@ -186,6 +247,11 @@ public enum CaseAction: Equatable, Sendable {
         case .dispatch(_, _, _, let note): note
         case .verify(let passed, let t): (passed ? "核查通过" : "核查未通过") + (t.isEmpty ? "" : "：\(t)")
         case .rate(let s, let t): s.displayName + (t.isEmpty ? "" : "：\(t)")
+        case .requestExtension(let t, _), .resume(let t), .withdraw(let t), .void(let t): t
+        case .suspend(let t, let review): t + "（复核日期 \(LocalDate(review))）"
+        case .decideExtension(let ok, let t), .decideSuspension(let ok, let t), .reviewReturn(let ok, let t), .decideVoid(let ok, let t):
+            (ok ? "同意" : "不同意") + (t.isEmpty ? "" : "：\(t)")
+        case .callback(let outcome): outcome.summary
         }
     }
 }
@@ -202,6 +268,13 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
     case alreadyRated
     case nothingOnSite
     case invalidDeadline
+    case requestPending(RequestKind)
+    case noPendingRequest(RequestKind)
+    case tooManyExtensions(max: Int)
+    case invalidExtension
+    case invalidReviewDate
+    case noCallbackDue
+    case notYetDue
 
     public var description: String {
         switch self {
@@ -215,6 +288,13 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
         case .alreadyRated: "该事件已评价"
         case .nothingOnSite: "该事件没有到场时限"
         case .invalidDeadline: "交办时限应为 1–90 个工作日"
+        case .requestPending(let k): "已有待审批的\(k.displayName)，请等待审批结果"
+        case .noPendingRequest(let k): "没有待审批的\(k.displayName)"
+        case .tooManyExtensions(let max): "每件事件最多延期 \(max) 次"
+        case .invalidExtension: "延期后的时限应晚于当前时限，且一次最多延长 30 个工作日"
+        case .invalidReviewDate: "复核日期应在今天之后一年以内"
+        case .noCallbackDue: "该事件没有待回访的任务"
+        case .notYetDue: "复核日期未到，由承办方或审批方恢复办理"
         }
     }
 }
@@ -241,6 +321,25 @@ public struct Transition: Equatable, Sendable {
     public var rating: Satisfaction?
     /// Whom to tell: areas' command centers and departments.
     public var notify: [Holder] = []
+    /// Why the deadlines in `ends` stopped (nil: the case changed hands).
+    public var endReason: DeadlineEnd?
+    /// A request opened by this action, or decided by it.
+    public var opens: PendingRequest?
+    public var decides: (kind: RequestKind, approved: Bool)?
+    /// A pending request that this action makes moot (the case moved on): closed undecided.
+    public var cancelsPending = false
+    public var extensionGranted = false
+    public var suspension: Suspension?
+    public var clearsSuspension = false
+    /// A dispatch after the first (改派), a return refused by the dispatcher, a case sent back by a callback (重办 / 返工).
+    public var redispatch = false
+    public var returnRefused = false
+    public var rework = false
+    /// A callback attempt, and the callback's end when this attempt ends it.
+    public var callbackAttempt: CallbackOutcome?
+    public var callbackEnds: CallbackStatus?
+    /// A callback clock started by this closure.
+    public var callbackStarts = false
 
     public static func == (a: Transition, b: Transition) -> Bool {
         a.kind == b.kind && a.from == b.from && a.to == b.to && a.holder == b.holder && a.coHandlers == b.coHandlers
@@ -253,10 +352,12 @@ public struct Transition: Equatable, Sendable {
 public struct CaseMachine: Sendable {
     public let calendar: WorkCalendar
     public let levels: LevelScheme
+    public let rules: WorkflowRules
 
-    public init(calendar: WorkCalendar, levels: LevelScheme = .standard) {
+    public init(calendar: WorkCalendar, levels: LevelScheme = .standard, rules: WorkflowRules = .standard) {
         self.calendar = calendar
         self.levels = levels
+        self.rules = rules
     }
 
     /// A running on-site clock keeps its due time but is answered for by the new holder from now on: a new
@@ -270,7 +371,8 @@ public struct CaseMachine: Sendable {
     /// The actions `actor` may take on `c` now: exactly the buttons the case page shows.
     public func allowedActions(for actor: CaseActor, on c: CaseSnapshot, now: Date) -> [ActionKind] {
         ActionKind.allCases.filter { kind in
-            guard kind != .report, let probe = Self.probe(kind) else { return false }
+            let week = CaseAction.suspend(reason: "x", reviewAt: now.addingTimeInterval(7 * 86_400))
+            guard kind != .report, let probe = kind == .suspend ? week : Self.probe(kind) else { return false }
             return (try? apply(probe, by: actor, to: c, now: now)) != nil
         }
     }
@@ -298,6 +400,17 @@ public struct CaseMachine: Sendable {
         case .fileInquiry: .fileInquiry("x")
         case .answerInquiry: .answerInquiry("x")
         case .rate: .rate(.satisfied, "")
+        case .requestExtension: .requestExtension(reason: "x", length: .workingDays(1))
+        case .decideExtension: .decideExtension(approved: true, comment: "")
+        // Probed with a review date a week from now (`allowedActions`).
+        case .suspend: nil
+        case .decideSuspension: .decideSuspension(approved: true, comment: "")
+        case .resume: .resume("x")
+        case .reviewReturn: .reviewReturn(approved: true, comment: "")
+        case .callback: .callback(CallbackOutcome(contact: .noAnswer))
+        case .withdraw: .withdraw("x")
+        case .void: .void("x")
+        case .decideVoid: .decideVoid(approved: true, comment: "")
         }
     }
 
@@ -335,6 +448,9 @@ public struct CaseMachine: Sendable {
         let atHolderArea = actor.holds(.operator, at: c.holderAreaPath)
         let coversCase = actor.holds(.operator, covering: c.gridPath) || actor.holds(.leader, covering: c.gridPath)
         let resolveAgain = SLAClock.atAcceptance(now, policy: c.policy, calendar: calendar)
+        func noPending() throws(CaseRuleViolation) { if let p = c.pending { throw .requestPending(p.kind) } }
+        // The holder itself: its department's handlers, or its command center's operators.
+        let isHolder = actor.handles(c.holderDepartment) || atHolderArea
 
         switch action {
         case .approveEscalation:
@@ -404,6 +520,7 @@ public struct CaseMachine: Sendable {
             let due = days.map { calendar.deadline(workingDays: $0, after: now) } ?? resolveAgain.due
             t.starts = [(PlannedDeadline(kind: .resolve, due: due), t.holder)] + onSiteMoving(c, to: t.holder, now: now)
             t.notify = [t.holder] + t.coHandlers.map { .department($0) }
+            t.redispatch = c.dispatchCount > 0
 
         case .explain(let note):
             try require([.accepted, .inProgress])
@@ -420,20 +537,14 @@ public struct CaseMachine: Sendable {
             t.resolution = .handledByDepartment
 
         case .returnCase(let reason):
+            // 退单: the department asks the dispatcher, who approves (back to triage) or refuses (the department keeps it).
             try require([.dispatched, .inProgress])
             try text(reason)
             try permit(actor.handles(c.holderDepartment))
-            guard let back = c.dispatchedBy, let level = c.ancestors.first(where: { $0.value == back })?.key else {
-                throw .notAllowedInStatus(kind, c.status)
-            }
-            t.to = .accepted
-            t.holder = .area(back, level)
-            t.coHandlers = []
-            t.dispatchedBy = nil
-            t.ends = [.resolve]
-            t.starts = [(resolveAgain, t.holder)] + onSiteMoving(c, to: t.holder, now: now)
-            t.clearsResolution = true
-            t.notify = [t.holder]
+            guard let back = c.dispatchedBy, let level = c.level(of: back) else { throw .notAllowedInStatus(kind, c.status) }
+            try noPending()
+            t.opens = PendingRequest(kind: .returnCase, requestedBy: c.holder, decider: .area(back, level))
+            t.notify = [.area(back, level)]
 
         case .markOnSite:
             try require([.dispatched, .inProgress])
@@ -510,9 +621,202 @@ public struct CaseMachine: Sendable {
             t.inquiryAnswered = true
             t.meets = [.inquiryAnswer]
             if let from = c.escalatedFrom, let level = c.ancestors.first(where: { $0.value == from })?.key { t.notify = [.area(from, level)] }
+
+        case .requestExtension(let reason, let length):
+            try require([.inProgress])
+            try text(reason)
+            try permit(isHolder)
+            guard let current = c.resolveDue else { throw .notAllowedInStatus(kind, c.status) }
+            try noPending()
+            guard c.extensionsUsed < rules.maxExtensions else { throw .tooManyExtensions(max: rules.maxExtensions) }
+            let limit = calendar.deadline(workingDays: rules.maxExtensionWorkingDays, after: current)
+            let proposed: Date
+            switch length {
+            case .workingDays(let n):
+                guard (1...rules.maxExtensionWorkingDays).contains(n) else { throw .invalidExtension }
+                proposed = calendar.deadline(workingDays: n, after: current)
+            case .until(let due):
+                guard due > current, due > now, due <= limit else { throw .invalidExtension }
+                proposed = due
+            }
+            let decider = try approver(above: c.holder, in: c)
+            t.opens = PendingRequest(kind: .extension, requestedBy: c.holder, decider: decider, proposedDue: proposed)
+            t.notify = [decider]
+
+        case .decideExtension(let approved, let comment):
+            let request = try pendingRequest(.extension, in: c)
+            try permit(actor.decides(for: request.decider))
+            if !approved { try text(comment) }
+            t.decides = (.extension, approved)
+            if approved, let due = request.proposedDue {
+                // The old stint ends as 延期 (neither met nor missed); a new one runs to the approved date.
+                t.ends = [.resolve]
+                t.endReason = .extended
+                t.starts = [(PlannedDeadline(kind: .resolve, due: due), c.holder)]
+                t.extensionGranted = true
+            }
+            t.notify = [request.requestedBy]
+
+        case .suspend(let reason, let reviewAt):
+            try require([.accepted, .inProgress])
+            try text(reason)
+            try permit(isHolder)
+            try noPending()
+            guard reviewAt > now, reviewAt <= now.addingTimeInterval(366 * 86_400) else { throw .invalidReviewDate }
+            let decider = try approver(above: c.holder, in: c)
+            t.opens = PendingRequest(kind: .suspension, requestedBy: c.holder, decider: decider, reviewAt: reviewAt)
+            t.notify = [decider]
+
+        case .decideSuspension(let approved, let comment):
+            let request = try pendingRequest(.suspension, in: c)
+            try permit(actor.decides(for: request.decider))
+            if !approved { try text(comment) }
+            t.decides = (.suspension, approved)
+            if approved, let reviewAt = request.reviewAt {
+                // 缓办: the resolution clock pauses with what it had left; the case waits for its review date.
+                let remaining = c.resolveDue.map { due in due > now ? max(1, calendar.workingDaysElapsed(from: now, to: due)) : 1 }
+                    ?? c.policy.resolveWorkingDays
+                t.to = .suspended
+                t.ends = [.resolve, .onSite]
+                t.endReason = .suspended
+                t.suspension = Suspension(resumeStatus: c.status, remainingWorkingDays: remaining, reviewAt: reviewAt)
+            }
+            t.notify = [request.requestedBy]
+
+        case .resume(let note):
+            try require([.suspended])
+            guard let suspension = c.suspension else { throw .notAllowedInStatus(kind, c.status) }
+            if actor.isSystem {
+                guard now >= suspension.reviewAt else { throw .notYetDue }
+            } else {
+                try text(note)
+                let approver = try? approver(above: c.holder, in: c)
+                try permit(isHolder || (approver.map { actor.decides(for: $0) } ?? false))
+            }
+            t.to = suspension.resumeStatus
+            let due = calendar.deadline(workingDays: suspension.remainingWorkingDays, after: now)
+            t.starts = [(PlannedDeadline(kind: .resolve, due: due), c.holder)]
+            t.clearsSuspension = true
+            t.notify = [c.holder]
+
+        case .reviewReturn(let approved, let comment):
+            let request = try pendingRequest(.returnCase, in: c)
+            try require([.dispatched, .inProgress])
+            try permit(actor.decides(for: request.decider))
+            t.decides = (.returnCase, approved)
+            if approved {
+                // Back to the dispatcher's triage: it dispatches again (counted as 改派) or handles it itself.
+                t.to = .accepted
+                t.holder = request.decider
+                t.coHandlers = []
+                t.dispatchedBy = nil
+                t.ends = [.resolve]
+                t.starts = [(resolveAgain, t.holder)] + onSiteMoving(c, to: t.holder, now: now)
+                t.clearsResolution = true
+            } else {
+                try text(comment)
+                t.returnRefused = true
+            }
+            t.notify = [request.requestedBy]
+
+        case .callback(let outcome):
+            try require([.closed])
+            guard c.callbackOpen else { throw .noCallbackDue }
+            let center = c.acceptedBy ?? c.ancestors[.community] ?? c.gridPath
+            try permit(actor.holds(.operator, covering: center))
+            t.callbackAttempt = outcome
+            switch outcome.contact {
+            case .noAnswer:
+                if c.callbackAttempts + 1 >= rules.callbackAttempts {
+                    t.meets = [.callback]
+                    t.callbackEnds = .unreachable
+                }
+            case .refused:
+                t.meets = [.callback]
+                t.callbackEnds = .refused
+            case .reached:
+                t.meets = [.callback]
+                t.callbackEnds = .reached
+                if outcome.sendsBack {
+                    // 重办: back to whoever handled it last, counted as rework.
+                    t = reopened(c, t, now: now)
+                    t.ends.remove(.callback)
+                    t.rework = true
+                }
+            }
+
+        case .withdraw(let reason):
+            guard c.status.isOpen else { throw .notAllowedInStatus(kind, c.status) }
+            try text(reason)
+            let reporter = c.reporterID != nil && c.reporterID == actor.userID
+            try permit(reporter || actor.holds(.operator, covering: c.gridPath))
+            t.to = .withdrawn
+            t.ends = Set(DeadlineKind.allCases)
+            t.endReason = .withdrawn
+            t.clearsSuspension = c.suspension != nil
+            t.notify = [c.holder]
+
+        case .void(let reason):
+            guard c.status.isOpen else { throw .notAllowedInStatus(kind, c.status) }
+            try text(reason)
+            // The operator's own command center (the nearest covering the case) asks the one above it.
+            guard let own = actor.held.filter({ $0.role == .operator && ($0.areaPath?.contains(c.gridPath) ?? false) })
+                .max(by: { ($0.areaPath?.ids.count ?? 0) < ($1.areaPath?.ids.count ?? 0) }),
+                  let path = own.areaPath, let level = own.areaLevel ?? c.level(of: path) else { throw .notPermitted(kind) }
+            try noPending()
+            let decider = try approver(above: .area(path, level), in: c)
+            t.opens = PendingRequest(kind: .void, requestedBy: .area(path, level), decider: decider)
+            t.notify = [decider]
+
+        case .decideVoid(let approved, let comment):
+            let request = try pendingRequest(.void, in: c)
+            guard c.status.isOpen else { throw .notAllowedInStatus(kind, c.status) }
+            try permit(actor.decides(for: request.decider))
+            if !approved { try text(comment) }
+            t.decides = (.void, approved)
+            if approved {
+                t.to = .voided
+                t.ends = Set(DeadlineKind.allCases)
+                t.endReason = .voided
+                t.clearsSuspension = c.suspension != nil
+            }
+            t.notify = [request.requestedBy, c.holder]
         }
+        // A closure starts the callback of cases from residents, hotlines and Open311, held by the center that accepted it.
+        if t.to == .closed, c.status != .closed, c.channel.callsBack {
+            let center = c.acceptedBy ?? c.holderAreaPath ?? c.ancestors[.community] ?? c.gridPath
+            let due = calendar.deadline(workingDays: rules.callbackWorkingDays, after: now)
+            t.starts.append((PlannedDeadline(kind: .callback, due: due), .area(center, c.level(of: center) ?? .community)))
+            t.callbackStarts = true
+        }
+        // A request the case has moved past is closed undecided.
+        if c.pending != nil, t.decides == nil, t.opens == nil, t.holder != c.holder || t.to != c.status { t.cancelsPending = true }
         return t
     }
+
+    /// Who decides what a holder asks: the dispatching center for a department, the command center
+    /// one level up for an area (the top command center decides its own).
+    func approver(above holder: Holder, in c: CaseSnapshot) throws(CaseRuleViolation) -> Holder {
+        switch holder {
+        case .department:
+            guard let by = c.dispatchedBy, let level = c.level(of: by) else { throw .noUpperLevel }
+            return .area(by, level)
+        case .area(let path, let level):
+            var up = path, upLevel = level
+            while let parent = up.parent, let parentLevel = levels.parentLevel(of: upLevel), c.level(of: parent) != nil {
+                up = parent
+                upLevel = parentLevel
+                if [.community, .street, .district, .city].contains(upLevel) { return .area(up, upLevel) }
+            }
+            return holder
+        }
+    }
+
+    func pendingRequest(_ expected: RequestKind, in c: CaseSnapshot) throws(CaseRuleViolation) -> PendingRequest {
+        guard let pending = c.pending, pending.kind == expected else { throw .noPendingRequest(expected) }
+        return pending
+    }
+
 
     /// Back to whoever handled it last: the department if one did, else the area's command center.
     private func reopened(_ c: CaseSnapshot, _ base: Transition, now: Date) -> Transition {
@@ -529,6 +833,7 @@ public struct CaseMachine: Sendable {
         t.starts = [(resolve, t.holder)]
         t.clearsResolution = true
         t.notify = [t.holder]
+        if c.callbackOpen { t.ends.insert(.callback) }
         return t
     }
 }

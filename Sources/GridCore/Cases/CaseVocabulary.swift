@@ -19,6 +19,17 @@ public enum Channel: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// Cases from residents, hotlines and Open311 are called back (回访) after closure.
+    public var callsBack: Bool {
+        switch self {
+        case .resident, .hotline12345, .mayorHotline, .serviceHotline96361, .open311, .onlinePetition: true
+        default: false
+        }
+    }
+
+    /// The hotlines whose 三率 (响应率, 解决率, 满意率) are reported.
+    public var isHotline: Bool { [.hotline12345, .mayorHotline, .serviceHotline96361].contains(self) }
+
     /// The command center that first accepts a case from this channel: what residents and grid
     /// workers see lands at the community; hotlines and petitions at the district platform;
     /// video patrols and the street "four platforms" at the street.
@@ -49,6 +60,12 @@ public enum CaseStatus: String, CaseIterable, Codable, Sendable {
     case closed
     /// 不予受理 (invalid or duplicate).
     case rejected
+    /// 暂缓办理 (缓办 / 挂账): approved by the level above; the resolution clock is paused until the review date.
+    case suspended
+    /// 已撤件: the reporter withdrew it (or staff did on the reporter's behalf).
+    case withdrawn
+    /// 已作废: made in error, voided with the level above's approval.
+    case voided
 
     public var displayName: String {
         switch self {
@@ -60,18 +77,25 @@ public enum CaseStatus: String, CaseIterable, Codable, Sendable {
         case .replied: "待核查"
         case .closed: "已办结"
         case .rejected: "不予受理"
+        case .suspended: "暂缓办理"
+        case .withdrawn: "已撤件"
+        case .voided: "已作废"
         }
     }
 
-    public var isOpen: Bool { self != .closed && self != .rejected }
+    /// Still to be worked (a suspended case too: it comes back on its review date).
+    public var isOpen: Bool { ![.closed, .rejected, .withdrawn, .voided].contains(self) }
     /// A resolution has been given (replied, explained or closed).
     public var isResolved: Bool { self == .replied || self == .closed }
 
-    /// The three words residents know: 办理中 / 已办结 / 超时 (plus 不予受理).
+    /// The three words residents know: 办理中 / 已办结 / 超时 (plus 不予受理, 暂缓办理, 已撤件, 已作废).
     public func publicStatus(overdue: Bool) -> String {
         switch self {
         case .closed: "已办结"
         case .rejected: "不予受理"
+        case .suspended: "暂缓办理"
+        case .withdrawn: "已撤件"
+        case .voided: "已作废"
         default: overdue ? "超时" : "办理中"
         }
     }
@@ -126,12 +150,16 @@ public enum Satisfaction: String, CaseIterable, Codable, Sendable {
 
 /// The kinds of deadline a case can carry, each with its own clock.
 public enum DeadlineKind: String, CaseIterable, Codable, Sendable {
-    case accept, onSite, resolve, inquiryAnswer
+    case accept, onSite, resolve, inquiryAnswer, callback
     public var displayName: String {
-        switch self { case .accept: "受理时限"; case .onSite: "到场时限"; case .resolve: "办结时限"; case .inquiryAnswer: "质询答复时限" }
+        switch self {
+        case .accept: "受理时限"; case .onSite: "到场时限"; case .resolve: "办结时限"; case .inquiryAnswer: "质询答复时限"; case .callback: "回访时限"
+        }
     }
     /// Points deducted on the negative list when missed.
     public var penaltyPoints: Double {
-        switch self { case .accept: 1; case .onSite: 1; case .resolve: 2; case .inquiryAnswer: 1 }
+        switch self { case .accept: 1; case .onSite: 1; case .resolve: 2; case .inquiryAnswer: 1; case .callback: 1 }
     }
+    /// Counted in working days (the others in hours, which know no holidays).
+    public var countsWorkingDays: Bool { [.resolve, .inquiryAnswer, .callback].contains(self) }
 }

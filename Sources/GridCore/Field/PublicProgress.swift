@@ -15,8 +15,8 @@ public enum PublicProgress {
         switch status {
         case .awaitingApproval, .reported: .received
         case .accepted: .accepted
-        case .dispatched, .inProgress, .replied: .handling
-        case .closed, .rejected: .done
+        case .dispatched, .inProgress, .replied, .suspended: .handling
+        case .closed, .rejected, .withdrawn, .voided: .done
         }
     }
 
@@ -32,6 +32,9 @@ public enum PublicProgress {
         case .replied: return "已处理完毕，正在核实结果"
         case .closed: return "已办结，欢迎评价"
         case .rejected: return "不予受理（原因见下方记录）"
+        case .suspended: return "暂缓办理（原因和恢复办理日期见下方记录）"
+        case .withdrawn: return "已撤件，不再办理"
+        case .voided: return "该记录为误录，已作废"
         }
     }
 
@@ -56,7 +59,13 @@ public enum PublicProgress {
         case .verify: return status == .closed ? "处理结果已核实，事件办结" : "核实未通过，继续办理"
         case .reopen: return "重新办理"
         case .rate: return "评价" + said
-        case .returnCase, .urge, .supervise, .fileInquiry, .answerInquiry: return nil
+        case .decideSuspension: return status == .suspended ? "暂缓办理" : nil
+        case .resume: return "恢复办理"
+        case .decideExtension: return comment.hasPrefix("同意") ? "办理时限已延长" : nil
+        case .withdraw: return "已撤件" + said
+        case .decideVoid: return status == .voided ? "记录已作废" : nil
+        case .callback: return "已回访"
+        case .returnCase, .urge, .supervise, .fileInquiry, .answerInquiry, .requestExtension, .suspend, .reviewReturn, .void: return nil
         }
     }
 }

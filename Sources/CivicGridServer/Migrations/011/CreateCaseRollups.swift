@@ -10,7 +10,7 @@ struct CreateCaseRollups: AsyncMigration {
             .field("day", .string, .required)
             .field("channel", .string, .required)
             .field("category_id", .uuid, .required, .references(CaseCategory.schema, "id"))
-        for name in CaseFacts.counterNames { rollups = rollups.field(FieldKey(stringLiteral: name), .int64, .required, .sql(.default(0))) }
+        for name in CaseFacts.firstCounterNames { rollups = rollups.field(FieldKey(stringLiteral: name), .int64, .required, .sql(.default(0))) }
         try await rollups.unique(on: "area_id", "day", "channel", "category_id").create()
         try await database.schema("case_status_counts")
             .field("area_id", .int, .required, .references(Area.schema, "id"))

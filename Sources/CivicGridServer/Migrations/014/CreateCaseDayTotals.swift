@@ -9,13 +9,14 @@ struct CreateCaseDayTotals: AsyncMigration {
         var table = database.schema("case_day_totals")
             .field("area_id", .int, .required, .references(Area.schema, "id"))
             .field("day", .string, .required)
-        for name in CaseFacts.counterNames { table = table.field(FieldKey(stringLiteral: name), .int64, .required, .sql(.default(0))) }
+        for name in CaseFacts.firstCounterNames { table = table.field(FieldKey(stringLiteral: name), .int64, .required, .sql(.default(0))) }
         try await table.unique(on: "area_id", "day").create()
         guard let sql = database as? any SQLDatabase else { return }
         // Rollups already kept since 011: sum them per day; otherwise count everything from the cases.
         struct Row: Decodable { let n: Int }
         let kept = try await sql.raw("SELECT COUNT(*) AS n FROM case_rollups").first(decoding: Row.self)?.n ?? 0
-        if kept > 0 { try await CaseRollup.fillDayTotals(sql) } else { try await CaseRollup.rebuildInPostgres(on: database) }
+        // (Installations with cases and no rollups yet are rebuilt by 023 with every counter.)
+        if kept > 0 { try await CaseRollup.fillDayTotals(sql, counters: CaseFacts.firstCounterNames) }
     }
 
     func revert(on database: any Database) async throws {

@@ -134,6 +134,9 @@ enum RowWriter {
         "tracking_code", "holder_area_id", "holder_department_id", "co_handlers", "dispatched_by_area_id", "last_department_id",
         "escalated_from_area_id", "escalated_to_area_id", "escalated_at", "resolution", "satisfaction", "overdue", "inquiry_open",
         "supervised", "reported_at", "accepted_at", "closed_at", "updated_at",
+        "accepted_by_area_id", "accepted_on_time", "dispatched_at", "dispatched_on_time", "signed_on_time", "dispatch_count", "redispatch_count",
+        "extension_count", "return_refused_count", "rework_count", "suspended_reason", "suspended_until", "suspended_from_status",
+        "suspended_remaining_days", "callback_status", "callback_attempts", "callback_resolved", "callback_satisfaction",
     ]
 
     static func values(_ c: Case) -> [Field] {
@@ -141,14 +144,17 @@ enum RowWriter {
          c.address, c.$reporter.id, c.reporterName, c.reporterPhoneSealed, c.externalRef, c.buildingID, c.mergedIntoID,
          c.trackingCode, c.$holderArea.id, c.$holderDepartment.id, c.coHandlers, c.dispatchedByAreaID, c.lastDepartmentID,
          c.escalatedFromAreaID, c.escalatedToAreaID, c.escalatedAt, c.resolution, c.satisfaction, c.overdue, c.inquiryOpen,
-         c.supervised, c.reportedAt, c.acceptedAt, c.closedAt, c.updatedAt]
+         c.supervised, c.reportedAt, c.acceptedAt, c.closedAt, c.updatedAt,
+         c.acceptedByAreaID, c.acceptedOnTime, c.dispatchedAt, c.dispatchedOnTime, c.signedOnTime, c.dispatchCount, c.redispatchCount,
+         c.extensionCount, c.returnRefusedCount, c.reworkCount, c.suspendedReason, c.suspendedUntil, c.suspendedFromStatus,
+         c.suspendedRemainingDays, c.callbackStatus, c.callbackAttempts, c.callbackResolved, c.callbackSatisfaction]
     }
 
     static let deadlineColumns = ["id", "case_id", "kind", "due_at", "area_id", "department_id", "started_at", "met_at", "ended_at", "overdue_at",
-                                  "computed_without_year"]
+                                  "computed_without_year", "end_reason"]
 
     static func values(_ d: CaseDeadline) -> [Field] {
-        [d.id, d.$case.id, d.kind, d.dueAt, d.areaID, d.departmentID, d.startedAt, d.metAt, d.endedAt, d.overdueAt, d.computedWithoutYear]
+        [d.id, d.$case.id, d.kind, d.dueAt, d.areaID, d.departmentID, d.startedAt, d.metAt, d.endedAt, d.overdueAt, d.computedWithoutYear, d.endReason]
     }
 
     static let entryColumns = ["id", "case_id", "seq", "at", "actor_id", "actor_name", "role", "level", "action", "from_status", "to_status",
