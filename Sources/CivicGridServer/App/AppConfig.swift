@@ -34,6 +34,9 @@ public struct AppConfig: Sendable {
     /// its loop needed for its sign-in. (An SQLite file keeps one: four made no difference there,
     /// its single writer being the queue.)
     public var postgresConnectionsPerLoop = 4
+    /// The exception paths' numbers: extensions per case (`CASE_MAX_EXTENSIONS`, default 2), working days to
+    /// call a reporter back after closure (`CALLBACK_WORKING_DAYS`, default 2).
+    public var workflowRules = WorkflowRules.standard
     /// How often the SLA sweeper runs, in seconds (`SWEEP_INTERVAL_SECONDS`, default 60).
     public var sweepIntervalSeconds = 60
     /// Anonymous reports per address (`PUBLIC_REPORTS_PER_HOUR`, default 10 an hour).
@@ -140,6 +143,14 @@ public struct AppConfig: Sendable {
         if let n = env["DATABASE_POOL_PER_LOOP"] {
             guard let value = Int(n), (1...64).contains(value) else { throw ConfigError.invalid("DATABASE_POOL_PER_LOOP", "应为 1–64") }
             config.postgresConnectionsPerLoop = value
+        }
+        if let n = env["CASE_MAX_EXTENSIONS"], !n.isEmpty {
+            guard let value = Int(n), (0...10).contains(value) else { throw ConfigError.invalid("CASE_MAX_EXTENSIONS", "应为 0–10") }
+            config.workflowRules.maxExtensions = value
+        }
+        if let n = env["CALLBACK_WORKING_DAYS"], !n.isEmpty {
+            guard let value = Int(n), (1...10).contains(value) else { throw ConfigError.invalid("CALLBACK_WORKING_DAYS", "应为 1–10") }
+            config.workflowRules.callbackWorkingDays = value
         }
         config.trustProxy = ["1", "true", "yes"].contains(env["TRUST_PROXY"]?.lowercased() ?? "")
         if let n = env["REVEALS_PER_HOUR"], !n.isEmpty {

@@ -33,6 +33,23 @@ struct CaseDetail: Encodable {
     let mergedHere: [LinkRow]
     /// The command center's moderation of what Open311 publishes for a resident's report.
     var publication: Publication? = nil
+    /// Requests to the level above (延期, 缓办, 退单, 作废), newest first; the open one, if any, first of all.
+    var requests: [RequestRow] = []
+    var pendingRequest: RequestRow? = nil
+    /// 暂缓办理 until …, with the reason.
+    var suspension: String? = nil
+    /// 回访: where it stands and each attempt.
+    var callbackStatus: String? = nil
+    var callbacks: [CallbackRow] = []
+    /// The worst light of the running clocks (the case's 时限灯).
+    var light: LightView? = nil
+
+    struct RequestRow: Encodable {
+        let kind: String; let reason: String; let by: String; let at: String; let proposal: String?
+        let state: String; let stateClass: String; let decision: String?
+    }
+    struct CallbackRow: Encodable { let at: String; let by: String; let result: String }
+    struct LightView: Encodable { let color: String; let label: String }
 
     struct Publication: Encodable { let action: String; let text: String; let published: Bool; let fallback: String }
 
@@ -43,6 +60,8 @@ struct CaseDetail: Encodable {
     struct Fact: Encodable { let label: String; let value: String; var href: String? = nil }
     struct DeadlineRow: Encodable {
         let kind: String; let due: String; let state: String; let stateClass: String; let holder: String
+        /// 时限灯 of a running clock: green / yellow / red, and its words.
+        let light: String?; let lightLabel: String?
         /// "按平日推算：2027 年放假安排未录入" when the count ran through a year without its arrangement.
         let estimate: String?
     }
@@ -69,6 +88,15 @@ struct CaseDetail: Encodable {
         let verify: Bool
         let satisfactions: [Option]?
         let danger: Bool
+        /// 同意 / 不同意 (decisions).
+        var decision = false
+        /// 延期申请: working days suggested, or a date.
+        var extensionDays: Int? = nil
+        /// 缓办申请: the review date suggested.
+        var reviewDate: String? = nil
+        /// 回访: contact, solved, satisfaction.
+        var callback = false
+        var contacts: [Option]? = nil
     }
 
     static func load(_ id: UUID, for user: CurrentUser, req: Request) async throws -> CaseDetail {
@@ -129,14 +157,16 @@ struct CaseDetail: Encodable {
             facts.append(Fact(label: "逐级上报", value: "\(from) → \(to)（\(c.escalatedAt.map(Formatting.dateTime) ?? "")）"))
         }
 
-        let deadlines = try await CaseQueries.deadlines(of: id, on: db).all().map { d in
+        let deadlineRows = try await CaseQueries.deadlines(of: id, on: db).all()
+        let deadlines = deadlineRows.map { d in
             let state: (String, String)
+            let light = d.light(now: now)
             if let met = d.metAt { state = (met > d.dueAt ? "超时后完成" : "按时完成", met > d.dueAt ? "late" : "ok") }
-            else if d.endedAt != nil { state = ("已转办", "muted") }
-            else if d.overdueAt != nil || d.dueAt < now { state = (Formatting.remaining(until: d.dueAt, now: now), "late") }
-            else { state = (Formatting.remaining(until: d.dueAt, now: now), d.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") }
+            else if d.endedAt != nil { state = (d.endReason?.displayName ?? "已转办", "muted") }
+            else { state = (Formatting.remaining(until: d.dueAt, now: now), light == .red ? "late" : light == .yellow ? "soon" : "") }
             return DeadlineRow(kind: d.kind.displayName, due: Formatting.deadline(d.dueAt), state: state.0, stateClass: state.1,
                                holder: departmentName(d.departmentID) ?? areaName(d.areaID) ?? "—",
+                               light: light?.rawValue, lightLabel: light?.displayName,
                                estimate: d.computedWithoutYear.map { "按平日推算：\($0) 年放假安排未录入" })
         }
         let photos = try await CasePhoto.query(on: db).filter(\.$case.$id == id).sort(\.$createdAt).all()
@@ -155,7 +185,7 @@ struct CaseDetail: Encodable {
         let snapshot = try await service.snapshot(of: c, on: db)
         let allowed = try await service.machine().allowedActions(for: CaseService.actor(user), on: snapshot, now: now)
         let actions = allowed.map { kind in
-            form(kind, category: category, departments: departments, policy: category.policy)
+            form(kind, category: category, departments: departments, policy: category.policy, now: now)
         }
         // The grid among its neighbours, so an operator sees where in the community it is.
         let siblings = try await Area.query(on: db).filter(\.$parent.$id == grid.$parent.id).sort(\.$code).all()
@@ -187,6 +217,27 @@ struct CaseDetail: Encodable {
             },
             canMerge: allowed.contains(.reject), duplicateRule: "同类别、\(Int(rule.radiusMetres)) 米内、前后 \(Int(rule.windowHours)) 小时内、尚未办结",
             master: master, mergedHere: mergedHere)
+        if let worst = deadlineRows.compactMap({ $0.light(now: now) }).max() { detail.light = LightView(color: worst.rawValue, label: worst.displayName) }
+        let requests = try await CaseRequest.query(on: db).filter(\.$case.$id == id).sort(\.$requestedAt, .descending).all()
+        detail.requests = requests.map { r in
+            let proposal = r.proposedDue.map { "延期至 \(Formatting.deadline($0))" } ?? r.reviewAt.map { "复核日期 \(LocalDate($0))" }
+            let state: (String, String) = r.cancelledAt != nil ? ("事件已流转，申请自动关闭", "muted")
+                : r.approved == true ? ("已同意", "ok") : r.approved == false ? ("未同意", "late") : ("待\(areaName(r.deciderAreaID) ?? "上级")审批", "soon")
+            return RequestRow(kind: r.kind.displayName, reason: r.reason, by: r.requestedByName, at: Formatting.dateTime(r.requestedAt), proposal: proposal,
+                              state: state.0, stateClass: state.1,
+                              decision: r.decidedAt.map { "\(r.decidedByName ?? "")（\(Formatting.dateTime($0))）：\(r.decision ?? "")" })
+        }
+        detail.pendingRequest = zip(requests, detail.requests).first { $0.0.isOpen }?.1
+        if c.status == .suspended, let until = c.suspendedUntil {
+            detail.suspension = "暂缓办理至 \(LocalDate(until))（到期自动恢复办理）" + (c.suspendedReason.map { "，原因：\($0)" } ?? "")
+        }
+        detail.callbackStatus = c.callbackStatus.map { status in
+            status.displayName + (status == .pending && (c.callbackAttempts ?? 0) > 0 ? "（已 \(c.callbackAttempts!) 次未接通）" : "")
+        }
+        detail.callbacks = try await CaseCallback.query(on: db).filter(\.$case.$id == id).sort(\.$at).all().map {
+            CallbackRow(at: Formatting.dateTime($0.at), by: $0.byName,
+                        result: CallbackOutcome(contact: $0.contact, resolved: $0.resolved, satisfaction: $0.satisfaction, note: $0.note).summary)
+        }
         if Open311Publication.isResidentReport(c.channel), user.kind == .staff, user.roles.speaksForCommandCenter,
            try await Open311Records.isPublic(category.requireID(), on: db) {
             let text = try await CasePublication.find(id, on: db)?.text
@@ -202,15 +253,19 @@ struct CaseDetail: Encodable {
         return (AreaLevel(rawValue: level).map { $0.defaultName.components(separatedBy: "(")[0] } ?? "") + name
     }
 
-    static func form(_ kind: ActionKind, category: CaseCategory, departments: [Department], policy: SLAPolicy) -> ActionForm {
+    static func form(_ kind: ActionKind, category: CaseCategory, departments: [Department], policy: SLAPolicy, now: Date) -> ActionForm {
         let textLabels: [ActionKind: String] = [
             .resolveOnSite: "处置情况", .reject: "不予受理理由", .handleLocally: "办理安排", .escalate: "上报理由", .dispatch: "交办意见",
             .explain: "向群众解释说明的内容", .returnCase: "退回理由", .reply: "办理结果", .verify: "核查意见", .reopen: "重新办理原因",
             .urge: "催办意见", .supervise: "督办意见", .fileInquiry: "质询内容", .answerInquiry: "答复内容", .rate: "群众评价意见",
+            .requestExtension: "延期理由", .decideExtension: "审批意见（不同意时必填）", .suspend: "缓办理由（如：待列入预算、季节原因、涉诉）",
+            .decideSuspension: "审批意见（不同意时必填）", .resume: "恢复办理说明", .reviewReturn: "审核意见（不同意时必填，部门将看到）",
+            .callback: "回访记录", .withdraw: "撤件原因", .void: "作废理由", .decideVoid: "审批意见（不同意时必填）",
         ]
-        return ActionForm(
+        var f = ActionForm(
             kind: kind.rawValue, label: kind.displayName,
-            primary: [.accept, .approveEscalation, .dispatch, .acknowledge, .reply, .verify, .answerInquiry].contains(kind),
+            primary: [.accept, .approveEscalation, .dispatch, .acknowledge, .reply, .verify, .answerInquiry, .decideExtension, .decideSuspension,
+                      .reviewReturn, .decideVoid, .callback].contains(kind),
             needsText: textLabels[kind] != nil,
             textLabel: textLabels[kind] ?? "说明",
             photos: [.resolveOnSite, .reply, .verify, .explain].contains(kind),
@@ -221,7 +276,15 @@ struct CaseDetail: Encodable {
             coHandlers: kind == .dispatch ? departments.filter(\.active).map { Option(value: $0.id!.uuidString, label: $0.name, selected: false) } : nil,
             days: kind == .dispatch ? policy.resolveWorkingDays : nil,
             verify: kind == .verify,
-            satisfactions: kind == .rate ? Satisfaction.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: false) } : nil,
-            danger: [.reject, .returnCase, .reopen].contains(kind))
+            satisfactions: kind == .rate || kind == .callback ? Satisfaction.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: false) } : nil,
+            danger: [.reject, .returnCase, .reopen, .withdraw, .void].contains(kind))
+        f.decision = [.decideExtension, .decideSuspension, .reviewReturn, .decideVoid].contains(kind)
+        if kind == .requestExtension { f.extensionDays = 3 }
+        if kind == .suspend { f.reviewDate = LocalDate(now).adding(days: 30).description }
+        if kind == .callback {
+            f.callback = true
+            f.contacts = CallbackContact.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: $0 == .reached) }
+        }
+        return f
     }
 }

@@ -28,14 +28,15 @@ struct CaseService {
     // MARK: Who is acting
 
     static func actor(_ user: CurrentUser) -> CaseActor {
-        CaseActor(userID: user.id.uuidString, held: user.assignments.map {
+        if user.id == CurrentUser.platform.id { return .system }
+        return CaseActor(userID: user.id.uuidString, held: user.assignments.map {
             CaseActor.Held(role: $0.role, areaPath: $0.areaPath, areaLevel: $0.areaLevel, departmentID: $0.departmentID?.uuidString)
         })
     }
 
     func machine() async throws -> CaseMachine {
         if let preparedMachine { return preparedMachine }
-        return CaseMachine(calendar: try await reference().calendar, levels: app.state.levels)
+        return CaseMachine(calendar: try await reference().calendar, levels: app.state.levels, rules: app.state.config.workflowRules)
     }
 
     /// Areas, classification list and calendar as of the current reference generation.
@@ -146,7 +147,7 @@ struct CaseService {
         }
         let grid = try await locateGrid(input, user: user, reference: reference)
         let phoneSealed = try sealedPhone(input.reporterPhone)
-        let machine = preparedMachine ?? CaseMachine(calendar: reference.calendar, levels: app.state.levels)
+        let machine = preparedMachine ?? CaseMachine(calendar: reference.calendar, levels: app.state.levels, rules: app.state.config.workflowRules)
         let chain = reference.chain(of: grid)
         if let key = input.clientKey, let earlier = try await FieldService.receipt(key, user: user, on: db) {
             throw AlreadyReceived(targetID: earlier.targetID ?? "")
@@ -310,6 +311,27 @@ struct CaseService {
         }
         await app.state.caseEvents.publish([CaseEvent(.changed, record, gridPath: gridPath, at: now)], app: app)
         return record
+    }
+
+    /// Brings suspended cases whose review date has come back to their holder's queue (恢复办理), as the
+    /// platform, each in its own transaction; the oldest first, `limit` a run.
+    func resumeSuspended(now: Date, limit: Int = 500) async throws -> [CaseEvent] {
+        let due = try await Case.query(on: db).filter(\.$status == .suspended).filter(\.$suspendedUntil <= now)
+            .sort(\.$suspendedUntil).limit(limit).all()
+        guard !due.isEmpty else { return [] }
+        let machine = try await machine()
+        var events: [CaseEvent] = []
+        for c in due {
+            let (record, path) = try await db.writeTransaction { tx in
+                let aggregate = try await aggregate(c, on: tx)
+                try apply(.resume("复核日期已到，自动恢复办理"), to: aggregate, by: .platform, machine: machine, now: now)
+                try await persist(aggregate, on: tx)
+                try await HotlineService.enqueue(aggregate.record, action: .resume, comment: "复核日期已到，恢复办理", app: app, at: now, on: tx)
+                return (aggregate.record, aggregate.grid.path)
+            }
+            events.append(CaseEvent(.changed, record, gridPath: path, at: now))
+        }
+        return events
     }
 
     /// A new case as the machine's intake decides: status, holder, first deadlines, first trace entry.

@@ -99,9 +99,12 @@ extension PeriodicWork {
     /// The SLA sweeper, once a minute by default: marks missed deadlines, tells the live views.
     static func sweeper(every seconds: Int) -> PeriodicWork {
         PeriodicWork(name: "SLA sweep", interval: .seconds(seconds)) { app in
-            let result = try await SLASweeper(db: app.db).sweep(now: app.state.clock.now())
+            let now = app.state.clock.now()
+            let result = try await SLASweeper(db: app.db).sweep(now: now)
             app.metrics.sweep(marked: result.marked)
             await app.state.caseEvents.publish(result.events, app: app)
+            // 缓办 cases whose review date has come go back to their holder's queue.
+            await app.state.caseEvents.publish(try await CaseService(db: app.db, app: app).resumeSuspended(now: now), app: app)
             if result.marked > 0 { app.logger.info("SLA sweep", metadata: ["overdue": .stringConvertible(result.marked)]) }
         }
     }

@@ -123,7 +123,7 @@ struct DemoCaseHistory {
     /// Plays the steps through the case engine in memory (the same `newCase` and `apply` the web
     /// uses), sweeping deadlines at every simulated midnight, then writes everything in bulk.
     private func replay(_ steps: [Step], calendar: WorkCalendar, now: Date, on tx: any Database) async throws -> Int {
-        let machine = CaseMachine(calendar: calendar, levels: app.state.levels)
+        let machine = CaseMachine(calendar: calendar, levels: app.state.levels, rules: app.state.config.workflowRules)
         let service = CaseService(db: tx, app: app, preparedMachine: machine)
         let areas = try await Area.query(on: tx).all()
         let byID = Dictionary(uniqueKeysWithValues: areas.map { ($0.id!, $0) })

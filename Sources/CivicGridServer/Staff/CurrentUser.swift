@@ -31,6 +31,10 @@ struct CurrentUser: Authenticatable, Sendable {
         }
     }
 
+    /// The platform itself, for what happens on a date (a suspended case resuming): named in the trace, holds no role.
+    static let platform = CurrentUser(id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)), username: "system", displayName: "平台（到期自动）",
+                                      kind: .staff, scope: .nothing, assignments: [], via: .api)
+
     var roles: Set<Role> { scope.roles }
     var isAdministrator: Bool { roles.contains(.administrator) }
     var isSystemAdministrator: Bool { scope.isSystemAdministrator }
