@@ -18,6 +18,21 @@ enum StatsController {
         let escalated: Int
     }
     struct Count: Encodable { let label: String; let value: Int; let percent: String }
+    /// One of the standard's indicators: its value, numerator ÷ denominator, and definition.
+    struct Indicator: Encodable { let name: String; let value: String; let fraction: String; let definition: String }
+    /// The indicators of one area, department, channel or category, in `indicatorColumns` order.
+    struct IndicatorRow: Encodable { let name: String; let href: String?; let accepted: Int; let values: [String] }
+    struct IndicatorGroup: Encodable { let title: String; let id: String; let rows: [IndicatorRow] }
+
+    /// The indicators compared across areas, departments, channels and categories.
+    static let comparedIndicators = ["结案率", "按期结案率", "按时受理率", "按时派遣率", "派遣准确率", "返工率", "延期率", "退回率", "回访率", "回访满意率", "响应率", "解决率"]
+
+    static func indicatorRow(_ name: String, href: String?, _ f: CaseFacts) -> IndicatorRow {
+        let all = CaseRates(f).indicators
+        return IndicatorRow(name: name, href: href, accepted: f.accepted, values: comparedIndicators.map { n in
+            CaseRates.percent(all.first { $0.name == n }?.value)
+        })
+    }
 
     struct Page: Encodable {
         let sub = "stats"
@@ -38,6 +53,9 @@ enum StatsController {
         let children: [Row]
         let childLevel: String
         let trend: String
+        let indicators: [Indicator]
+        let indicatorColumns: [String]
+        let indicatorGroups: [IndicatorGroup]
         let export: String
         let error: String?
     }
@@ -128,6 +146,7 @@ enum StatsController {
         let queues: [CaseStatus: Int]
         let children: [(Area, CaseFacts)]
         let categoryNames: [UUID: String]
+        let departments: [(String, CaseFacts)]
     }
 
     static func report(_ req: Request, user: CurrentUser) async throws -> Report {
@@ -139,8 +158,11 @@ enum StatsController {
         let children = try await Area.query(on: req.db).filter(\.$parent.$id == id).sort(\.$code).all()
         let names = Dictionary(try await CaseCategory.query(on: req.db).filter(\.$id ~~ Array(totals.byCategory.keys)).all().map { ($0.id!, $0.name) },
                                uniquingKeysWith: { a, _ in a })
+        let byDepartment = try await CaseRollup.perDepartment(area: id, from: range.from.description, to: range.to.description, on: req.db)
+        let departmentNames = Dictionary(try await Department.query(on: req.db).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         return Report(area: area, range: range, totals: totals, queues: try await CaseRollup.statusCounts(area: id, on: req.db),
-                      children: children.map { ($0, childFacts[$0.id!] ?? CaseFacts()) }, categoryNames: names)
+                      children: children.map { ($0, childFacts[$0.id!] ?? CaseFacts()) }, categoryNames: names,
+                      departments: byDepartment.map { (departmentNames[$0.key] ?? "（已停用部门）", $0.value) }.sorted { ($0.1.dispatches, $0.0) > ($1.1.dispatches, $1.0) })
     }
 
     @Sendable static func index(req: Request) async throws -> View {
@@ -162,9 +184,10 @@ enum StatsController {
             groups: Grouping.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: $0 == grouping) },
             figures: [
                 Figure(label: "受理", value: "\(f.received)", note: "件"),
-                Figure(label: "办结", value: "\(f.closed)", note: "件"),
-                Figure(label: "办结率", value: CaseRates.percent(rates.closure), note: "\(f.closed) / \(f.received - f.rejected)"),
-                Figure(label: "按期办结率", value: CaseRates.percent(rates.onTime), note: "\(f.closedOnTime) / \(f.closed)"),
+                Figure(label: "立案", value: "\(f.accepted)", note: "件"),
+                Figure(label: "结案", value: "\(f.closed)", note: "件"),
+                Figure(label: "结案率", value: CaseRates.percent(rates.closure), note: "\(f.closed) / \(rates.dueToClose - f.suspended)"),
+                Figure(label: "按期结案率", value: CaseRates.percent(rates.onTime), note: "\(f.closedOnTime) / \(f.closed)"),
                 Figure(label: "满意率", value: CaseRates.percent(rates.satisfaction), note: "\(f.satisfied) / \(f.rated)"),
                 Figure(label: "现场处置率", value: CaseRates.percent(rates.onSite), note: "\(f.onSite) / \(f.closed)"),
                 Figure(label: "上报上级", value: "\(f.escalated)", note: CaseRates.percent(rates.escalation)),
@@ -182,6 +205,18 @@ enum StatsController {
             children: r.children.map { row($0.0.name, href: SiteURL.stats.path(["area": "\($0.0.id!)", "from": "\(r.range.from)", "to": "\(r.range.to)"]), $0.1) },
             childLevel: r.children.first.map { levels.name(of: $0.0.level) } ?? "",
             trend: SVGChart(width: 1100, height: 240).render(trend(r.totals.byDay, range: r.range, grouping: grouping)),
+            indicators: rates.indicators.map { Indicator(name: $0.name, value: CaseRates.percent($0.value), fraction: $0.fraction, definition: $0.definition) },
+            indicatorColumns: comparedIndicators,
+            indicatorGroups: [
+                IndicatorGroup(title: "各\(r.children.first.map { levels.name(of: $0.0.level) } ?? "下级")", id: "children", rows: r.children.map {
+                    indicatorRow($0.0.name, href: SiteURL.stats.path(["area": "\($0.0.id!)", "from": "\(r.range.from)", "to": "\(r.range.to)"]), $0.1)
+                }),
+                IndicatorGroup(title: "承办部门", id: "departments", rows: r.departments.map { indicatorRow($0.0, href: nil, $0.1) }),
+                IndicatorGroup(title: "来源渠道", id: "channels", rows: r.totals.byChannel.sorted { $0.value.received > $1.value.received }
+                    .map { indicatorRow(CaseChannel(rawValue: $0.key)?.displayName ?? $0.key, href: nil, $0.value) }),
+                IndicatorGroup(title: "事件类别（前 20 类）", id: "categories", rows: r.totals.byCategory.sorted { $0.value.received > $1.value.received }
+                    .prefix(20).map { indicatorRow(r.categoryNames[$0.key] ?? "（已删除类别）", href: nil, $0.value) }),
+            ].filter { !$0.rows.isEmpty },
             export: SiteURL.statsExport.path + "?\(query)", error: nil))
     }
 
@@ -190,18 +225,25 @@ enum StatsController {
         let user = try staff(req)
         let r = try await report(req, user: user)
         let format = req.query[String.self, at: "format"].flatMap(Spreadsheet.Format.init(rawValue:)) ?? .csv
-        let header = ["范围", "名称", "受理", "办结", "办结率", "按期办结", "按期办结率", "已评价", "满意", "满意率", "现场处置", "上报上级", "超时", "平均办理时长（小时）"]
+        let header = ["范围", "名称", "受理", "立案", "结案", "结案率", "按期结案", "按期结案率", "已评价", "满意", "满意率", "现场处置", "上报上级", "超时",
+                      "平均办理时长（小时）", "缓办", "撤件", "作废", "派遣次数", "改派", "延期", "退回未获同意", "重办", "应回访", "已回访", "回访满意"]
+            + comparedIndicators.filter { $0 != "结案率" && $0 != "按期结案率" }
         func line(_ scope: String, _ name: String, _ f: CaseFacts) -> [String] {
             let rates = CaseRates(f)
-            return [scope, name, "\(f.received)", "\(f.closed)", CaseRates.percent(rates.closure), "\(f.closedOnTime)", CaseRates.percent(rates.onTime),
+            let more = comparedIndicators.filter { $0 != "结案率" && $0 != "按期结案率" }.map { n in CaseRates.percent(rates.indicators.first { $0.name == n }?.value) }
+            return [scope, name, "\(f.received)", "\(f.accepted)", "\(f.closed)", CaseRates.percent(rates.closure), "\(f.closedOnTime)", CaseRates.percent(rates.onTime),
                     "\(f.rated)", "\(f.satisfied)", CaseRates.percent(rates.satisfaction), "\(f.onSite)", "\(f.escalated)", "\(f.overdue)",
-                    rates.averageHandlingHours.map { String(format: "%.1f", $0) } ?? ""]
+                    rates.averageHandlingHours.map { String(format: "%.1f", $0) } ?? "",
+                    "\(f.suspended)", "\(f.withdrawn)", "\(f.voided)", "\(f.dispatches)", "\(f.redispatches)", "\(f.extended)", "\(f.returnsRefused)",
+                    "\(f.reworks)", "\(f.callbackDue)", "\(f.callbackReached)", "\(f.callbackSatisfied)"] + more
         }
         var rows = [["统计区间", "\(r.range.from) 至 \(r.range.to)（按受理日期）"], header, line("合计", r.area.name, r.totals.facts)]
         rows += r.children.map { line("下级区域", $0.0.name, $0.1) }
         rows += r.totals.byChannel.sorted { $0.key < $1.key }.map { line("来源渠道", CaseChannel(rawValue: $0.key)?.displayName ?? $0.key, $0.value) }
         rows += r.totals.byCategory.sorted { $0.value.received > $1.value.received }.map { line("事件类别", r.categoryNames[$0.key] ?? "", $0.value) }
+        rows += r.departments.map { line("承办部门", $0.0, $0.1) }
         rows += [[]] + CaseRates.definitions.map { ["口径", $0.0, $0.1] }
+        rows += CaseRates(CaseFacts()).indicators.map { ["口径", $0.name, $0.definition] }
         return try RegistryListController.download(Spreadsheet.write(rows, as: format), name: "统计-\(r.area.name)-\(r.range.from)-\(r.range.to).\(format.rawValue)",
                                                    format: format)
     }

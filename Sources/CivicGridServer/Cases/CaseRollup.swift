@@ -25,22 +25,24 @@ enum CaseRollup {
                          workflow: c.workflowFacts)
     }
 
-    struct DepartmentKey: Hashable { let department: UUID; let day: String }
+    struct DepartmentKey: Hashable { let areaID: Int; let department: UUID; let day: String }
 
     /// Pending changes, merged by key so a bulk write of many cases touches each row once.
     struct Changes {
         var counters: [Key: [Int]] = [:]
         var statuses: [Int: [String: Int]] = [:]
-        /// Per department (the case's last one) × day received: the departments' indicators.
+        /// Per area of the case's chain × department (the case's last one) × day received: the departments' indicators.
         var departments: [DepartmentKey: [Int]] = [:]
 
         var isEmpty: Bool { counters.isEmpty && statuses.isEmpty && departments.isEmpty }
 
         /// Moves the case's facts from the department it was counted under to its current one (or adds the change).
-        mutating func addDepartment(before: CaseFacts?, from old: UUID?, after: CaseFacts, to new: UUID?, day: String) {
+        mutating func addDepartment(before: CaseFacts?, from old: UUID?, after: CaseFacts, to new: UUID?, areas: [Int], day: String) {
             func add(_ department: UUID, _ values: [Int]) {
-                let key = DepartmentKey(department: department, day: day)
-                departments[key] = zip(departments[key] ?? Array(repeating: 0, count: values.count), values).map { $0 + $1 }
+                for area in areas {
+                    let key = DepartmentKey(areaID: area, department: department, day: day)
+                    departments[key] = zip(departments[key] ?? Array(repeating: 0, count: values.count), values).map { $0 + $1 }
+                }
             }
             if old == new {
                 if let new { add(new, CaseFacts.delta(from: before, to: after)) }
@@ -75,7 +77,8 @@ enum CaseRollup {
             let day = LocalDate(a.record.reportedAt).description
             changes.add(before: a.rollupBaseline, after: after, areas: a.chain.compactMap(\.id), day: day,
                         channel: a.record.channel.rawValue, category: a.record.$category.id)
-            changes.addDepartment(before: a.rollupBaseline, from: a.rollupDepartment, after: after, to: a.record.lastDepartmentID, day: day)
+            changes.addDepartment(before: a.rollupBaseline, from: a.rollupDepartment, after: after, to: a.record.lastDepartmentID,
+                                  areas: a.chain.compactMap(\.id), day: day)
             a.rollupBaseline = after
             a.rollupDepartment = a.record.lastDepartmentID
         }
@@ -101,9 +104,9 @@ enum CaseRollup {
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         try await add(into: "case_status_counts", keys: ["area_id", "status"], counters: ["n"], statusRows.map { ([$0.0, $0.1], [$0.2]) }, on: sql)
         let departmentRows = changes.departments.filter { $0.value.contains { $0 != 0 } }
-            .sorted { ($0.key.department.uuidString, $0.key.day) < ($1.key.department.uuidString, $1.key.day) }
-        try await add(into: "case_department_rollups", keys: ["department_id", "day"], counters: names,
-                      departmentRows.map { ([$0.key.department, $0.key.day], $0.value) }, on: sql)
+            .sorted { ($0.key.areaID, $0.key.department.uuidString, $0.key.day) < ($1.key.areaID, $1.key.department.uuidString, $1.key.day) }
+        try await add(into: "case_department_rollups", keys: ["area_id", "department_id", "day"], counters: names,
+                      departmentRows.map { ([$0.key.areaID, $0.key.department, $0.key.day], $0.value) }, on: sql)
     }
 
     /// Adds counters to rows by key: `INSERT … ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c`
@@ -151,7 +154,7 @@ enum CaseRollup {
                 let chain = byID[c.$grid.id].map { $0.areaPath.ids } ?? [c.$grid.id]
                 let day = LocalDate(c.reportedAt).description
                 changes.add(before: nil, after: facts, areas: chain, day: day, channel: c.channel.rawValue, category: c.$category.id)
-                changes.addDepartment(before: nil, from: nil, after: facts, to: c.lastDepartmentID, day: day)
+                changes.addDepartment(before: nil, from: nil, after: facts, to: c.lastDepartmentID, areas: chain, day: day)
                 count += 1
             }
             try await write(changes, on: db)
@@ -178,11 +181,12 @@ enum CaseRollup {
             GROUP BY 1, 2, 3, 4
             """).run()
         try await sql.raw("""
-            INSERT INTO case_department_rollups (department_id, day, \(unsafeRaw: CaseFacts.counterNames.joined(separator: ", ")))
-            SELECT c.last_department_id, to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), \(unsafeRaw: counters)
-            FROM cases c LEFT JOIN areas h ON h.id = c.holder_area_id
+            INSERT INTO case_department_rollups (area_id, department_id, day, \(unsafeRaw: CaseFacts.counterNames.joined(separator: ", ")))
+            SELECT a.id, c.last_department_id, to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), \(unsafeRaw: counters)
+            FROM cases c JOIN areas g ON g.id = c.grid_id JOIN areas a ON \(ScopeSQL.descendant("g", of: "a"))
+            LEFT JOIN areas h ON h.id = c.holder_area_id
             WHERE c.last_department_id IS NOT NULL
-            GROUP BY 1, 2
+            GROUP BY 1, 2, 3
             """).run()
         try await fillDayTotals(sql)
         try await sql.raw("""
@@ -290,6 +294,22 @@ enum CaseRollup {
             else if column != nil { k = try row.decode(column: "k", as: String.self) }
             else { k = "" }
             out[k] = CaseFacts(counters: counters)
+        }
+        return out
+    }
+
+    /// Per department (the cases' last one) for one area's subtree over a period.
+    static func perDepartment(area: Int, from: String, to: String, on db: any Database) async throws -> [UUID: CaseFacts] {
+        guard let sql = db as? any SQLDatabase else { return [:] }
+        let sums = CaseFacts.counterNames.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
+        let rows = try await sql.raw("""
+            SELECT department_id, \(unsafeRaw: sums) FROM case_department_rollups
+            WHERE area_id = \(bind: area) AND day >= \(bind: from) AND day <= \(bind: to) GROUP BY department_id
+            """).all()
+        var out: [UUID: CaseFacts] = [:]
+        for row in rows {
+            out[try row.decode(column: "department_id", as: UUID.self)] =
+                CaseFacts(counters: try CaseFacts.counterNames.map { try row.decode(column: $0, as: Int?.self) ?? 0 })
         }
         return out
     }

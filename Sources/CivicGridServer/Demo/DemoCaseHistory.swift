@@ -309,8 +309,20 @@ struct DemoCaseHistory {
         }
         // Acceptance: usually within hours; a few miss the 24-hour limit.
         add(holderOp, .act(.accept), at: after(chance(0.04) ? 25...40 : 0.3...12))
+        let acceptor = holderOp
         if chance(0.02) {
             add(holderOp, .act(.reject(.duplicate, "与同一地点已受理的事件重复")), at: after(0.2...2))
+            return steps
+        }
+        // 撤件: the reporter (or the center on their behalf) withdraws; 作废: entered in error, the level above approves.
+        if chance(0.01) {
+            let who = channel == .resident ? reporter : communityOp
+            add(who, .act(.withdraw(channel == .resident ? "问题已自行解决，撤回诉求" : "来电群众表示已自行解决，申请撤件")), at: after(1...24))
+            return steps
+        }
+        if chance(0.005) {
+            add(holderOp, .act(.void("坐席误录入的测试工单")), at: after(0.2...4))
+            add(level == .community ? streetOp : "qu-zx", .act(.decideVoid(approved: true, comment: "核实为误录")), at: after(1...12))
             return steps
         }
 
@@ -349,13 +361,29 @@ struct DemoCaseHistory {
             add(holderOp, .act(.dispatch(department: dept.uuidString, coHandlers: co, workingDays: nil, note: "请按时限办理并反馈")), at: after(0.5...10))
             let handler = cast.handler[deptCode]
             if chance(0.06), let other = ["CG", "ZJ", "HW"].filter({ $0 != deptCode }).randomElement(using: &rng), let otherID = cast.departmentIDs[other] {
+                // 退单: the dispatcher reviews it — mostly approved and re-dispatched (改派), sometimes refused.
                 add(handler, .act(.returnCase("经核实不属于本部门职责")), at: after(2...20))
-                add(holderOp, .act(.dispatch(department: otherID.uuidString, coHandlers: [], workingDays: nil, note: "重新交办")), at: after(1...8))
-                add(cast.handler[other], .act(.acknowledge), at: after(0.5...10))
-                add(cast.handler[other], .act(.reply("已按职责办理完毕")), at: after(20...100))
-                break
+                if chance(0.7) {
+                    add(holderOp, .act(.reviewReturn(approved: true, comment: "同意退回，改派\(other)")), at: after(0.5...6))
+                    add(holderOp, .act(.dispatch(department: otherID.uuidString, coHandlers: [], workingDays: nil, note: "重新交办")), at: after(1...8))
+                    add(cast.handler[other], .act(.acknowledge), at: after(0.5...10))
+                    add(cast.handler[other], .act(.reply("已按职责办理完毕")), at: after(20...100))
+                    break
+                }
+                add(holderOp, .act(.reviewReturn(approved: false, comment: "该事项在本部门职责清单内，请继续办理")), at: after(0.5...6))
             }
             add(handler, .act(.acknowledge), at: after(0.3...10))
+            // 延期: a few ask for more time, the dispatcher mostly agrees; 缓办: about one in a hundred waits for a budget or a season.
+            if chance(0.04) {
+                add(handler, .act(.requestExtension(reason: "需采购专用配件，到货后施工", length: .workingDays(Int.random(in: 3...5, using: &rng)))), at: after(4...30))
+                add(holderOp, .act(.decideExtension(approved: chance(0.8), comment: "请尽快采购，压缩工期")), at: after(1...10))
+            } else if chance(0.012) {
+                let review = LocalDate(after(4...30)).adding(days: Int.random(in: 20...40, using: &rng)).startInstant
+                add(handler, .act(.suspend(reason: "需列入下季度维修资金计划", reviewAt: review)), at: t)
+                add(holderOp, .act(.decideSuspension(approved: true, comment: "同意缓办，到期恢复办理")), at: after(2...24))
+                t = max(t, review)
+                add(handler, .act(.resume("维修资金已到位，恢复办理")), at: after(1...8))
+            }
             if category.onSiteHours != nil { add(handler, .act(.markOnSite), at: after(chance(0.08) ? 20...30 : 0.5...6)) }
             if chance(0.1) { add(escalatedFrom ?? holderOp, .act(.urge("群众多次来电，请加快办理")), at: after(20...60)) }
             if chance(0.03) { add("qu-ld", .act(.supervise("区领导督办：限期办结")), at: after(2...24)) }
@@ -372,6 +400,25 @@ struct DemoCaseHistory {
             add(handlerOrOperator(steps: steps), .act(.reply("已返工处理")), at: after(20...60))
         }
         add(verifier, .act(.verify(passed: true, "现场核查已解决")), at: after(1...30))
+        // 回访: the center that accepted it calls the reporter within two working days.
+        if channel.callsBack, chance(0.9) {
+            let at = after(2...40)
+            if chance(0.03) {
+                for _ in 0..<3 { add(acceptor, .act(.callback(CallbackOutcome(contact: .noAnswer, note: "无人接听"))), at: after(2...8)) }
+            } else {
+                if chance(0.1) { add(acceptor, .act(.callback(CallbackOutcome(contact: .noAnswer, note: "无人接听"))), at: at) }
+                if chance(0.07) {
+                    add(acceptor, .act(.callback(CallbackOutcome(contact: .reached, resolved: false, satisfaction: .unsatisfied, note: "群众反映问题仍存在"))),
+                        at: after(1...6))
+                    add(handlerOrOperator(steps: steps), .act(.reply("已重新处置")), at: after(20...60))
+                    add(verifier, .act(.verify(passed: true, "复查已解决")), at: after(2...24))
+                    add(acceptor, .act(.callback(CallbackOutcome(contact: .reached, resolved: true, satisfaction: .mostlySatisfied))), at: after(2...30))
+                } else {
+                    let s: Satisfaction = chance(0.9) ? .satisfied : .mostlySatisfied
+                    add(acceptor, .act(.callback(CallbackOutcome(contact: .reached, resolved: true, satisfaction: s))), at: after(1...6))
+                }
+            }
+        }
         if chance(0.8) {
             let r = Double.random(in: 0..<1, using: &rng)
             let s: Satisfaction = r < 0.83 ? .satisfied : r < 0.95 ? .mostlySatisfied : r < 0.98 ? .partlyFixed : .unsatisfied

@@ -50,6 +50,8 @@ final class CaseFlowTests: XCTestCase {
             let gs = try await app.token("gs-1")
             _ = try await act(app, c.id, cg, #"{"action":"acknowledge"}"#, expect: .notFound)
             d = try await act(app, c.id, gs, #"{"action":"returnCase","comment":"井盖不属于供水设施"}"#)!
+            XCTAssertEqual(d.case.status, .dispatched, "the return waits for the dispatcher")
+            d = try await act(app, c.id, street, #"{"action":"reviewReturn","approved":true,"comment":"改派城管"}"#)!
             XCTAssertEqual(d.case.status, .accepted)
             XCTAssertEqual(d.case.holderAreaID, city.street1.id)
             d = try await act(app, c.id, street, #"{"action":"dispatch","department":"\#(cgID)","workingDays":5}"#)!
@@ -79,8 +81,8 @@ final class CaseFlowTests: XCTestCase {
 
             // validate: the whole trace, in order, chained, and verifiable.
             XCTAssertEqual(d.case.status, .closed)
-            XCTAssertEqual(d.timeline.map(\.action), ["report", "approveEscalation", "accept", "escalate", "dispatch", "returnCase", "dispatch",
-                                                      "acknowledge", "fileInquiry", "answerInquiry", "reply", "verify", "rate", "reply", "verify"])
+            XCTAssertEqual(d.timeline.map(\.action), ["report", "approveEscalation", "accept", "escalate", "dispatch", "returnCase", "reviewReturn",
+                                                      "dispatch", "acknowledge", "fileInquiry", "answerInquiry", "reply", "verify", "rate", "reply", "verify"])
             XCTAssertEqual(d.timeline.first?.prevHash, TimelineChain.genesis)
             for (a, b) in zip(d.timeline, d.timeline.dropFirst()) { XCTAssertEqual(b.prevHash, a.hash) }
             XCTAssertEqual(d.timeline[2].role, "operator")

@@ -60,9 +60,10 @@ struct AddWorkflowExceptionPaths: AsyncMigration {
             }
         }
         try await sql.raw("""
-            CREATE TABLE case_department_rollups (department_id UUID NOT NULL REFERENCES departments (id), day TEXT NOT NULL,
+            CREATE TABLE case_department_rollups (area_id INTEGER NOT NULL REFERENCES areas (id),
+              department_id UUID NOT NULL REFERENCES departments (id), day TEXT NOT NULL,
               \(unsafeRaw: CaseFacts.counterNames.map { "\($0) BIGINT NOT NULL DEFAULT 0" }.joined(separator: ", ")),
-              UNIQUE (department_id, day))
+              UNIQUE (area_id, department_id, day))
             """).run()
         try await CaseRollup.rebuildInPostgres(on: database)
     }
