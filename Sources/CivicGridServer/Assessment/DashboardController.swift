@@ -8,7 +8,11 @@ import Vapor
 /// figure comes from the rollups; the lists are small indexed queries.
 enum DashboardController {
     struct Figure: Encodable { let label: String; let value: String; let note: String; let warn: Bool }
-    struct CaseRow: Encodable { let href: String; let code: String; let title: String; let place: String; let status: String; let when: String }
+    struct CaseRow: Encodable {
+        let href: String; let code: String; let title: String; let place: String; let status: String; let when: String
+        /// 时限灯 of its running clocks.
+        var light: String? = nil
+    }
     struct Rank: Encodable { let place: Int; let name: String; let received: Int; let closure: String; let onTime: String; let open: Int }
 
     struct Board: Encodable {
@@ -64,8 +68,11 @@ enum DashboardController {
         let childFacts = try await CaseRollup.childTotals(of: id, from: monthStart.description, to: today.description, on: req.db)
         let overdue = try await CaseRollup.cases(in: area, overdueOnly: true, limit: 8, on: req.db)
         let latest = try await CaseRollup.cases(in: area, overdueOnly: false, limit: 8, on: req.db)
+        let lights = try await CaseLights.worst(of: (overdue + latest).map(\.id), now: req.now, on: req.db)
+        let yellow = try await CaseLights.yellowCount(in: area, now: req.now, on: req.db)
         func row(_ c: CaseRollup.Listed) -> CaseRow {
-            CaseRow(href: SiteURL.caseDetail(c.id).path, code: c.code, title: c.title, place: c.grid, status: c.status.displayName, when: Formatting.dateTime(c.reportedAt))
+            CaseRow(href: SiteURL.caseDetail(c.id).path, code: c.code, title: c.title, place: c.grid, status: c.status.displayName, when: Formatting.dateTime(c.reportedAt),
+                    light: lights[c.id]?.rawValue)
         }
         let rates = CaseRates(month)
         let openTotal = queues.filter { $0.key.isOpen }.values.reduce(0, +)
@@ -91,11 +98,12 @@ enum DashboardController {
                 Figure(label: "今日受理", value: "\(todayTotals.received)", note: "件", warn: false),
                 Figure(label: "今日已办结", value: "\(todayTotals.closed)", note: "件", warn: false),
                 Figure(label: "在办", value: "\(openTotal)", note: "件", warn: false),
-                Figure(label: "超时在办", value: "\(lateNow)", note: "件", warn: lateNow > 0),
+                Figure(label: "即将超时", value: "\(yellow)", note: "件（黄灯）", warn: yellow > 0),
+                Figure(label: "超时在办", value: "\(lateNow)", note: "件（红灯）", warn: lateNow > 0),
             ],
             month: [
                 Figure(label: "本月受理", value: "\(month.received)", note: "件", warn: false),
-                Figure(label: "办结率", value: CaseRates.percent(rates.closure), note: "", warn: false),
+                Figure(label: "结案率", value: CaseRates.percent(rates.closure), note: "", warn: false),
                 Figure(label: "按期办结率", value: CaseRates.percent(rates.onTime), note: "", warn: false),
                 Figure(label: "满意率", value: CaseRates.percent(rates.satisfaction), note: "", warn: false),
                 Figure(label: "现场处置", value: "\(month.onSite)", note: "件", warn: false),

@@ -180,6 +180,8 @@ final class CaseDeadline: Model, @unchecked Sendable {
     @OptionalField(key: "computed_without_year") var computedWithoutYear: Int?
     /// Why it ended neither met nor missed (延期, 缓办, 撤件, 作废); nil when the case changed hands.
     @OptionalField(key: "end_reason") var endReason: DeadlineEnd?
+    /// When its light turns yellow (80 % of the allowed time): the 即将超时 queue reads this.
+    @OptionalField(key: "warn_at") var warnAt: Date?
 
     init() {}
 

@@ -25,6 +25,9 @@ enum CaseController {
     struct Row: Encodable {
         let href: String; let code: String; let title: String; let category: String; let channel: String; let grid: String
         let status: String; let statusClass: String; let overdue: Bool; let deadline: String; let deadlineClass: String; let reportedAt: String
+        /// 时限灯 of the case: the worst of its running clocks.
+        var light: String? = nil
+        var lightLabel: String? = nil
     }
     struct Filters: Encodable {
         let status: [Option]; let channel: [Option]; let departments: [Option]; let categories: [CategoryService.Group]
@@ -90,11 +93,14 @@ enum CaseController {
             .sort(\.$dueAt).all()
         return cases.map { c in
             let next = open.first { $0.$case.id == c.id }
-            return Row(href: SiteURL.caseDetail(c.id!).path, code: c.code, title: c.title, category: c.category.name, channel: c.channel.displayName,
+            let light = open.filter { $0.$case.id == c.id }.compactMap { $0.light(now: now) }.max()
+            var row = Row(href: SiteURL.caseDetail(c.id!).path, code: c.code, title: c.title, category: c.category.name, channel: c.channel.displayName,
                        grid: c.grid.name, status: c.status.displayName, statusClass: c.status.rawValue, overdue: c.overdue,
                        deadline: next.map { "\($0.kind.displayName) \(Formatting.remaining(until: $0.dueAt, now: now))" } ?? "—",
-                       deadlineClass: next.map { $0.dueAt < now ? "late" : ($0.dueAt.timeIntervalSince(now) < 86_400 ? "soon" : "") } ?? "",
+                       deadlineClass: light == .red ? "late" : light == .yellow ? "soon" : "",
                        reportedAt: Formatting.dateTime(c.reportedAt))
+            (row.light, row.lightLabel) = (light?.rawValue, light?.displayName)
+            return row
         }
     }
 

@@ -7,7 +7,7 @@ import Vapor
 /// The queues and filters of the case list, as SQL over the cases a user may see.
 enum CaseQueries {
     enum Tab: String, CaseIterable {
-        case approval, pending, triage, sign, working, soon, overdue, verify, mine, all
+        case approval, pending, triage, approvals, sign, working, soon, overdue, verify, callback, suspended, mine, all
 
         var label: String {
             switch self {
@@ -16,6 +16,9 @@ enum CaseQueries {
             case .triage: "待交办"
             case .sign: "待签收"
             case .working: "办理中"
+            case .approvals: "待审批"
+            case .callback: "待回访"
+            case .suspended: "缓办"
             case .soon: "即将超时"
             case .overdue: "已超时"
             case .verify: "待核查"
@@ -31,9 +34,11 @@ enum CaseQueries {
         if user.kind == .resident { return [.mine] }
         var tabs: [Tab] = []
         if roles.contains(.gridLeader) { tabs.append(.approval) }
-        if roles.contains(.operator) { tabs += [.pending, .triage] }
+        if roles.contains(.operator) { tabs += [.pending, .triage, .approvals] }
         if roles.contains(.handler) { tabs.append(.sign) }
         tabs += [.working, .soon, .overdue, .verify]
+        if roles.contains(.operator) { tabs.append(.callback) }
+        if roles.contains(.operator) || roles.contains(.handler) { tabs.append(.suspended) }
         if roles.contains(.gridWorker) || roles.contains(.gridLeader) { tabs.append(.mine) }
         tabs.append(.all)
         return tabs
@@ -61,16 +66,24 @@ enum CaseQueries {
         case .triage: q.filter(\Case.$status == .accepted).filter(\Case.$holderArea.$id ~~ operatorAreas)
         case .sign: q.filter(\Case.$status == .dispatched).filter(\Case.$holderDepartment.$id ~~ departments)
         case .working: q.filter(\Case.$status ~~ [.dispatched, .inProgress])
+        case .suspended: q.filter(\Case.$status == .suspended)
+        case .approvals:
+            // Requests waiting for this user's command centers to decide (延期, 缓办, 退单, 作废).
+            q.filter(.sql(embed: """
+                \(ident: Case.schema).\(ident: "id") IN (SELECT \(ident: "case_id") FROM \(ident: CaseRequest.schema) \
+                WHERE \(ident: "decided_at") IS NULL AND \(ident: "cancelled_at") IS NULL AND \(ident: "decider_area_id") IN (\(binds: operatorAreas + [-1])))
+                """))
+        case .callback: q.filter(\Case.$status == .closed).filter(\Case.$callbackStatus == .pending).filter(\Case.$acceptedByAreaID ~~ operatorAreas)
         case .soon:
-            // A subquery on the running-deadline index, not the ids loaded and sent back as an IN
-            // list: that list grew with every open case (every new case's acceptance falls due
-            // within a day), and with it the page's time and memory.
+            // 即将超时 = the yellow light: a running clock past 80 % of its time, not yet due. A subquery on the
+            // running-deadline index of `warn_at`, not the ids loaded and sent back as an IN list (that list grew
+            // with every open case, and with it the page's time and memory).
             q.filter(.sql(embed: """
                 \(ident: Case.schema).\(ident: "id") IN (SELECT \(ident: "case_id") FROM \(ident: CaseDeadline.schema) \
                 WHERE \(ident: "met_at") IS NULL AND \(ident: "ended_at") IS NULL AND \(ident: "overdue_at") IS NULL \
-                AND \(ident: "due_at") >= \(bind: now) AND \(ident: "due_at") < \(bind: now.addingTimeInterval(24 * 3600)))
+                AND \(ident: "warn_at") <= \(bind: now) AND \(ident: "due_at") >= \(bind: now))
                 """))
-        case .overdue: q.filter(\Case.$overdue == true).filter(\Case.$status !~ [.closed, .rejected])
+        case .overdue: q.filter(\Case.$overdue == true).filter(\Case.$status ~~ CaseStatus.allCases.filter(\.isOpen))
         case .verify: q.filter(\Case.$status == .replied)
         case .mine: q.filter(\Case.$reporter.$id == user.id)
         case .all: break

@@ -583,6 +583,7 @@ struct CaseService {
         deadline.kind = planned.kind
         deadline.dueAt = planned.due
         deadline.startedAt = at
+        deadline.warnAt = DeadlineLight.yellowFrom(startedAt: at, dueAt: planned.due)
         // Counted in working days (the clocks in hours know no holidays).
         if planned.kind.countsWorkingDays { deadline.computedWithoutYear = calendar.unknownYear(from: at, to: planned.due) }
         switch holder {

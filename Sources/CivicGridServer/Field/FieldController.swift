@@ -43,7 +43,11 @@ enum FieldController {
         return grids
     }
 
-    struct CaseRow: Encodable { let code: String; let title: String; let status: String; let href: String; let when: String; let warn: Bool }
+    struct CaseRow: Encodable {
+        let code: String; let title: String; let status: String; let href: String; let when: String; let warn: Bool
+        /// 时限灯 (green / yellow / red) of its running clocks, and the words.
+        var light: String? = nil; var lightLabel: String? = nil
+    }
     struct DueRow: Encodable { let name: String; let kind: String; let due: String; let overdue: Bool; let href: String }
     struct PatrolRow: Encodable { let time: String; let grid: String; let note: String; let place: String }
     struct Figure: Encodable { let label: String; let value: String; let warn: Bool }

@@ -197,6 +197,12 @@ enum PortalController {
         let phoneTailPrompt: String
         let rating: String?
         let satisfactions: [CaseController.Option]
+        /// The reporter may still withdraw it (撤件).
+        var canWithdraw = false
+        /// 时限灯 in plain words, and 暂缓办理 with its reason.
+        var light: String? = nil
+        var lightWords: String? = nil
+        var suspension: String? = nil
     }
 
     struct Step: Encodable { let label: String; let done: Bool; let current: Bool }
@@ -245,7 +251,8 @@ enum PortalController {
             .filter(\.$endedAt == nil).sort(\.$dueAt, .descending).first()
         let grid = try await Area.find(c.$grid.id, on: req.db)
         let category = try await CaseCategory.find(c.$category.id, on: req.db)
-        let expected: String? = shown.status.isOpen ? resolve.map { "预计 \(Formatting.deadline($0.dueAt)) 前办结" } ?? "预计受理后按时限办理，一般事项 7 个工作日内办结" : nil
+        let lights = try await CaseLights.worst(of: [id], now: req.now, on: req.db)
+        let expected: String? = shown.status.isOpen && shown.status != .suspended ? resolve.map { "预计 \(Formatting.deadline($0.dueAt)) 前办结" } ?? "预计受理后按时限办理，一般事项 7 个工作日内办结" : nil
         return try await req.view.render("portal/track", TrackPage(
             layout: layout(req, title: "诉求进度", error: error), code: code.value, grouped: code.grouped, caseCode: c.code,
             title: c.title, description: c.description, category: category?.name ?? "", grid: grid?.name ?? "",
@@ -256,7 +263,39 @@ enum PortalController {
             askPhoneTail: ReporterProof.needsPhoneTail(signedIn: signedInResident(req), reporterID: c.$reporter.id),
             phoneTailPrompt: ReporterProof.prompt,
             rating: c.satisfaction?.displayName,
-            satisfactions: Satisfaction.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: false) }))
+            satisfactions: Satisfaction.allCases.map { CaseController.Option(value: $0.rawValue, label: $0.displayName, selected: false) },
+            canWithdraw: master == nil && c.status.isOpen && c.$reporter.id != nil,
+            light: lights[id]?.rawValue, lightWords: lights[id]?.plainWords,
+            suspension: shown.status == .suspended ? "暂缓办理" + (shown.suspendedReason.map { "：\($0)" } ?? "")
+                + (shown.suspendedUntil.map { "。预计 \(LocalDate($0)) 起恢复办理" } ?? "") : nil))
+    }
+
+    /// 撤件 by the reporter, with the same proof as rating; an agent-service application's code withdraws that application.
+    @Sendable static func withdraw(req: Request) async throws -> Response {
+        try await req.enforce(.lookup)
+        guard let code = TrackingCode(try req.parameters.require("code")) else { throw Abort(.notFound, reason: "未找到该查询码对应的诉求或申请") }
+        guard let c = try await Case.query(on: req.db).filter(\.$trackingCode == code.value).first() else {
+            return try await AgentServiceController.withdraw(req: req)
+        }
+        let form = try req.content.decode(AgentServiceController.WithdrawForm.self)
+        let reason = (form.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else {
+            return try await renderTrack(req, code: code, c: c, error: "请简要写明撤件原因（500 字以内）").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        guard let reporterID = c.$reporter.id, let reporter = try await User.find(reporterID, on: req.db) else { throw Abort(.notFound) }
+        if let refused = ReporterProof.check(signedIn: signedInResident(req), reporterID: reporterID, sealedPhone: c.reporterPhoneSealed,
+                                             phoneTail: form.phoneTail, cipher: req.state.cipher) {
+            return try await renderTrack(req, code: code, c: c, error: refused).encodeResponse(status: .forbidden, for: req)
+        }
+        let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
+        do {
+            _ = try await req.cases.perform(.withdraw(reason), on: c.requireID(), by: actor, now: req.now)
+        } catch {
+            let (status, message) = ErrorPageMiddleware.describe(error)
+            guard status.code < 500 else { throw error }
+            return try await renderTrack(req, code: code, c: c, error: message).encodeResponse(status: status, for: req)
+        }
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path(["notice": "withdrawn"]))
     }
 
     struct RateForm: Content { var satisfaction: String; var comment: String?; var phoneTail: String? }

@@ -10,6 +10,7 @@ struct PortalRoutes: RouteCollection {
         routes.get(.portalTrackLookup, use: PortalController.trackLookup)
         routes.get(.portalTrack(code: .placeholder), use: PortalController.track)
         routes.post(.portalRate(code: .placeholder), use: PortalController.rate)
+        routes.post(.portalWithdraw(code: .placeholder), use: PortalController.withdraw)
         routes.get(.portalGrid(.placeholder), use: PortalController.grid)
         routes.get(.portalStaffPhoto(.placeholder), use: PortalController.staffPhoto)
         routes.get(.buildingCard(token: .placeholder), use: PortalController.building)

@@ -634,7 +634,8 @@ public struct CaseMachine: Sendable {
             switch length {
             case .workingDays(let n):
                 guard (1...rules.maxExtensionWorkingDays).contains(n) else { throw .invalidExtension }
-                proposed = calendar.deadline(workingDays: n, after: current)
+                // Counted from the day the current deadline ends (its 24:00 is the next day's 00:00).
+                proposed = calendar.deadline(workingDays: n, after: current.addingTimeInterval(-1))
             case .until(let due):
                 guard due > current, due > now, due <= limit else { throw .invalidExtension }
                 proposed = due

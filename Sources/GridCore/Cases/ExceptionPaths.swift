@@ -130,6 +130,11 @@ public enum DeadlineLight: String, CaseIterable, Codable, Sendable, Comparable {
         return now.timeIntervalSince(startedAt) >= allowed * warningShare ? .yellow : .green
     }
 
+    /// When a clock turns yellow.
+    public static func yellowFrom(startedAt: Date, dueAt: Date) -> Date {
+        startedAt.addingTimeInterval(max(0, dueAt.timeIntervalSince(startedAt)) * warningShare)
+    }
+
     public var displayName: String { switch self { case .green: "正常"; case .yellow: "即将超时"; case .red: "已超时" } }
     /// As a resident reads it on the tracking page.
     public var plainWords: String {

@@ -135,7 +135,7 @@ final class CaseFlowTests: XCTestCase {
 
     /// 即将超时: cases with a running deadline falling due within the next 24 hours, counted by a
     /// subquery on the running-deadline index (no id list that grows with the open cases).
-    func testTheSoonTabHoldsRunningDeadlinesDueWithinADay() async throws {
+    func testTheSoonTabHoldsRunningDeadlinesPastEightyPercentOfTheirTime() async throws {
         try await withApp { app in
             let city = try await TestCity.build(app)
             let district = try await app.token("op-d")
@@ -153,13 +153,14 @@ final class CaseFlowTests: XCTestCase {
             func soon(at now: Date) async throws -> [UUID] {
                 try await CaseQueries.query(.soon, filter: .init(), user: user, now: now, on: app.db).all().compactMap(\.id)
             }
-            let inWindow = try await soon(at: testNow.addingTimeInterval(3600))
-            let early = try await soon(at: testNow.addingTimeInterval(-3600))
+            // The 24-hour acceptance clock turns yellow after 19.2 hours.
+            let inWindow = try await soon(at: testNow.addingTimeInterval(19.5 * 3600))
+            let early = try await soon(at: testNow.addingTimeInterval(19 * 3600))
             let late = try await soon(at: testNow.addingTimeInterval(25 * 3600))
-            XCTAssertEqual(inWindow, [ids[0]], "due in 23 hours")
-            XCTAssertEqual(early, [], "due in 25 hours: not yet")
+            XCTAssertEqual(inWindow, [ids[0]], "yellow: 81 % of its time gone")
+            XCTAssertEqual(early, [], "79 %: still green")
             XCTAssertEqual(late, [], "already past due")
-            let count = try await CaseQueries.query(.soon, filter: .init(), user: user, now: testNow.addingTimeInterval(3600), on: app.db).count()
+            let count = try await CaseQueries.query(.soon, filter: .init(), user: user, now: testNow.addingTimeInterval(20 * 3600), on: app.db).count()
             XCTAssertEqual(count, 1)
         }
     }

@@ -179,6 +179,45 @@ final class FieldTests: XCTestCase {
         return (digits[0] + digits[1], String(token))
     }
 
+    /// The reporter withdraws with the same proof as rating; a suspension is shown as 暂缓办理 with its reason.
+    func testAResidentSeesASuspensionInPlainWordsAndWithdrawsByCode() async throws {
+        let clock = FixedClock(testNow)
+        try await withApp(clock: clock) { app in
+            let city = try await TestCity.build(app)
+            let resident = app.browser()
+            let form = try await resident.get("/r/report")
+            let (answer, token) = try XCTUnwrap(challenge(in: form.body.string))
+            clock.advance(by: 20)
+            let fields = ["category": try await app.category("SZ01").uuidString, "description": "楼下路灯一直不亮", "grid": String(city.gridA.id!),
+                          "phone": "13907310001", "name": "王女士", "challenge": token, "answer": String(answer)]
+            expectEqual(try await send(app, resident, "/r/report", fields, json: false).status, .created)
+            let c = try await Case.query(on: app.db).first()!
+            let code = try XCTUnwrap(c.trackingCode)
+            var track = try await resident.get("/r/track/\(code)").body.string
+            XCTAssertTrue(track.contains("在规定时间内办理中") && track.contains("撤回诉求"), "the light in plain words; the withdraw form")
+            // The community accepts, then suspends with the street's approval.
+            let op = try await app.token("op-c1"), street = try await app.token("op-s1")
+            for (t, action) in [(op, #"{"action":"accept"}"#), (op, #"{"action":"handleLocally","comment":"社区协调"}"#),
+                                (op, #"{"action":"suspend","comment":"需更换整条线路，已列入下月计划","reviewDate":"2026-12-15"}"#),
+                                (street, #"{"action":"decideSuspension","approved":true}"#)] {
+                let r = try await app.api(.POST, "/api/v1/cases/\(c.id!)/actions", token: t, json: action)
+                XCTAssertEqual(r.status, .ok, "\(action): \(r.body.string)")
+            }
+            track = try await resident.get("/r/track/\(code)").body.string
+            XCTAssertTrue(track.contains("暂缓办理：需更换整条线路，已列入下月计划") && track.contains("2026-12-15 起恢复办理"), track)
+            // Withdrawing needs the phone's last four.
+            var response = try await resident.post("/r/track/\(code)/withdraw", form: ["reason": "已自行解决", "phoneTail": "1234"])
+            XCTAssertEqual(response.status, .forbidden)
+            response = try await resident.post("/r/track/\(code)/withdraw", form: ["reason": "", "phoneTail": "0001"])
+            XCTAssertEqual(response.status, .unprocessableEntity)
+            response = try await resident.post("/r/track/\(code)/withdraw", form: ["reason": "已自行解决", "phoneTail": "0001"])
+            XCTAssertEqual(response.status, .seeOther, response.body.string)
+            expectEqual(try await Case.find(c.id!, on: app.db)?.status, .withdrawn)
+            track = try await resident.get("/r/track/\(code)").body.string
+            XCTAssertTrue(track.contains("已撤件") && !track.contains("撤回诉求</button>"))
+        }
+    }
+
     func testAResidentReportsWithoutAnAccountTracksAndRates() async throws {
         let clock = FixedClock(testNow)
         try await withApp(clock: clock) { app in

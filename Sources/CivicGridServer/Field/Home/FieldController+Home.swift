@@ -36,6 +36,12 @@ extension FieldController {
         let names = Dictionary(grids.map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
         let agent = gridIDs.isEmpty ? [] : try await AgentServiceRequest.query(on: req.db).filter(\.$gridID ~~ gridIDs)
             .filter(\.$status ~~ AgentServiceStatus.allCases.filter { $0.waitsFor == .gridWorker }).all()
+        let lights = try await CaseLights.worst(of: (verify + mine).compactMap(\.id), now: req.now, on: req.db)
+        func row(_ c: Case, now: Date) -> CaseRow {
+            var r = Self.row(c, now: now)
+            (r.light, r.lightLabel) = (lights[c.id!]?.rawValue, lights[c.id!]?.displayName)
+            return r
+        }
         return try await req.view.render("field/home", HomePage(
             layout: layout(req, user, title: "我的工作", tab: "home"),
             grids: grids.map(\.name),

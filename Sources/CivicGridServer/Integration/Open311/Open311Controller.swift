@@ -143,10 +143,11 @@ enum Open311Controller {
 
     static func requestValue(_ c: Case, category: CaseCategory, holder: String, expected: Date?, notes: [TimelineEntry]?, master: Case? = nil,
                              moderated: String? = nil) -> Open311Bodies.Request {
-        let closed = c.status == .closed || c.status == .rejected
-        // A merged duplicate reports the progress of the case that is being worked for it.
+        let closed = !c.status.isOpen
+        // A merged duplicate reports the progress of the case that is being worked for it; a suspended one why it waits.
         let statusNotes = master.map { m in "重复诉求，已并入 \(m.code) 办理；主事件进度：\(m.status.publicStatus(overdue: m.overdue))" }
-            ?? c.status.publicStatus(overdue: c.overdue) + "（\(c.status.displayName)）"
+            ?? (c.status == .suspended ? "暂缓办理" + (c.suspendedUntil.map { "至 \(LocalDate($0))" } ?? "") + (c.suspendedReason.map { "：\($0)" } ?? "")
+                : c.status.publicStatus(overdue: c.overdue) + "（\(c.status.displayName)）")
         let published = Open311Publication.text(channel: c.channel, title: c.title, description: c.description, address: c.address,
                                                 moderated: moderated, categoryName: category.name)
         return .init(

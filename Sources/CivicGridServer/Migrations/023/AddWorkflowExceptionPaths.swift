@@ -52,6 +52,24 @@ struct AddWorkflowExceptionPaths: AsyncMigration {
         // SQLite adds one column per ALTER TABLE.
         for (name, type) in Self.caseColumns { try await database.schema(Case.schema).field(FieldKey(stringLiteral: name), type).update() }
         try await database.schema(CaseDeadline.schema).field("end_reason", .string).update()
+        // 即将超时 is the yellow light (80 % of the allowed time): each deadline's moment, indexed while it runs.
+        try await database.schema(CaseDeadline.schema).field("warn_at", .datetime).update()
+        try await sql.raw("""
+            CREATE INDEX case_deadlines_open_warn_idx ON case_deadlines (warn_at)
+            WHERE met_at IS NULL AND ended_at IS NULL AND overdue_at IS NULL
+            """).run()
+        var last: UUID? = nil
+        while true {
+            let q = CaseDeadline.query(on: database).filter(\.$metAt == nil).filter(\.$endedAt == nil).sort(\.$id).limit(2_000)
+            if let last { q.filter(\.$id > last) }
+            let running = try await q.all()
+            guard !running.isEmpty else { break }
+            for d in running {
+                d.warnAt = DeadlineLight.yellowFrom(startedAt: d.startedAt, dueAt: d.dueAt)
+                try await d.save(on: database)
+            }
+            last = running.last?.id
+        }
         // The sweeper's two queues: suspended cases by review date, closed cases awaiting callback.
         try await sql.raw("CREATE INDEX cases_suspended_until_idx ON cases (suspended_until)").run()
         for table in ["case_rollups", "case_day_totals"] {
@@ -75,6 +93,8 @@ struct AddWorkflowExceptionPaths: AsyncMigration {
             for name in CaseFacts.workflowCounterNames { try await sql.raw("ALTER TABLE \(unsafeRaw: table) DROP COLUMN \(unsafeRaw: name)").run() }
         }
         try await sql.raw("DROP INDEX cases_suspended_until_idx").run()
+        try await sql.raw("DROP INDEX case_deadlines_open_warn_idx").run()
+        try await sql.raw("ALTER TABLE case_deadlines DROP COLUMN warn_at").run()
         try await sql.raw("ALTER TABLE case_deadlines DROP COLUMN end_reason").run()
         for (name, _) in Self.caseColumns { try await sql.raw("ALTER TABLE cases DROP COLUMN \(unsafeRaw: name)").run() }
         try await database.schema(CaseCallback.schema).delete()

@@ -151,10 +151,10 @@ enum RowWriter {
     }
 
     static let deadlineColumns = ["id", "case_id", "kind", "due_at", "area_id", "department_id", "started_at", "met_at", "ended_at", "overdue_at",
-                                  "computed_without_year", "end_reason"]
+                                  "computed_without_year", "end_reason", "warn_at"]
 
     static func values(_ d: CaseDeadline) -> [Field] {
-        [d.id, d.$case.id, d.kind, d.dueAt, d.areaID, d.departmentID, d.startedAt, d.metAt, d.endedAt, d.overdueAt, d.computedWithoutYear, d.endReason]
+        [d.id, d.$case.id, d.kind, d.dueAt, d.areaID, d.departmentID, d.startedAt, d.metAt, d.endedAt, d.overdueAt, d.computedWithoutYear, d.endReason, d.warnAt]
     }
 
     static let entryColumns = ["id", "case_id", "seq", "at", "actor_id", "actor_name", "role", "level", "action", "from_status", "to_status",
