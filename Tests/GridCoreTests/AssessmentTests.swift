@@ -50,6 +50,26 @@ final class AssessmentTests: XCTestCase {
         XCTAssertFalse(why.contains { $0.hasPrefix("特殊人群走访") }, "full marks are not explained")
     }
 
+    /// The workflow's indicators as scheme items: 有效上报率, 回访满意率, 返工率.
+    func testTheWorkflowIndicatorsCanBeScored() throws {
+        var m = gridFive()
+        var w = CaseFacts()
+        w.received = 5; w.accepted = 3; w.onSite = 1  // one rejected
+        m.workerReports = w
+        m.cases.callbackReached = 4; m.cases.callbackSatisfied = 3; m.cases.reworks = 2
+        var scheme = AssessmentScheme.standard
+        scheme.items.removeAll { $0.measure == .satisfactionRate }
+        scheme.items += [AssessmentScheme.Item(.validReportRate, .work, points: 4), AssessmentScheme.Item(.callbackSatisfactionRate, .work, points: 2),
+                         AssessmentScheme.Item(.reworkRate, .work, points: 2)]
+        let points = Dictionary(uniqueKeysWithValues: Assessment.score(m, scheme: try scheme.validated()).lines.map { ($0.measure, $0.points) })
+        XCTAssertEqual(points[.validReportRate], 3.2, "(3 + 1) / 5 × 4")
+        XCTAssertEqual(points[.callbackSatisfactionRate], 1.5, "3 / 4 × 2")
+        XCTAssertEqual(points[.reworkRate], 1.8, "(1 − 2 / 18) × 2")
+        XCTAssertEqual(points[.validReportRate], 3.2)
+        XCTAssertEqual(Assessment.score(AssessmentMonth(), scheme: try scheme.validated()).lines.first { $0.measure == .validReportRate }?.points, 4,
+                       "no reports: full points")
+    }
+
     func testAnEmptyMonthAndTheFloor() {
         var m = AssessmentMonth()
         m.workingDays = 21

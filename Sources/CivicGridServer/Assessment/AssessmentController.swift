@@ -257,10 +257,12 @@ enum AssessmentController {
             }
         case .hardware:
             throw Abort(.notFound)
-        case .casesFound, .onSite, .onTimeRate, .closureRate, .satisfactionRate, .verifySpeed:
+        case .casesFound, .onSite, .onTimeRate, .closureRate, .satisfactionRate, .verifySpeed, .validReportRate, .callbackSatisfactionRate, .reworkRate:
             header = ["编号", "标题", "渠道", "状态", "超时", "评价", "上报时间"]
             var q = Case.query(on: req.db).filter(\.$grid.$id == id).filter(\.$reportedAt >= start).filter(\.$reportedAt < stop)
-            if measure == .casesFound { q = q.filter(\.$channel == .gridWorker) }
+            if measure == .casesFound || measure == .validReportRate { q = q.filter(\.$channel == .gridWorker) }
+            if measure == .callbackSatisfactionRate { q = q.filter(\.$callbackStatus == .reached) }
+            if measure == .reworkRate { q = q.filter(\.$reworkCount > 0) }
             if measure == .onSite { q = q.filter(\.$resolution == .resolvedOnSite) }
             if measure == .satisfactionRate { q = q.filter(\.$satisfaction != nil) }
             for c in try await q.sort(\.$reportedAt).limit(500).all() {
@@ -298,7 +300,9 @@ enum AssessmentController {
         let versions = try await AssessmentSchemeRecord.query(on: req.db).sort(\.$version, .descending).all()
         let page = SchemePage(
             layout: PageLayout(req, title: "考核方案", section: "stats"), version: scheme.version,
-            items: shown.items.map { i in
+            // Every measure is offered: one the scheme does not use yet shows 0 points under 工作实绩.
+            items: (shown.items + AssessmentScheme.Measure.allCases.filter { m in !shown.items.contains { $0.measure == m } }
+                    .map { AssessmentScheme.Item($0, .work, points: 0) }).map { i in
                 SchemePage.Item(measure: i.measure.rawValue, name: i.measure.displayName, part: i.part.displayName, points: f(i.points),
                                 target: i.target.map(f) ?? "", limit: i.limit.map(f) ?? "",
                                 hasTarget: [.registryUpdates, .casesFound, .onSite, .verifySpeed].contains(i.measure), hasLimit: i.measure == .verifySpeed)
@@ -325,6 +329,9 @@ enum AssessmentController {
             return v
         }
         do {
+            for measure in AssessmentScheme.Measure.allCases where !scheme.items.contains(where: { $0.measure == measure }) {
+                if let p = try number("points_" + measure.rawValue), p > 0 { scheme.items.append(AssessmentScheme.Item(measure, .work, points: p)) }
+            }
             for i in scheme.items.indices {
                 let m = scheme.items[i].measure.rawValue
                 if let p = try number("points_" + m) { scheme.items[i].points = p }
@@ -339,7 +346,7 @@ enum AssessmentController {
         return req.redirect(to: SiteURL.assessmentScheme.path(["notice": "saved"]))
     }
 
-    // MARK: Departments
+    // MARK: Departments and roles
 
     struct DepartmentRow: Encodable {
         let rank: Int
@@ -349,49 +356,52 @@ enum AssessmentController {
         let onTime: String
         let returns: Int
         let returnRate: String
+        let rework: String
+        let extension_: String
         let overdue: Int
         let satisfaction: String
         let hours: String
         let sanctions: Int
     }
 
+    /// A command center's or a grid's line of the role ranking: its figures in `columns` order.
+    struct RoleRow: Encodable { let rank: Int; let name: String; let who: String; let values: [String] }
+    struct RoleTable: Encodable { let title: String; let id: String; let note: String; let columns: [String]; let rows: [RoleRow] }
+
     struct DepartmentPage: Encodable {
         let sub = "departments"
- let layout: PageLayout; let month: String; let rows: [DepartmentRow] }
+        let layout: PageLayout; let month: String; let areaName: String; let rows: [DepartmentRow]; let roles: [RoleTable]
+    }
 
-    /// 部门考核: cases dispatched to each department received in the month (cohort), its returns and
-    /// missed deadlines in the month; ranked by on-time rate, then fewer returns and overdue cases.
+    /// 部门与岗位考核: each department's cases received in the month (cohort, from the department rollups) with its
+    /// missed deadlines and sanctions in the month, ranked by 按期处置率, then fewer refused returns and overdue
+    /// cases; beside it the command centers below the area (按时受理率, 按时派遣率, 派遣准确率) and the grids' workers
+    /// (有效上报率, 现场处置率), ranked.
     @Sendable static func departments(req: Request) async throws -> Response {
         let page = try await departmentRanking(req)
         guard let format = req.query[String.self, at: "format"].flatMap(Spreadsheet.Format.init(rawValue:)) else {
             return try await req.view.render("assessment/departments", page).encodeResponse(for: req)
         }
-        var rows = [["\(page.month) 部门考核"], ["名次", "部门", "交办", "办结", "按期办结率", "退回", "退回率", "超时", "满意率", "平均办理（小时）", "问责"]]
+        var rows = [["\(page.month) 部门考核 · \(page.areaName)"],
+                    ["名次", "部门", "交办", "办结", "按期处置率", "退回未获同意", "退回率", "返工率", "延期率", "超时", "满意率", "平均办理（小时）", "问责"]]
         rows += page.rows.map { [String($0.rank), $0.name, String($0.received), String($0.closed), $0.onTime, String($0.returns), $0.returnRate,
-                                 String($0.overdue), $0.satisfaction, $0.hours, String($0.sanctions)] }
+                                 $0.rework, $0.extension_, String($0.overdue), $0.satisfaction, $0.hours, String($0.sanctions)] }
+        for table in page.roles {
+            rows += [[], [table.title], ["名次", "名称", "人员"] + table.columns]
+            rows += table.rows.map { [String($0.rank), $0.name, $0.who] + $0.values }
+        }
         return try RegistryListController.download(Spreadsheet.write(rows, as: format), name: "部门考核-\(page.month).\(format.rawValue)", format: format)
     }
 
     static func departmentRanking(_ req: Request) async throws -> DepartmentPage {
-        _ = try staff(req)
+        let user = try staff(req)
         let month = try month(req)
+        let area = try await req.areas.chosen(req.query[Int.self, at: "area"], in: user.scope)
+        let areaID = try area.requireID()
         let start = month.first.startInstant, stop = month.next.first.startInstant
+        let (from, to) = (month.first.description, month.last.description)
         let departments = try await Department.query(on: req.db).filter(\.$active == true).sort(\.$code).all()
-        var facts: [UUID: CaseFacts] = [:]
-        let cases = try await Case.query(on: req.db).filter(\.$lastDepartmentID != nil).filter(\.$reportedAt >= start).filter(\.$reportedAt < stop).all()
-        for c in cases {
-            guard let d = c.lastDepartmentID else { continue }
-            let one = CaseFacts(status: c.status, overdue: c.overdue, escalated: c.escalatedAt != nil, satisfaction: c.satisfaction, resolution: c.resolution,
-                                handlingLevel: nil, reportedAt: c.reportedAt, closedAt: c.closedAt)
-            facts[d] = (facts[d] ?? CaseFacts()) + one
-        }
-        // Returns (退回) by department staff in the month.
-        let returns = try await TimelineEntry.query(on: req.db).filter(\.$action == ActionKind.returnCase.rawValue).filter(\.$at >= start).filter(\.$at < stop).all()
-        let actorIDs = Array(Set(returns.compactMap { UUID(uuidString: $0.actorID) }))
-        let memberships = try await RoleAssignment.query(on: req.db).filter(\.$user.$id ~~ actorIDs).filter(\.$department.$id != nil).all()
-        let departmentOf = Dictionary(memberships.map { ($0.$user.id, $0.$department.id!) }, uniquingKeysWith: { a, _ in a })
-        var returned: [UUID: Int] = [:]
-        for r in returns { if let u = UUID(uuidString: r.actorID), let d = departmentOf[u] { returned[d, default: 0] += 1 } }
+        let facts = try await CaseRollup.perDepartment(area: areaID, from: from, to: to, on: req.db)
         var sanctioned: [String: Int] = [:]
         for s in try await Sanction.query(on: req.db).filter(\.$targetType == .department).filter(\.$issuedAt >= start).filter(\.$issuedAt < stop).all() {
             sanctioned[s.targetID, default: 0] += 1
@@ -400,21 +410,70 @@ enum AssessmentController {
         for n in try await NegativeListEntry.query(on: req.db).filter(\.$departmentID != nil).filter(\.$createdAt >= start).filter(\.$createdAt < stop).all() {
             overdue[n.departmentID!, default: 0] += 1
         }
-        let rows = departments.map { d -> (Department, CaseFacts, Int, Int) in (d, facts[d.id!] ?? CaseFacts(), returned[d.id!] ?? 0, overdue[d.id!] ?? 0) }
-            .filter { $0.1.received > 0 || $0.2 > 0 || $0.3 > 0 }
+        let rows = departments.map { d -> (Department, CaseFacts, Int) in (d, facts[d.id!] ?? CaseFacts(), overdue[d.id!] ?? 0) }
+            .filter { $0.1.received > 0 || $0.2 > 0 }
             .sorted { a, b in
                 let ra = CaseRates(a.1).onTime ?? 0, rb = CaseRates(b.1).onTime ?? 0
-                return ra != rb ? ra > rb : (a.2 + a.3, a.0.code) < (b.2 + b.3, b.0.code)
+                return ra != rb ? ra > rb : (a.1.returnsRefused + a.2, a.0.code) < (b.1.returnsRefused + b.2, b.0.code)
             }
         return DepartmentPage(
-            layout: PageLayout(req, title: "部门考核 · \(month.text)", section: "stats"), month: month.text,
+            layout: PageLayout(req, title: "部门与岗位考核 · \(month.text)", section: "stats"), month: month.text, areaName: area.name,
             rows: rows.enumerated().map { i, r in
                 let rates = CaseRates(r.1)
                 return DepartmentRow(rank: i + 1, name: r.0.name, received: r.1.received, closed: r.1.closed, onTime: CaseRates.percent(rates.onTime),
-                                     returns: r.2, returnRate: r.1.received + r.2 == 0 ? "—" : CaseRates.percent(Double(r.2) / Double(r.1.received + r.2)),
-                                     overdue: r.3, satisfaction: CaseRates.percent(rates.satisfaction),
+                                     returns: r.1.returnsRefused, returnRate: CaseRates.percent(rates.returnRate), rework: CaseRates.percent(rates.rework),
+                                     extension_: CaseRates.percent(rates.extension_), overdue: r.2, satisfaction: CaseRates.percent(rates.satisfaction),
                                      hours: rates.averageHandlingHours.map { String(format: "%.1f", $0) } ?? "—",
                                      sanctions: sanctioned[r.0.id!.uuidString] ?? 0)
-            })
+            },
+            roles: try await roleTables(req, area: area, from: from, to: to))
+    }
+
+    /// The command centers one level below `area` and the grids of its subtree, ranked.
+    static func roleTables(_ req: Request, area: Area, from: String, to: String) async throws -> [RoleTable] {
+        let db = req.db
+        var tables: [RoleTable] = []
+        let children = try await Area.query(on: db).filter(\.$parent.$id == area.id!).sort(\.$code).all()
+        let centers = children.filter { [.street, .community, .district].contains($0.level) }
+        if !centers.isEmpty {
+            let totals = try await CaseRollup.childTotals(of: area.id!, from: from, to: to, on: db)
+            let operators = try await staffNames(role: .operator, areas: centers.compactMap(\.id), on: db)
+            let ranked = centers.map { ($0, CaseRates(totals[$0.id!] ?? CaseFacts())) }
+                .sorted { ($0.1.acceptedOnTime ?? -1, $0.1.dispatchAccuracy ?? -1) > ($1.1.acceptedOnTime ?? -1, $1.1.dispatchAccuracy ?? -1) }
+            tables.append(RoleTable(
+                title: "指挥中心坐席（各\(req.state.levels.name(of: centers[0].level))）", id: "operators",
+                note: "辖区内本月受理的事件：按时受理率 = 受理时限内受理 ÷ 立案；按时派遣率 = 首次派遣在受理时限内 ÷ 派遣事件；派遣准确率 = 1 − 改派 ÷ 派遣次数",
+                columns: ["立案", "按时受理率", "按时派遣率", "派遣准确率"],
+                rows: ranked.enumerated().map { i, r in
+                    RoleRow(rank: i + 1, name: r.0.name, who: operators[r.0.id!] ?? "", values: ["\(r.1.facts.accepted)", CaseRates.percent(r.1.acceptedOnTime),
+                            CaseRates.percent(r.1.dispatchedOnTime), CaseRates.percent(r.1.dispatchAccuracy)])
+                }))
+        }
+        let grids = try await Area.query(on: db).filter(\.$level ~~ [.grid, .microGrid]).filter(within: area.areaPath).sort(\.$code).all()
+        if !grids.isEmpty {
+            let perGrid = try await CaseRollup.perArea(grids.compactMap(\.id), from: from, to: to, on: db)
+            let workers = try await staffNames(role: .gridWorker, areas: grids.compactMap(\.id), on: db)
+            func valid(_ f: CaseFacts) -> Double? { f.received == 0 ? nil : Double(f.accepted + f.onSite) / Double(f.received) }
+            let ranked = grids.map { ($0, perGrid[$0.id!]?.byChannel[CaseChannel.gridWorker.rawValue] ?? CaseFacts()) }
+                .sorted { (valid($0.1) ?? -1, $0.1.received) > (valid($1.1) ?? -1, $1.1.received) }
+            tables.append(RoleTable(
+                title: "网格员（各网格）", id: "grid-workers",
+                note: "网格员本月上报的事件：有效上报率 =（立案 + 现场处置）÷ 上报；现场处置率 = 现场处置 ÷ 上报",
+                columns: ["上报", "有效上报率", "现场处置率"],
+                rows: ranked.enumerated().map { i, r in
+                    RoleRow(rank: i + 1, name: r.0.name, who: workers[r.0.id!] ?? "", values: ["\(r.1.received)", CaseRates.percent(valid(r.1)),
+                            CaseRates.percent(r.1.received == 0 ? nil : Double(r.1.onSite) / Double(r.1.received))])
+                }))
+        }
+        return tables
+    }
+
+    /// The staff holding `role` on each area, by name.
+    static func staffNames(role: Role, areas: [Int], on db: any Database) async throws -> [Int: String] {
+        guard !areas.isEmpty else { return [:] }
+        let held = try await RoleAssignment.query(on: db).filter(\.$role == role).filter(\.$area.$id ~~ areas).with(\.$user).all()
+        var out: [Int: [String]] = [:]
+        for a in held where a.user.active { if let area = a.$area.id { out[area, default: []].append(a.user.displayName) } }
+        return out.mapValues { $0.sorted().joined(separator: "、") }
     }
 }

@@ -93,6 +93,7 @@ struct AssessmentService {
         for (id, facts) in try await CaseRollup.perArea(ids, from: month.first.description, to: month.last.description, on: db) {
             out[id]?.cases = facts.all
             out[id]?.casesFound = facts.byChannel[CaseChannel.gridWorker.rawValue]?.received ?? 0
+            out[id]?.workerReports = facts.byChannel[CaseChannel.gridWorker.rawValue] ?? CaseFacts()
         }
 
         // Verification speed: each verification in the month after the reply before it.

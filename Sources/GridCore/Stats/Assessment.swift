@@ -33,6 +33,12 @@ public struct AssessmentScheme: Codable, Equatable, Sendable {
         /// 核查及时: average hours from a reply to the grid worker's verification; full points up to
         /// `target` hours, none from `limit` hours.
         case verifySpeed
+        /// 有效上报率 of the grid's workers: reports accepted or fixed on the spot ÷ reports.
+        case validReportRate
+        /// 回访满意率 of the grid's cases called back.
+        case callbackSatisfactionRate
+        /// 返工率 of the grid's closed cases (1 − rate earns the points).
+        case reworkRate
 
         public var displayName: String {
             switch self {
@@ -46,6 +52,9 @@ public struct AssessmentScheme: Codable, Equatable, Sendable {
             case .closureRate: "办结率"
             case .satisfactionRate: "满意率"
             case .verifySpeed: "核查及时"
+            case .validReportRate: "有效上报率"
+            case .callbackSatisfactionRate: "回访满意率"
+            case .reworkRate: "返工率"
             }
         }
     }
@@ -140,6 +149,8 @@ public struct AssessmentMonth: Equatable, Sendable {
     public var casesFound = 0
     /// The grid's cases received in the month (cohort): see `CaseFacts`.
     public var cases = CaseFacts()
+    /// The grid workers' own reports among them (有效上报率).
+    public var workerReports = CaseFacts()
     /// Average hours from reply to verification, over the month's verifications (nil: none).
     public var verifyHours: Double?
     public var verifications = 0
@@ -234,10 +245,21 @@ public enum Assessment {
             (actual, formula) = ("按期办结 \(m.cases.closedOnTime) / 办结 \(m.cases.closed)（\(pct(rates.onTime))）", "按期办结率 × 分值，无办结计满分")
         case .closureRate:
             fraction = rates.closure ?? 1
-            (actual, formula) = ("办结 \(m.cases.closed) / 受理 \(m.cases.received - m.cases.rejected)（\(pct(rates.closure))）", "办结率 × 分值，无受理计满分")
+            (actual, formula) = ("结案 \(m.cases.closed) / 应结案 \(rates.dueToClose - m.cases.suspended)（\(pct(rates.closure))）", "结案率 × 分值，无应结案计满分")
         case .satisfactionRate:
             fraction = rates.satisfaction ?? 1
             (actual, formula) = ("满意 \(m.cases.satisfied) / 评价 \(m.cases.rated)（\(pct(rates.satisfaction))）", "满意率 × 分值，无评价计满分")
+        case .validReportRate:
+            let w = m.workerReports, valid = w.accepted + w.onSite
+            fraction = w.received == 0 ? 1 : Double(valid) / Double(w.received)
+            (actual, formula) = ("立案或现场处置 \(valid) / 上报 \(w.received)", "有效上报率 × 分值，无上报计满分")
+        case .callbackSatisfactionRate:
+            fraction = rates.callbackSatisfaction ?? 1
+            (actual, formula) = ("回访满意 \(m.cases.callbackSatisfied) / 已回访 \(m.cases.callbackReached)（\(pct(rates.callbackSatisfaction))）",
+                                 "回访满意率 × 分值，无回访计满分")
+        case .reworkRate:
+            fraction = 1 - min(1, rates.rework ?? 0)
+            (actual, formula) = ("重办 \(m.cases.reworks) / 结案 \(m.cases.closed)（\(pct(rates.rework))）", "(1 − 返工率) × 分值")
         case .verifySpeed:
             let full = item.target ?? 24, zero = item.limit ?? 72
             if let h = m.verifyHours {

@@ -121,7 +121,14 @@ final class AssessmentFlowTests: XCTestCase {
             expectEqual(try await AssessmentSchemeRecord.query(on: app.db).count(), 2, "the old version is kept")
             expectEqual(try await street.get("/assessment/departments?month=2026-11").status, .ok)
             let csv = try await street.get("/assessment/departments?month=2026-11&format=csv")
-            XCTAssertTrue(csv.body.string.contains("按期办结率") && csv.body.string.contains("退回率"))
+            XCTAssertTrue(csv.body.string.contains("按期处置率") && csv.body.string.contains("退回率") && csv.body.string.contains("返工率"))
+            // A measure the scheme did not use is offered, and can take points from another item of its part.
+            let page = try await admin.get("/assessment/scheme").body.string
+            XCTAssertTrue(page.contains("points_callbackSatisfactionRate"), "every measure is offered")
+            r = try await admin.post("/assessment/scheme", form: ["points_satisfactionRate": "4", "points_callbackSatisfactionRate": "4"])
+            XCTAssertEqual(r.status, .seeOther, r.body.string)
+            let third = try await AssessmentService(db: app.db, app: app).scheme()
+            XCTAssertEqual(third.items.first { $0.measure == .callbackSatisfactionRate }?.points, 4)
         }
     }
 
