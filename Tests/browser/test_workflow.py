@@ -40,7 +40,8 @@ def case_for_the_department():
     category = next(c for c in api("/api/v1/categories", token=community) if c["code"] == "SZ01")
     department = next(d for d in api("/api/v1/departments", token=community) if d["code"] == "CG")
     title = f"新桥路{uuid.uuid4().hex[:3]}号井盖缺失"
-    grids = [a for a in api("/api/v1/areas", token=community) if a["level"] == "grid"]
+    root = api("/api/v1/areas", token=community)[0]  # 新桥社区
+    grids = api(f"/api/v1/areas?parent={root['id']}", token=community)
     case = api("/api/v1/cases", {"categoryID": category["id"], "title": title, "description": "井盖缺失，夜间危险",
                                  "channel": "resident", "gridID": grids[0]["id"], "reporterName": "王女士"}, token=community)
     cid = case["id"]

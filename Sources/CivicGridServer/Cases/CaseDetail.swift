@@ -184,9 +184,13 @@ struct CaseDetail: Encodable {
 
         let snapshot = try await service.snapshot(of: c, on: db)
         let allowed = try await service.machine().allowedActions(for: CaseService.actor(user), on: snapshot, now: now)
+        // The decisions and next steps first, the rarer and the destructive ones after.
         let actions = allowed.map { kind in
             form(kind, category: category, departments: departments, policy: category.policy, now: now)
-        }
+        }.enumerated().sorted { a, b in
+            let rank = { (f: ActionForm) in f.primary ? 0 : f.danger ? 2 : 1 }
+            return (rank(a.element), a.offset) < (rank(b.element), b.offset)
+        }.map(\.element)
         // The grid among its neighbours, so an operator sees where in the community it is.
         let siblings = try await Area.query(on: db).filter(\.$parent.$id == grid.$parent.id).sort(\.$code).all()
         let pin = c.latitude.flatMap { lat in c.longitude.map { GeoPoint(lon: $0, lat: lat) } }

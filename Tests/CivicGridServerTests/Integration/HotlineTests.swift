@@ -141,6 +141,16 @@ final class HotlineTests: XCTestCase {
                 XCTAssertTrue(bodies[0].contains(#""orderNo":"ZZ-2026-0001""#) && bodies[0].contains(#""statusName":"待交办""#), bodies[0])
                 XCTAssertTrue(bodies[1].contains("区城管夜查") && bodies[1].contains(#""statusName":"办理中""#), bodies[1])
                 await expectEqual(try await OutboxMessage.query(on: app.db).filter(\.$status == .pending).count(), 0)
+                // The callback's result goes back to the hotline too (回访 by the district that accepted it).
+                for json in [#"{"action":"reply","comment":"已责令停工"}"#, #"{"action":"verify","passed":true}"#,
+                             #"{"action":"callback","contact":"reached","resolved":true,"satisfaction":"satisfied","comment":"来电人表示满意"}"#] {
+                    response = try await app.api(.POST, "/api/v1/cases/\(receipt.caseID)/actions", token: district, json: json)
+                    XCTAssertEqual(response.status, .ok, "\(json): \(response.body.string)")
+                }
+                result = try await HotlineService.deliverDue(app: app, now: clock.now())
+                XCTAssertEqual(result, .init(sent: 3, failed: 0))
+                XCTAssertTrue(receiver.received.last?.contains(#""action":"回访""#) == true && receiver.received.last?.contains("已联系，已解决，满意") == true,
+                              receiver.received.last ?? "")
                 // Cases from other channels write nothing to the outbox.
                 let before = try await OutboxMessage.query(on: app.db).count()
                 let other = try await app.api(.POST, "/api/v1/cases", token: district, json: """

@@ -43,11 +43,11 @@ final class QueryPlanTests: XCTestCase {
         Hot(name: "department queue 待签收", sql: """
             SELECT id FROM cases WHERE holder_department_id = '\(uuid)' AND status = 'dispatched' LIMIT 50
             """, table: "cases"),
-        Hot(name: "queue tab 即将超时 (running deadlines due within a day)", sql: """
+        Hot(name: "queue tab 即将超时 (running deadlines past 80 % of their time: the yellow light)", sql: """
             SELECT COUNT(id) FROM cases WHERE cases.id IN (SELECT case_id FROM case_deadlines
             WHERE met_at IS NULL AND ended_at IS NULL AND overdue_at IS NULL
-            AND due_at >= '2026-11-18 09:00:00' AND due_at < '2026-11-19 09:00:00')
-            """, table: "case_deadlines", index: "case_deadlines_open_due_idx"),
+            AND warn_at <= '2026-11-18 09:00:00' AND due_at >= '2026-11-18 09:00:00')
+            """, table: "case_deadlines", index: "case_deadlines_open_warn_idx"),
         Hot(name: "big screen: days of a month (case_day_totals)", sql: """
             SELECT * FROM case_day_totals WHERE area_id = 1 AND day >= '2026-11-01' AND day <= '2026-11-30'
             """, table: "case_day_totals"),
