@@ -34,7 +34,7 @@ def test_the_big_screen_updates_live_when_a_case_is_reported_elsewhere():
         assert b.driver.find_elements(By.CSS_SELECTOR, ".bs-mapsvg path"), "the map of streets"
 
         b.open("/stats")
-        assert "办结率" in b.text() and "统计口径" in b.text()
+        assert "结案率" in b.text() and "统计口径" in b.text() and "派遣准确率" in b.text()
         b.find("#stats-children a").click()
         b.shot()
         assert "街道" in b.text() and "返回上级" in b.text()
