@@ -76,6 +76,23 @@ class Browser:
             "return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def as_user(username, name, width=1366, height=900):
+    """A new browser window of that size, signed in as `username` (screenshots named `name-NN.png`)."""
+    browser = Browser(make_driver(width, height), name)
+    browser.login(username)
+    return browser
+
+
+def submit_action(browser, action, fill=None):
+    """Fills (with `fill(form)`) and submits the case page's form for `action`; the page must say it was done."""
+    form = browser.find(f"form[data-action={action}]")
+    if fill:
+        fill(form)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    browser.shot()
+    assert "操作成功" in browser.text(), browser.text()[:600]
+
+
 @pytest.fixture
 def desktop(request):
     driver = make_driver(1366, 900)

@@ -7,7 +7,7 @@ import zlib
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import make_driver, Browser
+from conftest import as_user, submit_action
 
 
 def tiny_png():
@@ -24,21 +24,13 @@ def tiny_png():
     return path.name
 
 
-def as_user(username, name, width=1366, height=900):
-    browser = Browser(make_driver(width, height), name)
-    browser.login(username)
-    return browser
-
-
 def act(browser, action, comment=None, photo=None):
-    form = browser.find(f"form[data-action={action}]")
-    if comment:
-        form.find_element(By.NAME, "comment").send_keys(comment)
-    if photo:
-        form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(photo)
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    browser.shot()
-    assert "操作成功" in browser.text(), browser.text()[:500]
+    def fill(form):
+        if comment:
+            form.find_element(By.NAME, "comment").send_keys(comment)
+        if photo:
+            form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(photo)
+    submit_action(browser, action, fill)
 
 
 def status(browser):

@@ -6,22 +6,7 @@ import uuid
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import api, api_token, make_driver, Browser
-
-
-def as_user(username, name, width=1366, height=900):
-    browser = Browser(make_driver(width, height), name)
-    browser.login(username)
-    return browser
-
-
-def submit(browser, action, fill=None):
-    form = browser.find(f"form[data-action={action}]")
-    if fill:
-        fill(form)
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    browser.shot()
-    assert "操作成功" in browser.text(), browser.text()[:600]
+from conftest import api, api_token, as_user, submit_action as submit
 
 
 def resolve_row(browser):

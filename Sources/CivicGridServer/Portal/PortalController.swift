@@ -282,20 +282,26 @@ enum PortalController {
         guard !reason.isEmpty, reason.count <= 500 else {
             return try await renderTrack(req, code: code, c: c, error: "请简要写明撤件原因（500 字以内）").encodeResponse(status: .unprocessableEntity, for: req)
         }
+        return try await actAsReporter(.withdraw(reason), on: c, code: code, phoneTail: form.phoneTail, req: req, notice: "withdrawn")
+    }
+
+    /// An action the reporter takes by their code (评价, 撤件): the proof of reporter (signed in, or the phone's last
+    /// four), then the case engine as the reporter; a refusal is shown on the tracking page with what was typed.
+    static func actAsReporter(_ action: CaseAction, on c: Case, code: TrackingCode, phoneTail: String?, req: Request, notice: String) async throws -> Response {
         guard let reporterID = c.$reporter.id, let reporter = try await User.find(reporterID, on: req.db) else { throw Abort(.notFound) }
         if let refused = ReporterProof.check(signedIn: signedInResident(req), reporterID: reporterID, sealedPhone: c.reporterPhoneSealed,
-                                             phoneTail: form.phoneTail, cipher: req.state.cipher) {
+                                             phoneTail: phoneTail, cipher: req.state.cipher) {
             return try await renderTrack(req, code: code, c: c, error: refused).encodeResponse(status: .forbidden, for: req)
         }
         let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
         do {
-            _ = try await req.cases.perform(.withdraw(reason), on: c.requireID(), by: actor, now: req.now)
+            _ = try await req.cases.perform(action, on: c.requireID(), by: actor, now: req.now)
         } catch {
             let (status, message) = ErrorPageMiddleware.describe(error)
             guard status.code < 500 else { throw error }
             return try await renderTrack(req, code: code, c: c, error: message).encodeResponse(status: status, for: req)
         }
-        return req.redirect(to: SiteURL.portalTrack(code: code.value).path(["notice": "withdrawn"]))
+        return req.redirect(to: SiteURL.portalTrack(code: code.value).path(["notice": notice]))
     }
 
     struct RateForm: Content { var satisfaction: String; var comment: String?; var phoneTail: String? }
@@ -311,20 +317,7 @@ enum PortalController {
         guard comment.count <= 500 else {
             return try await renderTrack(req, code: code, c: c, error: "评价意见不超过 500 字").encodeResponse(status: .unprocessableEntity, for: req)
         }
-        guard let reporterID = c.$reporter.id, let reporter = try await User.find(reporterID, on: req.db) else { throw Abort(.notFound) }
-        if let refused = ReporterProof.check(signedIn: signedInResident(req), reporterID: reporterID, sealedPhone: c.reporterPhoneSealed,
-                                             phoneTail: form.phoneTail, cipher: req.state.cipher) {
-            return try await renderTrack(req, code: code, c: c, error: refused).encodeResponse(status: .forbidden, for: req)
-        }
-        let actor = try await CurrentUser.load(reporter, via: .webSession, on: req.db)
-        do {
-            _ = try await req.cases.perform(.rate(satisfaction, comment), on: c.requireID(), by: actor, now: req.now)
-        } catch {
-            let (status, reason) = ErrorPageMiddleware.describe(error)
-            guard status.code < 500 else { throw error }
-            return try await renderTrack(req, code: code, c: c, error: reason).encodeResponse(status: status, for: req)
-        }
-        return req.redirect(to: SiteURL.portalTrack(code: code.value).path(["notice": "rated"]))
+        return try await actAsReporter(.rate(satisfaction, comment), on: c, code: code, phoneTail: form.phoneTail, req: req, notice: "rated")
     }
 
     // MARK: 扫码找格
