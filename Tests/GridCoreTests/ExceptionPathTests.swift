@@ -32,7 +32,7 @@ final class ExceptionPathTests: XCTestCase {
         let c = atDepartment()
         let asked = try apply(.requestExtension(reason: "需采购配件", length: .workingDays(3)), by: Cast.cg, c)
         XCTAssertEqual(asked.opens, PendingRequest(kind: .extension, requestedBy: .department("CG"), decider: .area(Cast.community, .community),
-                                                   proposedDue: bj("2026-12-03 00:00")), "three working days after Fri 27: Mon 30, Tue 1, Wed 2")
+                                                   proposedDue: bj("2026-12-03 00:00"), requestedByUser: "cg"), "three working days after Fri 27: Mon 30, Tue 1, Wed 2")
         XCTAssertEqual(asked.to, .inProgress)
         XCTAssertTrue(asked.ends.isEmpty && asked.starts.isEmpty, "a pending request does not stop the clock")
         XCTAssertEqual(asked.notify, [.area(Cast.community, .community)])
@@ -92,8 +92,15 @@ final class ExceptionPathTests: XCTestCase {
         XCTAssertEqual(asked.opens?.proposedDue, bj("2026-12-05 00:00"))
         var atDistrict = c
         atDistrict.holder = .area(Cast.district, .district)
-        XCTAssertEqual(try apply(.requestExtension(reason: "x", length: .workingDays(2)), by: Cast.districtOp, atDistrict).opens?.decider,
-                       .area(Cast.district, .district), "the top command center decides its own")
+        let own = try apply(.requestExtension(reason: "x", length: .workingDays(2)), by: Cast.districtOp, atDistrict).opens
+        XCTAssertEqual(own?.decider, .area(Cast.district, .district), "the top command center decides its own")
+        var cityAbove = atDistrict
+        cityAbove.ancestors[.city] = AreaPath("/1/")!
+        XCTAssertEqual(try apply(.requestExtension(reason: "x", length: .workingDays(2)), by: Cast.districtOp, cityAbove).opens?.decider,
+                       .area(Cast.district, .district), "the city is no command center")
+        atDistrict.pending = own
+        refused(.decideExtension(approved: true, comment: ""), by: Cast.districtOp, atDistrict, .notPermitted(.decideExtension))
+        XCTAssertNoThrow(try apply(.decideExtension(approved: true, comment: ""), by: Cast.districtLeader, atDistrict), "by someone else")
     }
 
     // MARK: 缓办
@@ -159,7 +166,8 @@ final class ExceptionPathTests: XCTestCase {
         let asked = try apply(.returnCase("不属于城管职责，应交供水"), by: Cast.cg, c)
         XCTAssertEqual(asked.to, .dispatched, "the department keeps it until the dispatcher decides")
         XCTAssertEqual(asked.holder, .department("CG"))
-        XCTAssertEqual(asked.opens, PendingRequest(kind: .returnCase, requestedBy: .department("CG"), decider: .area(Cast.community, .community)))
+        XCTAssertEqual(asked.opens, PendingRequest(kind: .returnCase, requestedBy: .department("CG"), decider: .area(Cast.community, .community),
+                                                   requestedByUser: "cg"))
         var pending = c
         pending.pending = asked.opens
         refused(.reviewReturn(approved: true, comment: ""), by: Cast.streetOp, pending, .notPermitted(.reviewReturn))
@@ -278,7 +286,8 @@ final class ExceptionPathTests: XCTestCase {
     func testAVoidIsAskedOfTheLevelAbove() throws {
         let c = Cast.snapshot(.accepted)
         let asked = try apply(.void("重复录入"), by: Cast.communityOp, c)
-        XCTAssertEqual(asked.opens, PendingRequest(kind: .void, requestedBy: .area(Cast.community, .community), decider: .area(Cast.street, .street)))
+        XCTAssertEqual(asked.opens, PendingRequest(kind: .void, requestedBy: .area(Cast.community, .community), decider: .area(Cast.street, .street),
+                                                   requestedByUser: "community-op"))
         XCTAssertEqual(asked.to, .accepted)
         refused(.void("x"), by: Cast.worker, c, .notPermitted(.void))
         refused(.void("x"), by: Cast.otherStreetOp, c, .notPermitted(.void))

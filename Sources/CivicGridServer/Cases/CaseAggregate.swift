@@ -59,7 +59,8 @@ final class CaseAggregate {
     var pending: PendingRequest? {
         guard let r = openRequest, let requester = holder(area: r.requesterAreaID, department: r.requesterDepartmentID),
               let decider = holder(area: r.deciderAreaID, department: nil) else { return nil }
-        return PendingRequest(kind: r.kind, requestedBy: requester, decider: decider, proposedDue: r.proposedDue, reviewAt: r.reviewAt)
+        return PendingRequest(kind: r.kind, requestedBy: requester, decider: decider, proposedDue: r.proposedDue, reviewAt: r.reviewAt,
+                              requestedByUser: r.requestedBy.uuidString)
     }
 
     var grid: Area { chain.first { $0.id == record.$grid.id }! }

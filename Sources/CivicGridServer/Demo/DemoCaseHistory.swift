@@ -322,7 +322,7 @@ struct DemoCaseHistory {
         }
         if chance(0.005) {
             add(holderOp, .act(.void("坐席误录入的测试工单")), at: after(0.2...4))
-            add(level == .community ? streetOp : "qu-zx", .act(.decideVoid(approved: true, comment: "核实为误录")), at: after(1...12))
+            add(level == .community ? streetOp : level == .street ? "qu-zx" : "qu-ld", .act(.decideVoid(approved: true, comment: "核实为误录")), at: after(1...12))
             return steps
         }
 

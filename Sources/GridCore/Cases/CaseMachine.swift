@@ -646,7 +646,7 @@ public struct CaseMachine: Sendable {
 
         case .decideExtension(let approved, let comment):
             let request = try pendingRequest(.extension, in: c)
-            try permit(actor.decides(for: request.decider))
+            try permit(actor.decides(for: request.decider) && actor.userID != request.requestedByUser)
             if !approved { try text(comment) }
             t.decides = (.extension, approved)
             if approved, let due = request.proposedDue {
@@ -670,7 +670,7 @@ public struct CaseMachine: Sendable {
 
         case .decideSuspension(let approved, let comment):
             let request = try pendingRequest(.suspension, in: c)
-            try permit(actor.decides(for: request.decider))
+            try permit(actor.decides(for: request.decider) && actor.userID != request.requestedByUser)
             if !approved { try text(comment) }
             t.decides = (.suspension, approved)
             if approved, let reviewAt = request.reviewAt {
@@ -703,7 +703,7 @@ public struct CaseMachine: Sendable {
         case .reviewReturn(let approved, let comment):
             let request = try pendingRequest(.returnCase, in: c)
             try require([.dispatched, .inProgress])
-            try permit(actor.decides(for: request.decider))
+            try permit(actor.decides(for: request.decider) && actor.userID != request.requestedByUser)
             t.decides = (.returnCase, approved)
             if approved {
                 // Back to the dispatcher's triage: it dispatches again (counted as 改派) or handles it itself.
@@ -772,7 +772,7 @@ public struct CaseMachine: Sendable {
         case .decideVoid(let approved, let comment):
             let request = try pendingRequest(.void, in: c)
             guard c.status.isOpen else { throw .notAllowedInStatus(kind, c.status) }
-            try permit(actor.decides(for: request.decider))
+            try permit(actor.decides(for: request.decider) && actor.userID != request.requestedByUser)
             if !approved { try text(comment) }
             t.decides = (.void, approved)
             if approved {
@@ -790,13 +790,14 @@ public struct CaseMachine: Sendable {
             t.starts.append((PlannedDeadline(kind: .callback, due: due), .area(center, c.level(of: center) ?? .community)))
             t.callbackStarts = true
         }
+        t.opens?.requestedByUser = actor.userID
         // A request the case has moved past is closed undecided.
         if c.pending != nil, t.decides == nil, t.opens == nil, t.holder != c.holder || t.to != c.status { t.cancelsPending = true }
         return t
     }
 
     /// Who decides what a holder asks: the dispatching center for a department, the command center
-    /// one level up for an area (the top command center decides its own).
+    /// one level up for an area (the district, the top command center, decides its own — by another person).
     func approver(above holder: Holder, in c: CaseSnapshot) throws(CaseRuleViolation) -> Holder {
         switch holder {
         case .department:
@@ -807,7 +808,8 @@ public struct CaseMachine: Sendable {
             while let parent = up.parent, let parentLevel = levels.parentLevel(of: upLevel), c.level(of: parent) != nil {
                 up = parent
                 upLevel = parentLevel
-                if [.community, .street, .district, .city].contains(upLevel) { return .area(up, upLevel) }
+                // The command centers, as for escalation.
+                if [.community, .street, .district].contains(upLevel) { return .area(up, upLevel) }
             }
             return holder
         }

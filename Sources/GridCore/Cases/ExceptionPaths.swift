@@ -24,9 +24,12 @@ public struct PendingRequest: Sendable, Equatable {
     public var proposedDue: Date?
     /// A suspension's review date (the case comes back then).
     public var reviewAt: Date?
+    /// The person who asked: never the one who decides (at the top level the center decides its own, by someone else).
+    public var requestedByUser: String?
 
-    public init(kind: RequestKind, requestedBy: Holder, decider: Holder, proposedDue: Date? = nil, reviewAt: Date? = nil) {
+    public init(kind: RequestKind, requestedBy: Holder, decider: Holder, proposedDue: Date? = nil, reviewAt: Date? = nil, requestedByUser: String? = nil) {
         self.kind = kind; self.requestedBy = requestedBy; self.decider = decider; self.proposedDue = proposedDue; self.reviewAt = reviewAt
+        self.requestedByUser = requestedByUser
     }
 }
 
