@@ -75,6 +75,7 @@ struct DemoCaseHistory {
         let count = try await db.transaction { tx in
             try await replay(ordered, calendar: calendar, now: now, on: tx)
         }
+        try await askForMoreTime(now: now)
         return count + (try await reportAgainOnTheHotline(now: now) ? 1 : 0) + (try await hotlineOrders(now: now))
     }
 
@@ -103,6 +104,23 @@ struct DemoCaseHistory {
             _ = try await service.receive(order, latitude: nil, longitude: nil, gridCode: grid.code, by: op, now: now.addingTimeInterval(-3000))
         }
         return orders.count
+    }
+
+    /// Two requests waiting at this moment, so the 待审批 queues have work: 城管 asks for more time on a
+    /// case it is handling, and another department asked to return one it was sent.
+    private func askForMoreTime(now: Date) async throws {
+        let service = CaseService(db: app.db, app: app)
+        for (username, action) in [("bm-cg1", CaseAction.requestExtension(reason: "需采购专用配件，预计一周到货", length: .workingDays(5))),
+                                   ("bm-zj1", CaseAction.returnCase("经核实该处属市政设施，不属于住建职责"))] {
+            guard let row = try await User.query(on: app.db).filter(\.$username == username).first() else { continue }
+            let handler = try await CurrentUser.load(row, via: .webSession, on: app.db)
+            guard let department = handler.assignments.compactMap(\.departmentID).first else { continue }
+            let candidates = try await Case.query(on: app.db).filter(\.$holderDepartment.$id == department).filter(\.$status == .inProgress)
+                .sort(\.$reportedAt, .descending).limit(20).all()
+            for c in candidates {
+                if (try? await service.perform(action, on: c.requireID(), by: handler, now: now)) != nil { break }
+            }
+        }
     }
 
     /// The same problem called in on 12345 half an hour ago, 15 m from a case being worked: the
