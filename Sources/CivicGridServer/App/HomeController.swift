@@ -114,7 +114,12 @@ enum HomeController {
             if !areas.isEmpty { g.filter(\.$areaID ~~ areas) }
             if !departments.isEmpty { g.filter(\.$departmentID ~~ departments) }
         }.sort(\.$createdAt, .descending).limit(8).all()
-        return rows.map { Notice(text: $0.text, at: Formatting.dateTime($0.createdAt), href: $0.$case.id.map { SiteURL.caseDetail($0).path }) }
+        // A case that has since moved out of the user's sight (returned and re-dispatched elsewhere) is named, not linked.
+        let caseIDs = Array(Set(rows.compactMap { $0.$case.id }))
+        let visible = caseIDs.isEmpty ? [] : Set(try await CaseService.visible(to: user, on: req.db).filter(\Case.$id ~~ caseIDs).all().compactMap(\.id))
+        return rows.map { n in
+            Notice(text: n.text, at: Formatting.dateTime(n.createdAt), href: n.$case.id.flatMap { visible.contains($0) ? SiteURL.caseDetail($0).path : nil })
+        }
     }
 
     /// 找网格员: a resident types the name of their community or grid and sees who looks after it.

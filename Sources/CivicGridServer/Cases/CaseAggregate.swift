@@ -34,6 +34,8 @@ final class CaseAggregate {
     var rollupBaseline: CaseFacts?
     /// The department the rollups counted the case under (its last one), for moving it when that changes.
     var rollupDepartment: UUID?
+    /// The category the rollups counted the case under, for moving it when an operator changes it.
+    var rollupCategory: UUID?
 
     init(record: Case, chain: [Area], policy: SLAPolicy, deadlines: [CaseDeadline], openInquiry: Inquiry?, openRequest: CaseRequest? = nil,
          lastSeq: Int, lastHash: String, isNew: Bool) {
@@ -48,6 +50,7 @@ final class CaseAggregate {
         self.isNew = isNew
         rollupBaseline = isNew ? nil : CaseRollup.facts(of: self)
         rollupDepartment = isNew ? nil : record.lastDepartmentID
+        rollupCategory = isNew ? nil : record.$category.id
     }
 
     func holder(area id: Int?, department: UUID?) -> Holder? {

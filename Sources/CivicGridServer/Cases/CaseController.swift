@@ -440,7 +440,13 @@ enum CaseController {
         let id = try req.parameters.require("id", as: UUID.self)
         struct Form: Content { var master: String }
         do {
-            guard let master = UUID(uuidString: try req.content.decode(Form.self).master) else { throw Abort(.unprocessableEntity, reason: "请选择主事件") }
+            // A candidate's id, or a case number typed by the operator (any category: they judge it the same problem).
+            let given = try req.content.decode(Form.self).master.trimmingCharacters(in: .whitespacesAndNewlines)
+            var found = UUID(uuidString: given)
+            if found == nil, !given.isEmpty {
+                found = try await CaseService.visible(to: user, on: req.db).filter(\Case.$code == given).first()?.id
+            }
+            guard let master = found else { throw Abort(.unprocessableEntity, reason: given.isEmpty ? "请选择主事件" : "未找到编号为 \(given) 的事件（或不在您的管辖范围内）") }
             try await req.duplicates.merge(id, into: master, by: user, now: req.now)
             return req.redirect(to: SiteURL.caseDetail(id).path(["notice": "merged"]))
         } catch let violation as CaseRuleViolation {

@@ -52,14 +52,18 @@ enum CaseRollup {
             }
         }
 
-        mutating func add(before: CaseFacts?, after: CaseFacts, areas: [Int], day: String, channel: String, category: UUID) {
-            let delta = CaseFacts.delta(from: before, to: after)
+        /// `fromCategory`: the category `before` was counted under, when it changed (the case's facts move to `category`).
+        mutating func add(before: CaseFacts?, after: CaseFacts, areas: [Int], day: String, channel: String, category: UUID, fromCategory: UUID? = nil) {
+            let moved = fromCategory.map { $0 != category } ?? false
+            let delta = CaseFacts.delta(from: moved ? nil : before, to: after)
             let move = CaseFacts.statusMove(from: before, to: after)
+            func count(_ values: [Int], _ key: Key) {
+                guard values.contains(where: { $0 != 0 }) else { return }
+                counters[key] = zip(counters[key] ?? Array(repeating: 0, count: values.count), values).map { $0 + $1 }
+            }
             for area in areas {
-                if delta.contains(where: { $0 != 0 }) {
-                    let key = Key(areaID: area, day: day, channel: channel, category: category)
-                    counters[key] = zip(counters[key] ?? Array(repeating: 0, count: delta.count), delta).map { $0 + $1 }
-                }
+                count(delta, Key(areaID: area, day: day, channel: channel, category: category))
+                if moved, let old = fromCategory, let before { count(before.counters.map { -$0 }, Key(areaID: area, day: day, channel: channel, category: old)) }
                 if let from = move.from { statuses[area, default: [:]][from.rawValue, default: 0] -= 1 }
                 if let to = move.to { statuses[area, default: [:]][to.rawValue, default: 0] += 1 }
                 let wasLate = before?.openOverdue ?? false
@@ -76,11 +80,12 @@ enum CaseRollup {
             guard after != a.rollupBaseline else { continue }
             let day = LocalDate(a.record.reportedAt).description
             changes.add(before: a.rollupBaseline, after: after, areas: a.chain.compactMap(\.id), day: day,
-                        channel: a.record.channel.rawValue, category: a.record.$category.id)
+                        channel: a.record.channel.rawValue, category: a.record.$category.id, fromCategory: a.rollupCategory)
             changes.addDepartment(before: a.rollupBaseline, from: a.rollupDepartment, after: after, to: a.record.lastDepartmentID,
                                   areas: a.chain.compactMap(\.id), day: day)
             a.rollupBaseline = after
             a.rollupDepartment = a.record.lastDepartmentID
+            a.rollupCategory = a.record.$category.id
         }
         try await write(changes, on: tx)
     }

@@ -27,7 +27,7 @@ struct DuplicateService {
             .filter(\Case.$category.$id == c.$category.id)
             .filter(\Case.$reportedAt >= c.reportedAt.addingTimeInterval(-window))
             .filter(\Case.$reportedAt <= c.reportedAt.addingTimeInterval(window))
-            .filter(\Case.$status !~ [.closed, .rejected])
+            .filter(\Case.$status ~~ CaseStatus.allCases.filter(\.isOpen))
             .filter(\Case.$mergedIntoID == nil)
             .filter(\Case.$latitude >= box.minLat).filter(\Case.$latitude <= box.maxLat)
             .filter(\Case.$longitude >= box.minLon).filter(\Case.$longitude <= box.maxLon)
@@ -54,9 +54,16 @@ struct DuplicateService {
             throw Abort(.unprocessableEntity, reason: "事件 \(master.code) 已办结或已并入其他事件，不能作为主事件")
         }
         guard duplicate.mergedIntoID == nil else { throw Abort(.conflict, reason: "事件 \(duplicate.code) 已经并入其他事件") }
-        guard duplicate.$category.id == master.$category.id else { throw Abort(.unprocessableEntity, reason: "只能合并同一类别的事件") }
-        let note = "与事件 \(master.code) 重复，已并入该事件办理，进度随主事件更新"
-        return try await service.perform(.reject(.duplicate, note), on: duplicateID, by: user, now: now) { $0.mergedIntoID = masterID }
+        // The operator judges it the same problem: another category is allowed, and the master's wins.
+        let category = master.$category.id
+        var note = "与事件 \(master.code) 重复，已并入该事件办理，进度随主事件更新"
+        if duplicate.$category.id != category, let name = try await CaseCategory.find(category, on: db)?.name {
+            note += "（类别随主事件改为“\(name)”）"
+        }
+        return try await service.perform(.reject(.duplicate, note), on: duplicateID, by: user, now: now) {
+            $0.mergedIntoID = masterID
+            $0.$category.id = category
+        }
     }
 
     /// Cases merged into `master`, oldest first.

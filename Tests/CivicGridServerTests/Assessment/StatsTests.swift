@@ -85,6 +85,13 @@ final class StatsTests: XCTestCase {
         let c = try await report("误录工单", channel: "wechatGroup")
         try await act(c, community, #"{"action":"void","comment":"重复录入"}"#)
         try await act(c, street, #"{"action":"decideVoid","approved":true}"#)
+        // An operator merges a report of another category into the suspended one: it moves to the master's category.
+        let other = try await app.api(.POST, "/api/v1/cases", token: community, json: """
+            {"categoryID":"\(try await app.category("HJ03"))","title":"路口有坑","description":"新桥路","gridID":\(grid.id!),"channel":"wechatGroup"}
+            """)
+        let otherID = try other.content.decode(CaseAPIController.CaseDTO.self).id
+        let merge = try await app.api(.POST, "/api/v1/cases/\(otherID)/merge", token: community, json: #"{"masterID":"\#(b)"}"#)
+        XCTAssertEqual(merge.status, .ok, merge.body.string)
         let d = try await report("已自行解决的诉求")
         try await act(d, community, #"{"action":"withdraw","comment":"来电撤回"}"#)
         // The sweeper brings the suspended one back on its review date.

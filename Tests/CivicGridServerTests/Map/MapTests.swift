@@ -182,6 +182,37 @@ final class MapTests: XCTestCase {
         }
     }
 
+    /// The operator judges a 待分类-like report of another category the same problem: the explicit merge is not refused,
+    /// the master's category wins, and the rollups move the duplicate to it.
+    func testAMergeAcrossCategoriesTakesTheMastersCategory() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            try await Self.draw(app, city)
+            let district = try await app.token("op-d")
+            let master = try await report(app, token: district, category: "SZ01", title: "清水路井盖缺失", lat: 27.81, lon: 113.105)
+            let other = try await report(app, token: district, category: "HJ03", title: "清水路路口有个洞", lat: 27.81, lon: 113.105)
+            let op = app.browser(); _ = try await op.login("op-d")
+            var page = try await op.get("/cases/\(other.id)").body.string
+            XCTAssertFalse(page.contains("将本事件并入此事件"), "not offered: another category")
+            XCTAssertTrue(page.contains("并入其他事件"), "but the explicit merge is on the page")
+            var response = try await op.post("/cases/\(other.id)/merge", form: ["master": "430204-NO-SUCH"])
+            XCTAssertTrue(response.body.string.contains("未找到编号为 430204-NO-SUCH 的事件"))
+            response = try await op.post("/cases/\(other.id)/merge", form: ["master": master.code])
+            XCTAssertEqual(response.status, .seeOther, response.body.string)
+            let merged = try await Case.find(other.id, on: app.db)!
+            XCTAssertEqual(merged.mergedIntoID, master.id)
+            let sz = try await app.category("SZ01")
+            XCTAssertEqual(merged.$category.id, sz, "the master's category wins")
+            page = try await op.get("/cases/\(other.id)").body.string
+            XCTAssertTrue(page.contains("类别随主事件改为"))
+            let totals = try await CaseRollup.totals(area: city.district.id!, from: "2026-11-01", to: "2026-11-30", on: app.db)
+            let hj03 = try await app.category("HJ03"), sz01 = try await app.category("SZ01")
+            XCTAssertEqual(totals.byCategory[hj03]?.received ?? 0, 0, "moved out of its first category")
+            XCTAssertEqual(totals.byCategory[sz01]?.received, 2)
+            XCTAssertEqual(totals.byCategory[sz01]?.rejected, 1)
+        }
+    }
+
     func testMapPageLayersSearchHotspotsAndScope() async throws {
         try await withApp { app in
             let city = try await TestCity.build(app)
