@@ -70,6 +70,18 @@ final class Open311PublicationTests: XCTestCase {
         }
     }
 
+    /// Open311 says the description once (#28): the phone's title is the category and the description's first words.
+    func testTheDescriptionIsPublishedOnce() {
+        XCTAssertEqual(Open311Publication.once(title: "井盖破损：路口东侧井盖…", description: "路口东侧井盖翘起，夜间有人绊倒"), "井盖破损：路口东侧井盖翘起，夜间有人绊倒")
+        XCTAssertEqual(Open311Publication.once(title: "路口东侧井盖翘起", description: "路口东侧井盖翘起，夜间有人绊倒"), "路口东侧井盖翘起，夜间有人绊倒")
+        XCTAssertEqual(Open311Publication.once(title: "井盖破损", description: "路口东侧"), "井盖破损：路口东侧")
+        XCTAssertEqual(Open311Publication.once(title: "清水路井盖破损，夜间危险", description: "井盖破损"), "清水路井盖破损，夜间危险")
+        XCTAssertEqual(Open311Publication.once(title: "井盖破损", description: " "), "井盖破损")
+        let staff = Open311Publication.text(channel: .gridWorker, title: "井盖破损：路口东侧…", description: "路口东侧井盖翘起", address: nil, moderated: nil,
+                                            categoryName: "井盖破损")
+        XCTAssertEqual(staff.description, "井盖破损：路口东侧井盖翘起")
+    }
+
     func testPositionsAreRoundedToAboutFiftyMetres() {
         XCTAssertEqual(Open311Publication.rounded(27.861234), 27.861)
         XCTAssertEqual(Open311Publication.rounded(113.123456), 113.1235)

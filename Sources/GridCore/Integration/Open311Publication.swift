@@ -34,6 +34,20 @@ public enum Open311Publication {
                             categoryName: String) -> Published {
         if let moderated = moderated?.trimmedSpaces, !moderated.isEmpty { return Published(description: moderated, address: address) }
         if isResidentReport(channel) { return Published(description: categoryName, address: nil) }
-        return Published(description: title + (description.isEmpty || description == title ? "" : "：" + description), address: address)
+        return Published(description: once(title: title, description: description), address: address)
+    }
+
+    /// Title and description with nothing said twice: the phone's and the portal's titles are the category and the
+    /// description's first words ("井盖破损：路口东侧…"), so the description is not appended to its own beginning.
+    public static func once(title: String, description: String) -> String {
+        let t = title.trimmedSpaces, d = description.trimmedSpaces
+        guard !d.isEmpty, d != t else { return t }
+        if t.contains(d) { return t }
+        let stem = t.hasSuffix("…") ? String(t.dropLast()) : t.hasSuffix("...") ? String(t.dropLast(3)) : t
+        if d.hasPrefix(stem) { return d }
+        if let colon = stem.firstIndex(of: "："), d.hasPrefix(stem[stem.index(after: colon)...]) {
+            return String(stem[...colon]) + d
+        }
+        return t + "：" + d
     }
 }
