@@ -69,6 +69,15 @@ extension Request {
         return remoteAddress?.ipAddress ?? "unknown"
     }
 
+    /// A partner app's Open311 submissions, counted per key once the key is known to be valid.
+    func enforce(apiKey: ApiKey) async throws {
+        let limit = RateLimit(limit: apiKey.hourlyPosts, window: 3_600)
+        let decision = await state.rateLimiter.check("open311Key", key: try apiKey.requireID().uuidString, limit: limit, now: now)
+        if case .refused(let seconds) = decision {
+            throw Abort(.tooManyRequests, headers: ["Retry-After": "\(seconds)"], reason: decision.message ?? "操作太频繁")
+        }
+    }
+
     /// 429 with a clear message and Retry-After when this address is over the limit.
     func enforce(_ limit: PublicLimit, key: String? = nil) async throws {
         let decision = await state.rateLimiter.check(limit.rawValue, key: key ?? clientAddress, limit: limit.limit(state.config), now: now)

@@ -46,7 +46,7 @@ enum SiteURL: Sendable, Equatable {
     case registryImport, importJob(UUID), importCommit(UUID), importProgress(UUID), importTemplate(file: String)
     case registryExport(file: String), crossCheck, crossCheckRun(UUID), crossCheckItem(UUID), accessLog
     // Integration
-    case hotline, hotlineCategories, hotlineRetry(UUID), apiKeys, apiKeyRevoke(UUID)
+    case hotline, hotlineCategories, hotlineRetry(UUID), apiKeys, apiKeyRevoke(UUID), apiKeyLimit(UUID)
     case open311(file: String), open311Service(file: String), open311Request(file: String), open311Token(file: String)
     case openAPI, apiDocs
     // JSON API
@@ -200,6 +200,7 @@ enum SiteURL: Sendable, Equatable {
         case .hotlineRetry(let id): ["admin", "hotline", "outbox", .id(id), "retry"]
         case .apiKeys: ["admin", "api-keys"]
         case .apiKeyRevoke(let id): ["admin", "api-keys", .id(id), "revoke"]
+        case .apiKeyLimit(let id): ["admin", "api-keys", .id(id), "limit"]
         case .open311(let file): ["open311", "v2", .value("file", file)]
         case .open311Service(let file): ["open311", "v2", "services", .value("file", file)]
         case .open311Request(let file): ["open311", "v2", "requests", .value("file", file)]
@@ -372,7 +373,7 @@ extension SiteURL {
         .registryImport, .importJob(.placeholder), .importCommit(.placeholder), .importProgress(.placeholder),
         .importTemplate(file: .placeholder), .registryExport(file: .placeholder), .crossCheck,
         .crossCheckRun(.placeholder), .crossCheckItem(.placeholder), .accessLog, .hotline, .hotlineCategories,
-        .hotlineRetry(.placeholder), .apiKeys, .apiKeyRevoke(.placeholder), .open311(file: .placeholder),
+        .hotlineRetry(.placeholder), .apiKeys, .apiKeyRevoke(.placeholder), .apiKeyLimit(.placeholder), .open311(file: .placeholder),
         .open311Service(file: .placeholder), .open311Request(file: .placeholder), .open311Token(file: .placeholder),
         .openAPI, .apiDocs, .apiToken, .apiMe, .apiAreas, .apiArea(.placeholder), .apiAreaMove(.placeholder),
         .apiAreaGeoJSON(.placeholder), .apiMapLayer(.placeholder), .apiMapLocate, .apiBoundaries, .apiCases,

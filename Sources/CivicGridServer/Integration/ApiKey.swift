@@ -16,6 +16,12 @@ final class ApiKey: Model, @unchecked Sendable {
     @OptionalField(key: "revoked_at") var revokedAt: Date?
     /// Comma-separated `Scope`s (migration 019).
     @Field(key: "scopes") var scopes: String
+    /// Open311 submissions an hour this key may make (migration 024); nil: `defaultPostsPerHour`.
+    @OptionalField(key: "posts_per_hour") var postsPerHour: Int?
+
+    static let defaultPostsPerHour = 600
+    static let postsPerHourRange = 1...100_000
+    var hourlyPosts: Int { postsPerHour ?? Self.defaultPostsPerHour }
 
     enum Scope: String, CaseIterable, Sendable {
         case open311, hotline

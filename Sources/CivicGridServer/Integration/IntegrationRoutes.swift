@@ -11,6 +11,7 @@ struct IntegrationRoutes: RouteCollection {
         routes.get(.apiKeys, use: ApiKeyController.index)
         routes.post(.apiKeys, use: ApiKeyController.create)
         routes.post(.apiKeyRevoke(.placeholder), use: ApiKeyController.revoke)
+        routes.post(.apiKeyLimit(.placeholder), use: ApiKeyController.setLimit)
 
         routes.get(.open311(file: .placeholder), use: Open311Controller.index)
         routes.post(.open311(file: .placeholder), use: Open311Controller.post)

@@ -65,5 +65,7 @@ extension Migrations {
         add(AddDeadlineCalendarGap())
         // 023: the exception paths — requests and decisions, callbacks, the workflow's facts and the indicators' counters.
         add(AddWorkflowExceptionPaths())
+        // 024: Open311 submissions limited per api key (after authentication), not per address.
+        add(AddApiKeyPostLimit())
     }
 }

@@ -16,6 +16,36 @@ final class Open311Tests: XCTestCase {
 
     func json(_ response: XCTHTTPResponse) throws -> Any { try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) }
 
+    /// A partner app behind one address files more than the public ten an hour: counted per key after the key is
+    /// checked (the administrator sets each key's limit); bad keys keep the strict per-address limit (#28).
+    func testAValidKeyIsLimitedPerKeyAndBadKeysPerAddress() async throws {
+        try await withApp { app in
+            let city = try await TestCity.build(app)
+            city.gridA.boundaryGeoJSON = #"{"type":"Polygon","coordinates":[[[113.10,27.80],[113.11,27.80],[113.11,27.81],[113.10,27.81],[113.10,27.80]]]}"#
+            try await city.gridA.save(on: app.db)
+            let key = try await issueKey(app)
+            let request = ["api_key": key, "service_code": "SZ01", "lat": "27.805", "long": "113.105", "description": "井盖破损"]
+            for i in 1...12 {
+                let r = try await post(app, request)
+                XCTAssertEqual(r.status, .created, "post \(i): \(r.body.string)")
+            }
+            // The administrator lowers this key's limit on 开放接口; its thirteenth post this hour is refused.
+            let apiKey = try await ApiKey.query(on: app.db).first()!
+            let admin = app.browser(); _ = try await admin.login("admin")
+            let keysPage = try await admin.get("/admin/api-keys").body.string
+            XCTAssertTrue(keysPage.contains("data-key-limit"), "the limit is set on 开放接口")
+            expectEqual(try await admin.post("/admin/api-keys/\(apiKey.id!)/limit", form: ["postsPerHour": "0"]).status, .unprocessableEntity)
+            expectEqual(try await admin.post("/admin/api-keys/\(apiKey.id!)/limit", form: ["postsPerHour": "12"]).status, .seeOther)
+            expectEqual(try await ApiKey.find(apiKey.id, on: app.db)?.postsPerHour, 12)
+            expectEqual(try await post(app, request).status, .tooManyRequests)
+            // Guessed keys: 403 until the address's ten are used, then 429 — they do not use up the partner's count.
+            var statuses: [UInt] = []
+            for _ in 0..<11 { statuses.append(try await post(app, ["api_key": "cg_guess", "service_code": "SZ01"]).status.code) }
+            XCTAssertEqual(statuses.prefix(10).allSatisfy { $0 == 403 }, true, "\(statuses)")
+            XCTAssertEqual(statuses.last, 429)
+        }
+    }
+
     func testDiscoveryAndServicesInBothFormats() async throws {
         try await withApp { app in
             _ = try await TestCity.build(app)

@@ -144,6 +144,8 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .GET, pattern: "/admin/api-keys", path: { _ in "/admin/api-keys" }, allowed: [.admin]),
             Rule(method: .POST, pattern: "/admin/api-keys", path: { _ in "/admin/api-keys" }, allowed: [.admin], form: ["name": ""]),
             Rule(method: .POST, pattern: "/admin/api-keys/:id/revoke", path: { "/admin/api-keys/\($0.apiKey)/revoke" }, allowed: [.admin], form: [:]),
+            Rule(method: .POST, pattern: "/admin/api-keys/:id/limit", path: { "/admin/api-keys/\($0.apiKey)/limit" }, allowed: [.admin],
+                 form: ["postsPerHour": "0"]),
             // Registry: readers by role, records by scope; changes by editors; lists by managers.
             Rule(method: .GET, pattern: "/registry", path: { _ in "/registry?q=1234" }, allowed: registryReaders),
             Rule(method: .GET, pattern: "/registry/grids/:id", path: { "/registry/grids/\($0.city.gridA.id!)" }, allowed: coversA),

@@ -14,7 +14,11 @@ enum ApiKeyController {
         let base: String
     }
 
-    struct Row: Encodable { let id: String; let name: String; let prefix: String; let createdAt: String; let revoked: Bool; let cases: Int; let scopes: String }
+    struct Row: Encodable {
+        let id: String; let name: String; let prefix: String; let createdAt: String; let revoked: Bool; let cases: Int; let scopes: String
+        /// Open311 submissions an hour (counted per key).
+        let postsPerHour: Int; let submits: Bool
+    }
 
     static func requireSystemAdmin(_ req: Request) throws -> CurrentUser {
         try req.requireSystemAdministrator("只有系统管理员可以管理开放接口密钥")
@@ -32,7 +36,8 @@ enum ApiKeyController {
             let cases = try await Case.query(on: req.db).filter(\.$reporter.$id == key.$user.id).count()
             rows.append(Row(id: key.id!.uuidString, name: key.name, prefix: key.prefix + "…", createdAt: Formatting.dateTime(key.createdAt),
                             revoked: key.revokedAt != nil, cases: cases,
-                            scopes: ApiKey.Scope.allCases.filter(key.allows).map(\.displayName).joined(separator: "、")))
+                            scopes: ApiKey.Scope.allCases.filter(key.allows).map(\.displayName).joined(separator: "、"),
+                            postsPerHour: key.hourlyPosts, submits: key.allows(.open311)))
         }
         return Page(layout: PageLayout(req, title: "开放接口", section: "apikeys"), rows: rows, newKey: newKey, error: error,
                      base: PortalController.publicURL(req) + SiteURL.open311(file: "").path)
@@ -78,6 +83,23 @@ enum ApiKeyController {
         _ = try requireSystemAdmin(req)
         guard let key = try await ApiKey.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound, reason: "密钥不存在") }
         key.revokedAt = req.now
+        try await key.save(on: req.db)
+        return req.redirect(to: SiteURL.apiKeys.path(["notice": "saved"]))
+    }
+
+    struct LimitForm: Content { var postsPerHour: String }
+
+    /// Sets a key's Open311 submissions per hour (1–100,000).
+    @Sendable static func setLimit(req: Request) async throws -> Response {
+        _ = try requireSystemAdmin(req)
+        guard let key = try await ApiKey.find(try req.parameters.require("id", as: UUID.self), on: req.db) else { throw Abort(.notFound, reason: "密钥不存在") }
+        let raw = try req.content.decode(LimitForm.self).postsPerHour.trimmingCharacters(in: .whitespaces)
+        guard let n = Int(raw), ApiKey.postsPerHourRange.contains(n) else {
+            let response = try await req.view.render("admin/apikeys", try await page(req, newKey: nil, error: "每小时提交上限应为 1–100000 的整数")).encodeResponse(for: req)
+            response.status = .unprocessableEntity
+            return response
+        }
+        key.postsPerHour = n
         try await key.save(on: req.db)
         return req.redirect(to: SiteURL.apiKeys.path(["notice": "saved"]))
     }

@@ -275,12 +275,15 @@ enum Open311Controller {
     @Sendable static func post(req: Request) async throws -> Response {
         let file = try req.parameters.require("file")
         return await respond(req, file, expect: ["requests"], root: "service_requests", status: .created) { _, _ in
-            do { try await req.enforce(.open311) } catch { throw Open311Error(status: 429, description: "Too many requests; retry later") }
             let form = (try? req.content.decode(PostForm.self)) ?? PostForm()
-            guard let apiKey = try await ApiKey.active(form.api_key ?? "", on: req.db) else {
-                throw Open311Error(status: 403, description: "A valid api_key is required")
+            // A partner app is counted per key, after its key is checked; anonymous and bad-key posts keep the
+            // strict per-address limit (so a guesser behind one address gets few tries).
+            guard let apiKey = try await ApiKey.active(form.api_key ?? "", on: req.db), apiKey.allows(.open311) else {
+                do { try await req.enforce(.open311) } catch { throw Open311Error(status: 429, description: "Too many requests; retry later") }
+                throw Open311Error(status: 403, description: form.api_key?.isEmpty == false ? "This api_key may not submit requests (unknown, revoked or without the open311 scope)"
+                                                                                             : "A valid api_key is required")
             }
-            guard apiKey.allows(.open311) else { throw Open311Error(status: 403, description: "This api_key may not submit requests") }
+            do { try await req.enforce(apiKey: apiKey) } catch { throw Open311Error(status: 429, description: "Too many requests for this api_key; retry later") }
             guard let code = form.service_code, !code.isEmpty else { throw Open311Error(status: 400, description: "service_code is required") }
             guard let category = try await serviceCategories(req.db).first(where: { $0.code == code }) else {
                 throw Open311Error(status: 404, description: "service_code \(code) not found")
