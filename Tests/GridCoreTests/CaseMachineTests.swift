@@ -326,6 +326,7 @@ final class CaseMachineTests: XCTestCase {
             .void: [.awaitingApproval, .reported, .accepted, .dispatched, .inProgress, .replied, .suspended],
             // Decisions need a pending request (ExceptionPathTests).
             .decideExtension: [], .decideSuspension: [], .reviewReturn: [], .decideVoid: [],
+            .recategorize: [.reported, .accepted, .dispatched, .inProgress, .replied],
         ]
         XCTAssertEqual(Set(expected.keys), Set(ActionKind.allCases).subtracting([.report, .fileInquiry, .answerInquiry]),
                        "every action is in the table")
@@ -353,9 +354,9 @@ final class CaseMachineTests: XCTestCase {
     }
 
     func testTheCommandCenterSeesItsButtons() {
-        XCTAssertEqual(machine.allowedActions(for: Cast.communityOp, on: Cast.snapshot(.reported), now: now), [.accept, .reject, .urge, .withdraw, .void])
+        XCTAssertEqual(machine.allowedActions(for: Cast.communityOp, on: Cast.snapshot(.reported), now: now), [.accept, .reject, .urge, .withdraw, .void, .recategorize])
         XCTAssertEqual(machine.allowedActions(for: Cast.communityOp, on: Cast.snapshot(.accepted), now: now),
-                       [.reject, .handleLocally, .escalate, .dispatch, .explain, .urge, .suspend, .withdraw, .void])
+                       [.reject, .handleLocally, .escalate, .dispatch, .explain, .urge, .suspend, .withdraw, .void, .recategorize])
         XCTAssertEqual(machine.allowedActions(for: Cast.cg, on: Cast.snapshot(.dispatched), now: now), [.acknowledge, .returnCase])
         var working = Cast.snapshot(.inProgress)
         working.resolveDue = bj("2026-11-28 00:00")

@@ -106,7 +106,7 @@ enum CaseAPIController {
         /// 时限灯 of a running clock: green below 80 % of its time, yellow from 80 %, red overdue; a stopped one keeps its last colour
         /// (red if it finished late).
         let light: DeadlineLight
-        /// Why it stopped without being met or missed (extended, suspended, withdrawn, voided).
+        /// Why it stopped without being met or missed (extended, suspended, withdrawn, voided, recategorized).
         let endReason: DeadlineEnd?
     }
     struct EntryDTO: Content {
@@ -174,6 +174,8 @@ enum CaseAPIController {
         /// callback: "reached" / "noAnswer" / "refused", and whether it is solved.
         var contact: String?
         var resolved: Bool?
+        /// recategorize: the new 小类's id.
+        var category: String?
     }
 
     @Sendable static func act(req: Request) async throws -> DetailDTO {
@@ -184,7 +186,7 @@ enum CaseAPIController {
                                           coHandlers: body.coHandlers, days: body.workingDays.map(String.init),
                                           passed: body.passed == false ? "0" : "1", satisfaction: body.satisfaction, photos: nil,
                                           approved: body.approved.map { $0 ? "1" : "0" }, until: body.until, reviewDate: body.reviewDate,
-                                          contact: body.contact, resolved: body.resolved.map { $0 ? "1" : "0" })
+                                          contact: body.contact, resolved: body.resolved.map { $0 ? "1" : "0" }, category: body.category)
         _ = try await req.cases.perform(try form.caseAction(), on: id, by: user, now: req.now)
         return try await detail(id, req: req)
     }

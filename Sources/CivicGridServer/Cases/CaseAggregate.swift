@@ -9,7 +9,8 @@ final class CaseAggregate {
     let record: Case
     /// The grid and its ancestors (holders, dispatchers and escalations are always among them).
     let chain: [Area]
-    let policy: SLAPolicy
+    /// The category's time limits (改分类 replaces them).
+    var policy: SLAPolicy
     var deadlines: [CaseDeadline]
     var openInquiry: Inquiry?
     /// The request waiting for a decision (延期, 缓办, 退单, 作废), if any.
@@ -101,6 +102,13 @@ final class CaseAggregate {
         s.callbackOpen = c.status == .closed && c.callbackStatus == .pending
         s.callbackAttempts = c.callbackAttempts ?? 0
         s.dispatchCount = c.dispatchCount ?? 0
+        s.category = c.$category.id.uuidString
+        s.reportedAt = c.reportedAt
+        s.onSiteMet = deadlines.contains { $0.kind == .onSite && $0.metAt != nil }
+        // When each running clock began counting: the on-site clock from the report (its stints only change who answers).
+        s.runningClocks = openDeadlines.filter { [.accept, .onSite, .resolve].contains($0.kind) }.map {
+            RecategorizedClocks.Clock(kind: $0.kind, startedAt: $0.kind == .onSite ? c.reportedAt : $0.startedAt)
+        }
         return s
     }
 

@@ -347,6 +347,8 @@ enum CaseController {
         /// A callback: 联系结果 and 是否解决 ("1"/"0").
         var contact: String? = nil
         var resolved: String? = nil
+        /// 改分类: the new 小类's id.
+        var category: String? = nil
 
         private func decision() throws -> Bool {
             switch approved { case "1"?: return true; case "0"?: return false; default: throw Abort(.unprocessableEntity, reason: "请选择同意或不同意") }
@@ -414,6 +416,11 @@ enum CaseController {
             case .withdraw: return .withdraw(text)
             case .void: return .void(text)
             case .decideVoid: return .decideVoid(approved: try decision(), comment: text)
+            case .recategorize:
+                guard let category = category?.trimmingCharacters(in: .whitespaces), UUID(uuidString: category) != nil else {
+                    throw Abort(.unprocessableEntity, reason: "请选择新的事件类别")
+                }
+                return .recategorize(Recategorization(category: category, reason: text))
             }
         }
     }
@@ -426,7 +433,7 @@ enum CaseController {
             let action = try form.caseAction()
             let photos = try await storePhotos(form.photos ?? [], req: req)
             _ = try await req.cases.perform(action, on: id, by: user, photos: photos, now: req.now)
-            return req.redirect(to: SiteURL.caseDetail(id).path(["notice": "done"]))
+            return req.redirect(to: SiteURL.caseDetail(id).path(["notice": action.kind == .recategorize ? "recategorized" : "done"]))
         } catch let violation as CaseRuleViolation {
             return try await renderShow(req, id: id, error: violation.description)
         } catch let abort as any AbortError where abort.status != .notFound && abort.status.code < 500 {

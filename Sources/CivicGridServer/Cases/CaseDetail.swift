@@ -77,7 +77,7 @@ struct CaseDetail: Encodable {
     struct ActionForm: Encodable {
         let kind: String
         let label: String
-        let primary: Bool
+        var primary: Bool
         let needsText: Bool
         let textLabel: String
         let photos: Bool
@@ -97,6 +97,8 @@ struct CaseDetail: Encodable {
         /// 回访: contact, solved, satisfaction.
         var callback = false
         var contacts: [Option]? = nil
+        /// 改分类: the 小类 to choose from, each with its time limits.
+        var categories: [CategoryService.Group]? = nil
     }
 
     static func load(_ id: UUID, for user: CurrentUser, req: Request) async throws -> CaseDetail {
@@ -185,8 +187,18 @@ struct CaseDetail: Encodable {
         let snapshot = try await service.snapshot(of: c, on: db)
         let allowed = try await service.machine().allowedActions(for: CaseService.actor(user), on: snapshot, now: now)
         // The decisions and next steps first, the rarer and the destructive ones after.
+        let recategorizeChoices = allowed.contains(.recategorize)
+            ? try await CategoryService.groups(on: db, describingLimits: true).map { g in
+                CategoryService.Group(name: g.name, items: g.items.filter { $0.id != category.id?.uuidString })
+            } : nil
         let actions = allowed.map { kind in
-            form(kind, category: category, departments: departments, policy: category.policy, now: now)
+            var f = form(kind, category: category, departments: departments, policy: category.policy, now: now)
+            if kind == .recategorize {
+                f.categories = recategorizeChoices
+                // A hotline order that arrived 待分类 wants its category before anything else.
+                f.primary = category.code == CreateHotlineIntake.unmappedCode
+            }
+            return f
         }.enumerated().sorted { a, b in
             let rank = { (f: ActionForm) in f.primary ? 0 : f.danger ? 2 : 1 }
             return (rank(a.element), a.offset) < (rank(b.element), b.offset)
@@ -265,6 +277,7 @@ struct CaseDetail: Encodable {
             .requestExtension: "延期理由", .decideExtension: "审批意见（不同意时必填）", .suspend: "缓办理由（如：待列入预算、季节原因、涉诉）",
             .decideSuspension: "审批意见（不同意时必填）", .resume: "恢复办理说明", .reviewReturn: "审核意见（不同意时必填，部门将看到）",
             .callback: "回访记录", .withdraw: "撤件原因", .void: "作废理由", .decideVoid: "审批意见（不同意时必填）",
+            .recategorize: "改分类理由（如：热线工单类别有误、实为另一类问题）",
         ]
         var f = ActionForm(
             kind: kind.rawValue, label: kind.displayName,

@@ -77,7 +77,9 @@ enum CaseRollup {
         var changes = Changes()
         for a in aggregates {
             let after = facts(of: a)
-            guard after != a.rollupBaseline else { continue }
+            // Same counters under the same category and department: nothing to add (改分类 changes only the category).
+            guard after != a.rollupBaseline || a.rollupCategory != a.record.$category.id || a.rollupDepartment != a.record.lastDepartmentID
+            else { continue }
             let day = LocalDate(a.record.reportedAt).description
             changes.add(before: a.rollupBaseline, after: after, areas: a.chain.compactMap(\.id), day: day,
                         channel: a.record.channel.rawValue, category: a.record.$category.id, fromCategory: a.rollupCategory)

@@ -304,6 +304,7 @@ struct CaseService {
                 let found = try await Department.query(on: tx).filter(\.$id ~~ ids).filter(\.$active == true).count()
                 guard ids.count == 1 + co.count, found == Set(ids).count else { throw Abort(.unprocessableEntity, reason: "请选择有效的承办部门") }
             }
+            let action = try await resolved(action, for: aggregate)
             try apply(action, to: aggregate, by: user, photos: photos, machine: machine, now: now)
             try await persist(aggregate, on: tx)
             try await HotlineService.enqueue(aggregate.record, action: action.kind, comment: action.comment, app: app, at: now, on: tx)
@@ -311,6 +312,19 @@ struct CaseService {
         }
         await app.state.caseEvents.publish([CaseEvent(.changed, record, gridPath: gridPath, at: now)], app: app)
         return record
+    }
+
+    /// Fills in what a form cannot know: 改分类's new 小类 as the classification list has it now.
+    func resolved(_ action: CaseAction, for aggregate: CaseAggregate) async throws -> CaseAction {
+        guard case .recategorize(var r) = action else { return action }
+        let categories = try await reference().categories
+        guard let id = UUID(uuidString: r.category), let category = categories[id], category.$parent.id != nil, category.active else {
+            throw Abort(.unprocessableEntity, reason: "请选择具体的事件类别（二级分类）")
+        }
+        r.name = category.name
+        r.previousName = categories[aggregate.record.$category.id]?.name ?? ""
+        r.policy = category.policy
+        return .recategorize(r)
     }
 
     /// Brings suspended cases whose review date has come back to their holder's queue (恢复办理), as the
@@ -397,6 +411,11 @@ struct CaseService {
         if t.clearsResolution { c.resolution = nil }
         if let resolution = t.resolution { c.resolution = resolution }
         if let rating = t.rating { c.satisfaction = rating }
+        if let r = t.recategorized, let category = UUID(uuidString: r.category) {
+            // The rollups move the case to its new category when the aggregate is written (`CaseRollup.record`).
+            c.$category.id = category
+            aggregate.policy = r.policy
+        }
         recordWorkflowFacts(t, action: action, before: before, on: aggregate, by: user, machine: machine, at: at)
         if t.to == .closed || t.to == .rejected { c.closedAt = at } else if before.status == .closed { c.closedAt = nil }
         if t.kind == .supervise { c.supervised = true }
@@ -583,7 +602,7 @@ struct CaseService {
         deadline.kind = planned.kind
         deadline.dueAt = planned.due
         deadline.startedAt = at
-        deadline.warnAt = DeadlineLight.yellowFrom(startedAt: at, dueAt: planned.due)
+        deadline.warnAt = DeadlineLight.yellowFrom(startedAt: planned.countedFrom ?? at, dueAt: planned.due)
         // Counted in working days (the clocks in hours know no holidays).
         if planned.kind.countsWorkingDays { deadline.computedWithoutYear = calendar.unknownYear(from: at, to: planned.due) }
         switch holder {

@@ -30,13 +30,19 @@ enum CategoryService {
     struct Group: Encodable { let name: String; let items: [Option] }
     struct Option: Encodable { let id: String; let name: String; let selected: Bool }
 
-    static func groups(on db: any Database, selected: UUID? = nil) async throws -> [Group] {
+    /// `describingLimits`: each name says its time limits (改分类 shows what the new category asks for).
+    static func groups(on db: any Database, selected: UUID? = nil, describingLimits: Bool = false) async throws -> [Group] {
         let all = try await CaseCategory.query(on: db).filter(\.$active == true).sort(\.$code).all()
         return all.filter { $0.$parent.id == nil }.map { group in
             Group(name: group.name, items: all.filter { $0.$parent.id == group.id }.map {
-                Option(id: $0.id!.uuidString, name: $0.name, selected: $0.id == selected)
+                Option(id: $0.id!.uuidString, name: describingLimits ? "\($0.name)（\(limits($0.policy))）" : $0.name, selected: $0.id == selected)
             })
         }.filter { !$0.items.isEmpty }
+    }
+
+    /// "办结 3 个工作日，到场 24 小时".
+    static func limits(_ p: SLAPolicy) -> String {
+        "办结 \(p.resolveWorkingDays) 个工作日" + (p.onSiteHours.map { "，到场 \($0) 小时" } ?? "")
     }
 }
 

@@ -65,7 +65,7 @@ struct PageLayout: Encodable {
             "saved": "已保存", "created": "已创建", "moved": "已移动，下级区域的路径和编码已同步更新", "deleted": "已删除",
             "role-added": "已添加岗位", "role-removed": "已移除岗位", "password": "密码已重置", "registered": "注册成功，欢迎使用",
             "activated": "账号已启用", "deactivated": "账号已停用", "reported": "事件已上报", "done": "操作成功，已记入流转记录",
-            "imported": "导入完成", "merged": "已并入主事件，本事件以“重复诉求”结束，进度随主事件更新",
+            "imported": "导入完成", "recategorized": "类别已更改，时限已按新类别重算（已用时间照算），并已按新类别查找疑似重复事件", "merged": "已并入主事件，本事件以“重复诉求”结束，进度随主事件更新",
             "boundaries": "边界已导入，新上报的事件、楼栋和部件将按新边界自动落格",
             "rated": "感谢您的评价", "withdrawn": "诉求已撤回，不再办理", "frozen": "本月考核结果已冻结", "not-ended": "该月尚未结束，月末后才能冻结", "bad-code": "查询码有误，请核对：共 10 位，不含 0、1、O、I、L",
         ][key]

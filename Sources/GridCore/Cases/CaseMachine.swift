@@ -48,6 +48,12 @@ public struct CaseSnapshot: Sendable, Equatable {
     public var callbackAttempts = 0
     /// Dispatches so far: any after the first is a re-dispatch (改派).
     public var dispatchCount = 0
+    /// The case's 小类 (its id), and what 改分类 recomputes: the open clocks and when each began counting.
+    public var category: String?
+    public var runningClocks: [RecategorizedClocks.Clock] = []
+    /// Someone has been on site (到场 met), and when the case was reported.
+    public var onSiteMet = false
+    public var reportedAt: Date?
 
     public init(status: CaseStatus, gridPath: AreaPath, ancestors: [AreaLevel: AreaPath], holder: Holder, coHandlers: [String] = [],
                 dispatchedBy: AreaPath? = nil, lastDepartment: String? = nil, lastAreaHolder: Holder? = nil,
@@ -134,6 +140,7 @@ public enum ActionKind: String, CaseIterable, Codable, Sendable {
     case report, approveEscalation, resolveOnSite, accept, reject, handleLocally, escalate, dispatch, explain
     case acknowledge, returnCase, markOnSite, reply, verify, reopen, urge, supervise, fileInquiry, answerInquiry, rate
     case requestExtension, decideExtension, suspend, decideSuspension, resume, reviewReturn, callback, withdraw, void, decideVoid
+    case recategorize
 
     public var displayName: String {
         switch self {
@@ -167,6 +174,7 @@ public enum ActionKind: String, CaseIterable, Codable, Sendable {
         case .withdraw: "撤件"
         case .void: "申请作废"
         case .decideVoid: "作废审批"
+        case .recategorize: "改分类"
         }
     }
 }
@@ -202,6 +210,7 @@ public enum CaseAction: Equatable, Sendable {
     case withdraw(String)
     case void(String)
     case decideVoid(approved: Bool, comment: String)
+    case recategorize(Recategorization)
 
     public var kind: ActionKind {
         switch self {
@@ -234,6 +243,7 @@ public enum CaseAction: Equatable, Sendable {
         case .withdraw: .withdraw
         case .void: .void
         case .decideVoid: .decideVoid
+        case .recategorize: .recategorize
         }
     }
 
@@ -252,6 +262,7 @@ public enum CaseAction: Equatable, Sendable {
         case .decideExtension(let ok, let t), .decideSuspension(let ok, let t), .reviewReturn(let ok, let t), .decideVoid(let ok, let t):
             (ok ? "同意" : "不同意") + (t.isEmpty ? "" : "：\(t)")
         case .callback(let outcome): outcome.summary
+        case .recategorize(let r): r.summary
         }
     }
 }
@@ -275,6 +286,7 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
     case invalidReviewDate
     case noCallbackDue
     case notYetDue
+    case sameCategory
 
     public var description: String {
         switch self {
@@ -295,6 +307,7 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
         case .invalidReviewDate: "复核日期应在今天之后一年以内"
         case .noCallbackDue: "该事件没有待回访的任务"
         case .notYetDue: "复核日期未到，由承办方或审批方恢复办理"
+        case .sameCategory: "事件已是该类别"
         }
     }
 }
@@ -340,6 +353,8 @@ public struct Transition: Equatable, Sendable {
     public var callbackEnds: CallbackStatus?
     /// A callback clock started by this closure.
     public var callbackStarts = false
+    /// 改分类: the case's new 小类 and its policy (the clocks in `ends`/`starts`).
+    public var recategorized: Recategorization?
 
     public static func == (a: Transition, b: Transition) -> Bool {
         a.kind == b.kind && a.from == b.from && a.to == b.to && a.holder == b.holder && a.coHandlers == b.coHandlers
@@ -411,6 +426,7 @@ public struct CaseMachine: Sendable {
         case .withdraw: .withdraw("x")
         case .void: .void("x")
         case .decideVoid: .decideVoid(approved: true, comment: "")
+        case .recategorize: .recategorize(Recategorization(category: "probe", reason: "x"))
         }
     }
 
@@ -782,6 +798,20 @@ public struct CaseMachine: Sendable {
                 t.clearsSuspension = c.suspension != nil
             }
             t.notify = [request.requestedBy, c.holder]
+
+        case .recategorize(let r):
+            // Before the case is settled: the accepting center, whoever holds it at a center, or the dispatcher of its department.
+            try require([.reported, .accepted, .dispatched, .inProgress, .replied])
+            try text(r.reason)
+            try permit(atHolderArea || actor.holds(.operator, at: c.acceptedBy) || actor.holds(.operator, at: c.dispatchedBy))
+            guard r.category != c.category else { throw .sameCategory }
+            let plan = RecategorizedClocks.plan(running: c.runningClocks, policy: r.policy, extended: c.extensionsUsed > 0,
+                                                onSiteOwed: !c.onSiteMet && [.reported, .accepted, .dispatched, .inProgress].contains(c.status),
+                                                reportedAt: c.reportedAt, now: now, calendar: calendar)
+            t.ends = plan.ends
+            t.endReason = .recategorized
+            t.starts = plan.starts.map { ($0, c.holder) }
+            t.recategorized = r
         }
         // A closure starts the callback of cases from residents, hotlines and Open311, held by the center that accepted it.
         if t.to == .closed, c.status != .closed, c.channel.callsBack {

@@ -95,8 +95,12 @@ public enum CallbackStatus: String, CaseIterable, Codable, Sendable {
 
 /// Why a clock stopped that was neither met nor missed (nil: the case changed hands).
 public enum DeadlineEnd: String, CaseIterable, Codable, Sendable {
-    case extended, suspended, withdrawn, voided
-    public var displayName: String { switch self { case .extended: "已延期"; case .suspended: "缓办暂停"; case .withdrawn: "已撤件"; case .voided: "已作废" } }
+    case extended, suspended, withdrawn, voided, recategorized
+    public var displayName: String {
+        switch self {
+        case .extended: "已延期"; case .suspended: "缓办暂停"; case .withdrawn: "已撤件"; case .voided: "已作废"; case .recategorized: "改分类重算"
+        }
+    }
 }
 
 /// The numbers of the exception paths an installation may set.

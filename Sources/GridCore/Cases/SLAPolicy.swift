@@ -41,7 +41,9 @@ public struct SLAPolicy: Codable, Sendable, Equatable {
 public struct PlannedDeadline: Equatable, Sendable {
     public let kind: DeadlineKind
     public let due: Date
-    public init(kind: DeadlineKind, due: Date) { self.kind = kind; self.due = due }
+    /// When the time counted against it began, if before the deadline is written (a recomputed clock keeps the time used).
+    public let countedFrom: Date?
+    public init(kind: DeadlineKind, due: Date, countedFrom: Date? = nil) { self.kind = kind; self.due = due; self.countedFrom = countedFrom }
 }
 
 public enum SLAClock {

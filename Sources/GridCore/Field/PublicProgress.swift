@@ -65,7 +65,7 @@ public enum PublicProgress {
         case .withdraw: return "已撤件" + said
         case .decideVoid: return status == .voided ? "记录已作废" : nil
         case .callback: return "已回访"
-        case .returnCase, .urge, .supervise, .fileInquiry, .answerInquiry, .requestExtension, .suspend, .reviewReturn, .void: return nil
+        case .returnCase, .urge, .supervise, .fileInquiry, .answerInquiry, .requestExtension, .suspend, .reviewReturn, .void, .recategorize: return nil
         }
     }
 }

@@ -92,6 +92,12 @@ final class StatsTests: XCTestCase {
         let otherID = try other.content.decode(CaseAPIController.CaseDTO.self).id
         let merge = try await app.api(.POST, "/api/v1/cases/\(otherID)/merge", token: community, json: #"{"masterID":"\#(b)"}"#)
         XCTAssertEqual(merge.status, .ok, merge.body.string)
+        // 改分类 of a dispatched case: only its category moves, with everything counted so far.
+        let e = try await report("其实是噪声问题")
+        for (token, json) in [(community, #"{"action":"accept"}"#), (community, dispatch),
+                              (community, #"{"action":"recategorize","category":"\#(try await app.category("HJ03"))","comment":"实为噪声扰民"}"#)] {
+            try await act(e, token, json)
+        }
         let d = try await report("已自行解决的诉求")
         try await act(d, community, #"{"action":"withdraw","comment":"来电撤回"}"#)
         // The sweeper brings the suspended one back on its review date.
