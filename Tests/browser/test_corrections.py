@@ -24,7 +24,7 @@ def test_recategorize_then_merge_the_duplicate_and_merge_across_categories():
     tag = uuid.uuid4().hex[:4]
     master = report(district, "SZ01", f"新桥路{tag}号井盖缺失", "wechatGroup", grid)
     order = report(district, "QT99", f"新桥路{tag}号有个井没盖子，晚上很危险", "hotline12345", grid)
-    other = report(district, "HJ03", f"新桥路{tag}号路口有个坑", "wechatGroup", grid)
+    other = report(district, "HJ03", f"新桥路{tag}号路口有个坑", "hotline12345", grid)
 
     operator = as_user("qu-zx", "corrections-1-recategorize")
     try:
