@@ -44,8 +44,14 @@ struct RegistryService {
     static func requireReader(_ user: CurrentUser) throws {
         guard user.kind == .staff, RegistryRules.mayRead(user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权查看基础信息") }
     }
-    static func requireEditor(_ user: CurrentUser) throws {
-        guard user.kind == .staff, RegistryRules.mayEdit(user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权修改基础信息") }
+    /// The one rule for registry changes (`RegistryRights`), for forms, the phone, imports and the API alike.
+    static func require(_ change: RegistryChange, _ record: RegistryRecord, by user: CurrentUser) throws {
+        guard user.kind == .staff, RegistryRights.may(change, record, roles: user.roles) else {
+            throw Abort(.forbidden, reason: RegistryRights.refusal(change, record))
+        }
+    }
+    static func may(_ change: RegistryChange, _ record: RegistryRecord, _ user: CurrentUser) -> Bool {
+        user.kind == .staff && RegistryRights.may(change, record, roles: user.roles)
     }
 
     static let clashOutsideReason = "该身份证号无法在此登记，请社区联系指挥中心核实"
@@ -137,8 +143,8 @@ struct RegistryService {
     /// Creates (existing nil) or updates a person; a new household number in the grid creates the household.
     @discardableResult
     func savePerson(_ draft: PersonDraft, existing: Person?, by user: CurrentUser, action: RegistryRevision.Action? = nil) async throws -> Person {
-        // A cross-check fix is authorized by the list manager who accepts it.
-        if action != .crossCheck { try Self.requireEditor(user) }
+        // A cross-check correction is the list manager's change, under the same rule.
+        try Self.require(existing == nil ? .create : .update, .person, by: user)
         let name = draft.name.trimmingCharacters(in: .whitespaces)
         guard (1...40).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "姓名必填，不超过 40 个字") }
         guard let kind = PersonKind(text: draft.kind) else { throw Abort(.unprocessableEntity, reason: "人口类型应为：\(PersonKind.choices)") }
@@ -343,7 +349,7 @@ struct RegistryService {
 
     @discardableResult
     func saveBuilding(_ d: BuildingDraft, existing: Building?, by user: CurrentUser) async throws -> Building {
-        try Self.requireEditor(user)
+        try Self.require(existing == nil ? .create : .update, .building, by: user)
         let name = d.name.trimmingCharacters(in: .whitespaces), address = d.address.trimmingCharacters(in: .whitespaces)
         guard (1...40).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "楼栋名称必填，不超过 40 个字") }
         guard (1...120).contains(address.count) else { throw Abort(.unprocessableEntity, reason: "地址必填，不超过 120 个字") }
@@ -406,7 +412,7 @@ struct RegistryService {
 
     @discardableResult
     func saveHouse(_ d: HouseDraft, in building: Building, existing: House?, by user: CurrentUser) async throws -> House {
-        try Self.requireEditor(user)
+        try Self.require(existing == nil ? .create : .update, .house, by: user)
         let number = d.number.trimmingCharacters(in: .whitespaces)
         guard (1...20).contains(number.count) else { throw Abort(.unprocessableEntity, reason: "房号必填，不超过 20 个字") }
         guard let use = HouseUse(text: d.use) else { throw Abort(.unprocessableEntity, reason: "用途应为：\(HouseUse.choices)") }
@@ -456,7 +462,7 @@ struct RegistryService {
 
     @discardableResult
     func createOrganization(_ d: OrganizationDraft, by user: CurrentUser) async throws -> Organization {
-        try Self.requireEditor(user)
+        try Self.require(.create, .organization, by: user)
         guard let kind = OrganizationKind(text: d.kind) else { throw Abort(.unprocessableEntity, reason: "类型应为：\(OrganizationKind.choices)") }
         let name = d.name.trimmingCharacters(in: .whitespaces), address = d.address.trimmingCharacters(in: .whitespaces)
         guard (1...80).contains(name.count) else { throw Abort(.unprocessableEntity, reason: "单位名称必填，不超过 80 个字") }
@@ -515,7 +521,7 @@ struct RegistryService {
 
     @discardableResult
     func createComponent(_ d: ComponentDraft, by user: CurrentUser) async throws -> CityComponent {
-        try Self.requireEditor(user)
+        try Self.require(.create, .component, by: user)
         guard let kind = ComponentKind(text: d.kind) else { throw Abort(.unprocessableEntity, reason: "部件类型应为：\(ComponentKind.choices)") }
         let state = d.state.flatMap(nonEmpty).map { ComponentState(text: $0) } ?? .normal
         guard let state else { throw Abort(.unprocessableEntity, reason: "状态应为：\(ComponentState.choices)") }
@@ -537,7 +543,7 @@ struct RegistryService {
 
     /// A component's state changes (a manhole cover found broken, repaired), with a revision.
     func setState(_ state: ComponentState, of c: CityComponent, by user: CurrentUser) async throws {
-        try Self.requireEditor(user)
+        try Self.require(.update, .component, by: user)
         guard c.state != state else { return }
         let before = c.state
         try await db.transaction { tx in
@@ -551,7 +557,7 @@ struct RegistryService {
     // MARK: Special groups and visits
 
     func fileSpecialGroup(_ kind: SpecialGroupKind, person: Person, details: [String: String], responsibleID: UUID?, by user: CurrentUser) async throws -> SpecialGroupMember {
-        try Self.requireEditor(user)
+        try Self.require(.create, .specialGroup, by: user)
         guard RegistryRules.maySeeSpecialGroup(kind, roles: user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权登记\(kind.displayName)") }
         var checked: [String: String] = [:]
         for field in kind.fields {
@@ -595,7 +601,7 @@ struct RegistryService {
     @discardableResult
     func recordVisit(person: Person, member: SpecialGroupMember?, note: String, on date: LocalDate? = nil, by user: CurrentUser,
                      photos: [PhotoStore.Stored] = [], update: VisitUpdate? = nil, clientKey: String? = nil) async throws -> Visit {
-        try Self.requireEditor(user)
+        try Self.require(.create, .visit, by: user)
         let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (2...1000).contains(text.count) else { throw Abort(.unprocessableEntity, reason: "请填写走访情况（2–1000 字）") }
         let day = date ?? LocalDate(now)
@@ -636,7 +642,7 @@ struct RegistryService {
 
     /// Ends a special-group file (低保 ended, moved away, …): kept for the record, no longer visited.
     func closeMembership(_ m: SpecialGroupMember, reason: String, by user: CurrentUser) async throws {
-        try Self.requireEditor(user)
+        try Self.require(.close, .specialGroup, by: user)
         guard RegistryRules.maySeeSpecialGroup(m.kind, roles: user.roles) else { throw Abort(.forbidden, reason: "您的岗位无权处理\(m.kind.displayName)") }
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (2...200).contains(why.count) else { throw Abort(.unprocessableEntity, reason: "请填写结束管理的原因（2–200 字）") }

@@ -152,12 +152,10 @@ public struct SpecialGroupField: Sendable, Equatable {
 public enum RegistryRules {
     /// Roles that work with the registry of their area at all (department handlers do not).
     static let readers: Set<Role> = [.gridWorker, .gridLeader, .supervisor, .mediator, .gridPolice, .patrol, .informant, .operator, .leader, .administrator]
-    static let editors: Set<Role> = [.gridWorker, .gridLeader, .informant, .administrator]
     static let revealers: Set<Role> = [.gridWorker, .gridLeader, .gridPolice, .supervisor, .operator, .administrator]
     static let sensitiveReaders: Set<Role> = [.gridWorker, .gridLeader, .gridPolice, .supervisor, .administrator]
 
     public static func mayRead(_ roles: Set<Role>) -> Bool { !roles.isDisjoint(with: readers) }
-    public static func mayEdit(_ roles: Set<Role>) -> Bool { !roles.isDisjoint(with: editors) }
     /// May show an ID or phone number in full (always logged).
     public static func mayReveal(_ roles: Set<Role>) -> Bool { !roles.isDisjoint(with: revealers) }
     /// May import, export and cross-check lists.

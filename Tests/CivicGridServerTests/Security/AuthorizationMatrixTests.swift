@@ -54,8 +54,12 @@ final class AuthorizationMatrixTests: XCTestCase {
     static let coversA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .leader, .communityAdmin, .admin]
     static let administrators: Set<Who> = [.communityAdmin, .admin]
     static let registryReaders = staff.subtracting([.handler])
-    static let editors: Set<Who> = [.workerA, .workerB, .gridLeader, .communityAdmin, .admin]
-    static let editorsA: Set<Who> = [.workerA, .gridLeader, .communityAdmin, .admin]
+    /// Registry changes (`RegistryRights`): grid workers and leaders, command-center operators, administrators.
+    static let editors: Set<Who> = [.workerA, .workerB, .gridLeader, .communityOperator, .streetOperator, .otherStreetOperator, .districtOperator,
+                                    .communityAdmin, .admin]
+    static let editorsA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .communityAdmin, .admin]
+    /// 走访 is field work: not the command center's.
+    static let visitorsA: Set<Who> = [.workerA, .gridLeader, .communityAdmin, .admin]
     static let revealersA: Set<Who> = [.workerA, .gridLeader, .communityOperator, .streetOperator, .districtOperator, .communityAdmin, .admin]
     static let listManagers: Set<Who> = [.gridLeader, .communityOperator, .streetOperator, .otherStreetOperator, .districtOperator, .communityAdmin, .admin]
     static let listManagersA = listManagers.subtracting([.otherStreetOperator])
@@ -167,7 +171,7 @@ final class AuthorizationMatrixTests: XCTestCase {
             Rule(method: .POST, pattern: "/registry/people/:id/reveal", path: { "/registry/people/\($0.person)/reveal" }, allowed: revealersA,
                  form: ["field": "idNumber", "reason": "矩阵测试"]),
             Rule(method: .POST, pattern: "/registry/people/:id/special", path: { "/registry/people/\($0.person)/special" }, allowed: editorsA, form: [:]),
-            Rule(method: .POST, pattern: "/registry/people/:id/visits", path: { "/registry/people/\($0.person)/visits" }, allowed: editorsA, form: [:]),
+            Rule(method: .POST, pattern: "/registry/people/:id/visits", path: { "/registry/people/\($0.person)/visits" }, allowed: visitorsA, form: [:]),
             Rule(method: .GET, pattern: "/registry/special", path: { _ in "/registry/special" }, allowed: registryReaders),
             Rule(method: .GET, pattern: "/registry/coverage", path: { _ in "/registry/coverage" }, allowed: registryReaders),
             Rule(method: .GET, pattern: "/registry/import", path: { _ in "/registry/import" }, allowed: listManagers),

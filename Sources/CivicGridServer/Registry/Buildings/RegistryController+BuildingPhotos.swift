@@ -8,7 +8,7 @@ import Vapor
 extension RegistryController {
     @Sendable static func uploadBuildingPhoto(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.update, .building, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)

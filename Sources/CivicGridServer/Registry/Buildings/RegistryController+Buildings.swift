@@ -18,7 +18,7 @@ extension RegistryController {
         let facts: [Fact]
         let houses: [HouseRow]
         let history: [Change]
-        let canEdit: Bool
+        let can: RegistryAbilities
         let form: BuildingForm
         let uses: [Option]
         let occupancies: [Option]
@@ -62,7 +62,7 @@ extension RegistryController {
             facts: [Fact(label: "地址", value: b.address), Fact(label: "层数", value: "\(b.floors) 层"), Fact(label: "单元", value: "\(b.units) 个"),
                     Fact(label: "位置", value: b.location.map { String(format: "%.6f, %.6f", $0.lon, $0.lat) } ?? "未标注"),
                     Fact(label: "房屋", value: "\(houses.count) 间"), Fact(label: "住户", value: "\(households.count) 户 \(members.count) 人")],
-            houses: rows, history: history, canEdit: RegistryRules.mayEdit(user.roles),
+            houses: rows, history: history, can: RegistryAbilities(user),
             form: BuildingForm(name: b.name, address: b.address, latitude: b.latitude.map { String($0) } ?? "", longitude: b.longitude.map { String($0) } ?? "",
                                floors: b.floors, units: b.units, gridID: b.$grid.id,
                                grids: grids.map { Option(value: String($0.id!), label: "\($0.name)（\($0.code)）", selected: $0.id == b.$grid.id) }),
@@ -80,7 +80,7 @@ extension RegistryController {
 
     @Sendable static func createBuilding(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .building, by: user)
         let draft = try req.content.decode(RegistryService.BuildingDraft.self)
         let b = try await service(req).saveBuilding(draft, existing: nil, by: user)
         return req.redirect(to: SiteURL.building(b.id!).path(["notice": "created"]))
@@ -88,7 +88,7 @@ extension RegistryController {
 
     @Sendable static func updateBuilding(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.update, .building, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)
@@ -99,7 +99,7 @@ extension RegistryController {
 
     @Sendable static func addHouse(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .house, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let b = try await registry.building(id, for: user)

@@ -21,7 +21,7 @@ extension RegistryController {
         let households: [Link]
         let grids: [GridRow]
         let totals: GridRow
-        let canEdit: Bool
+        let can: RegistryAbilities
         let canManage: Bool
     }
 
@@ -46,7 +46,7 @@ extension RegistryController {
         return try await req.view.render("registry/index", IndexPage(
             layout: PageLayout(req, title: "基础信息", section: "registry"), q: q, how: how, searched: !q.isEmpty,
             people: people, buildings: buildings, households: households, grids: grids, totals: totals,
-            canEdit: RegistryRules.mayEdit(user.roles), canManage: RegistryRules.mayManageLists(user.roles)))
+            can: RegistryAbilities(user), canManage: RegistryRules.mayManageLists(user.roles)))
     }
 
     static func personRow(_ p: Person, registry: RegistryService, gridName: String, today: LocalDate) -> PersonRow {
@@ -90,7 +90,7 @@ extension RegistryController {
         let special: [SpecialCount]
         let organizations: [ThingRow]
         let components: [ThingRow]
-        let canEdit: Bool
+        let can: RegistryAbilities
         let gridID: Int
         let exports: [Link]
         /// Lists with people's data: exported only with a stated purpose, and logged.
@@ -142,7 +142,7 @@ extension RegistryController {
             organizations: orgs.map { ThingRow(kind: $0.kind.displayName, name: $0.name, detail: "\($0.address) · \($0.creditCode)", state: $0.employees.map { "\($0) 人" } ?? "") },
             components: comps.map { ThingRow(kind: $0.kind.displayName, name: $0.code, detail: String(format: "%.5f, %.5f", $0.longitude, $0.latitude) + ($0.note.map { " · " + $0 } ?? ""),
                                              state: $0.state.displayName, id: $0.id!.uuidString, stateKey: $0.state.rawValue) },
-            canEdit: RegistryRules.mayEdit(user.roles), gridID: gid,
+            can: RegistryAbilities(user), gridID: gid,
             exports: ImportKind.allCases.filter { !$0.holdsPersonalData }.map { Link(label: $0.displayName, href: SiteURL.registryExport(file: "\($0.rawValue).xlsx").path(["grid": "\(gid)"])) },
             personalExports: ImportKind.allCases.filter(\.holdsPersonalData).map { Link(label: $0.displayName, href: SiteURL.registryExport(file: "\($0.rawValue).xlsx").path) },
             organizationKinds: options(OrganizationKind.self), componentKinds: options(ComponentKind.self), componentStates: options(ComponentState.self)))

@@ -46,6 +46,7 @@ extension RegistryListController {
             return try await renderImportPage(req, user: user, error: "请选择数据类型、导入范围和文件").encodeResponse(status: .unprocessableEntity, for: req)
         }
         guard let kind = ImportKind(rawValue: body.kind) else { throw Abort(.badRequest, reason: "未知的数据类型") }
+        try requireRights(for: kind, user)
         let area = try await req.areas.require(body.areaID, in: user.scope)
         let bytes = Array(body.file.data.readableBytesView)
         guard !bytes.isEmpty else {
@@ -71,6 +72,11 @@ extension RegistryListController {
         }
         try await job.create(on: req.db)
         return req.redirect(to: SiteURL.importJob(job.id!).path)
+    }
+
+    /// An import creates records like a form does: the same rule (`RegistryRights`), on top of the right to handle lists.
+    static func requireRights(for kind: ImportKind, _ user: CurrentUser) throws {
+        for record in kind.records { try RegistryService.require(.create, record, by: user) }
     }
 
     static func issuesJSON(_ issues: [ImportIssue]) throws -> String {
@@ -160,6 +166,7 @@ extension RegistryListController {
         let user = try manager(req)
         let job = try await requireJob(req, user: user)
         guard job.status == .validated else { throw Abort(.conflict, reason: "该导入任务已处理（\(job.status.displayName)）") }
+        try requireRights(for: job.kind, user)
         let app = req.application
         guard let area = try await req.areas.find(job.areaID, in: user.scope) else { throw Abort(.notFound) }
         let source = try readSealed(job, req: req)

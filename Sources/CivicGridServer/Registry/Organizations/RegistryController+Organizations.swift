@@ -8,21 +8,21 @@ import Vapor
 extension RegistryController {
     @Sendable static func createOrganization(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .organization, by: user)
         let o = try await service(req).createOrganization(try req.content.decode(RegistryService.OrganizationDraft.self), by: user)
         return req.redirect(to: SiteURL.registryGrid(o.gridID).path(["notice": "created"]))
     }
 
     @Sendable static func createComponent(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .component, by: user)
         let c = try await service(req).createComponent(try req.content.decode(RegistryService.ComponentDraft.self), by: user)
         return req.redirect(to: SiteURL.registryGrid(c.gridID).path(["notice": "created"]))
     }
 
     @Sendable static func componentState(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.update, .component, by: user)
         let registry = service(req)
         guard let c = try await registry.components(user).filter(\.$id == (try req.parameters.require("id", as: UUID.self))).first() else {
             throw Abort(.notFound, reason: "部件不存在或不在您的管辖范围内")

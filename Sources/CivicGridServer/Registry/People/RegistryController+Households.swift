@@ -37,7 +37,7 @@ extension RegistryController {
             grid: Link(label: grid?.name ?? "", href: SiteURL.registryGrid(hh.gridID).path), house: house,
             members: members.map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) },
             history: try await registry.history(.household, id).map(change),
-            addHref: RegistryRules.mayEdit(user.roles) ? SiteURL.personNew.path + "?grid=\(hh.gridID)&household=\(hh.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : nil,
+            addHref: RegistryService.may(.create, .person, user) ? SiteURL.personNew.path + "?grid=\(hh.gridID)&household=\(hh.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : nil,
             visits: try await visitRows(visits, on: req.db)))
     }
 }

@@ -35,7 +35,7 @@ extension RegistryController {
         let fileKinds: [KindForm]
         let visits: [VisitRow]
         let history: [Change]
-        let canEdit: Bool
+        let can: RegistryAbilities
         let form: PersonForm
         let error: String?
         let today: String
@@ -85,7 +85,7 @@ extension RegistryController {
         }
         let age = p.birthYear.map { today.year - $0 } ?? 0
         let grids = try await registry.grids(for: user)
-        let canEdit = RegistryRules.mayEdit(user.roles)
+        let can = RegistryAbilities(user)
         let filed = Set(visible.map(\.kind))
         let visits = try await visibility.visits(Visit.query(on: req.db).filter(\.$personID == id).sort(\.$at, .descending).limit(30).all(), on: req.db)
         return try await req.view.render("registry/person", PersonPage(
@@ -102,12 +102,12 @@ extension RegistryController {
             household: hh.map { Link(label: "户号 \($0.number)", href: SiteURL.household($0.id!).path) },
             housemates: housemates.map { personRow($0, registry: registry, gridName: grid?.name ?? "", today: today) },
             memberships: memberships,
-            fileKinds: canEdit ? visibility.visible.filter { !filed.contains($0) }.map { k in
+            fileKinds: can.fileSpecialGroup ? visibility.visible.filter { !filed.contains($0) }.map { k in
                 KindForm(value: k.rawValue, label: "\(k.displayName)（\(k.visitFrequencyText)走访）",
                          fields: k.fields.map { FieldForm(key: $0.key, label: $0.label, options: $0.options, hasOptions: !$0.options.isEmpty) })
             } : [],
             visits: try await visitRows(visits, on: req.db),
-            history: try await registry.history(.person, id).map(change), canEdit: canEdit,
+            history: try await registry.history(.person, id).map(change), can: can,
             form: personForm(action: SiteURL.person(id).path, p: p, householdNumber: hh?.number ?? "", grids: grids, gridID: p.gridID),
             error: error, today: today.description))
     }
@@ -125,7 +125,7 @@ extension RegistryController {
 
     @Sendable static func newPerson(req: Request) async throws -> View {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .person, by: user)
         let grids = try await service(req).grids(for: user)
         return try await req.view.render("registry/person_new", NewPersonPage(
             layout: PageLayout(req, title: "登记人口", section: "registry"),
@@ -135,7 +135,7 @@ extension RegistryController {
 
     @Sendable static func createPerson(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .person, by: user)
         let draft = try req.content.decode(RegistryService.PersonDraft.self)
         do {
             let p = try await service(req).savePerson(draft, existing: nil, by: user)
@@ -153,7 +153,7 @@ extension RegistryController {
 
     @Sendable static func updatePerson(req: Request) async throws -> Response {
         let user = try req.currentUser
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.update, .person, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)

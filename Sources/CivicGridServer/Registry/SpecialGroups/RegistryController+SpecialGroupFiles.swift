@@ -8,7 +8,7 @@ import Vapor
 extension RegistryController {
     @Sendable static func fileSpecialGroup(req: Request) async throws -> Response {
         let user = try reader(req)
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .specialGroup, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)
@@ -22,7 +22,7 @@ extension RegistryController {
 
     @Sendable static func closeMembership(req: Request) async throws -> Response {
         let user = try reader(req)
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.close, .specialGroup, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)

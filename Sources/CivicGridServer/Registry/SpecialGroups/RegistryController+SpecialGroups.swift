@@ -17,7 +17,7 @@ extension RegistryController {
         let total: Int
         let overdue: Int
         let hidden: [String]
-        let canEdit: Bool
+        let can: RegistryAbilities
         let today: String
         let grid: String
     }
@@ -52,6 +52,6 @@ extension RegistryController {
             },
             total: total, overdue: overdue,
             hidden: visibility.hidden.map(\.displayName),
-            canEdit: RegistryRules.mayEdit(user.roles), today: today.description, grid: gridID.map(String.init) ?? ""))
+            can: RegistryAbilities(user), today: today.description, grid: gridID.map(String.init) ?? ""))
     }
 }

@@ -36,7 +36,7 @@ extension RegistryController {
 
     @Sendable static func recordVisit(req: Request) async throws -> Response {
         let user = try reader(req)
-        try RegistryService.requireEditor(user)
+        try RegistryService.require(.create, .visit, by: user)
         let registry = service(req)
         let id = try req.parameters.require("id", as: UUID.self)
         let p = try await registry.person(id, for: user)
