@@ -96,6 +96,14 @@ final class AddressMatcherTests: XCTestCase {
         XCTAssertEqual(Self.book.match("清水社区建设北路").places.first?.gridID, 7)
     }
 
+    func testARoadNamedLikeACommunityIsTheRoad() {
+        let book = AddressBook(grids: [.init(id: 1, name: "清水社区第1网格", community: "清水社区"), .init(id: 2, name: "湘江社区第1网格", community: "湘江社区")],
+                               buildings: [.init(id: "a", gridID: 1, name: "3栋", address: "清水路3号"), .init(id: "b", gridID: 2, name: "1栋", address: "清水路9号")])
+        XCTAssertEqual(Set(book.match("清水路").places.map(\.gridID)), [1, 2])
+        XCTAssertEqual(book.match("清水路9号").places.first?.gridID, 2)
+        XCTAssertEqual(book.match("清水社区清水路").places.map(\.gridID), [1])
+    }
+
     func testNothingLikeAnAddress() {
         XCTAssertEqual(Self.book.match("有人乱扔垃圾"), .notFound)
         XCTAssertEqual(Self.book.match(""), .notFound)

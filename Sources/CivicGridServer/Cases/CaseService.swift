@@ -248,7 +248,15 @@ struct CaseService {
         // A grid worker with exactly one grid reports in it.
         let own = user.assignments.filter { $0.role == .gridWorker }.compactMap(\.areaID)
         if own.count == 1, let grid = reference.area(own[0]) { return grid }
-        throw Abort(.unprocessableEntity, reason: "请选择网格或提供位置")
+        // An address alone: the 标准地址 matcher (a choice of places when it fits several).
+        if let address = input.address?.trimmingCharacters(in: .whitespacesAndNewlines), !address.isEmpty {
+            let found = try await AddressDirectory(db: db).grid(of: address)
+            guard let grid = reference.area(found.gridID), user.kind == .resident || user.scope.covers(grid.areaPath) else {
+                throw Abort(.unprocessableEntity, reason: "地址“\(address.prefix(40))”所在的网格不在您的管辖范围内")
+            }
+            return grid
+        }
+        throw Abort(.unprocessableEntity, reason: "请选择网格、提供位置或填写地址（路名和门牌号）")
     }
 
     /// `{grid code}-{yyyyMMdd}-{sequence}`, the sequence numbered per grid per day.

@@ -37,8 +37,17 @@ struct HotlineService {
             }
             gridID = grid.id
         }
+        if gridID == nil, latitude == nil || longitude == nil, let address = order.address {
+            // No grid and no position: the address, through the 标准地址 matcher. A hotline cannot be asked
+            // which of several places it meant: the best one is taken and the district operator checks it.
+            switch try await AddressDirectory(db: db).book().match(address) {
+            case .found(let place): gridID = place.gridID
+            case .choices(let places): gridID = places.first?.gridID
+            case .notFound: break
+            }
+        }
         guard gridID != nil || (latitude != nil && longitude != nil) else {
-            throw Abort(.unprocessableEntity, reason: "需要 gridCode，或 latitude 与 longitude（由坐标自动落格）")
+            throw Abort(.unprocessableEntity, reason: "需要 gridCode、latitude 与 longitude，或能确定网格的 address（路名和门牌号）")
         }
 
         // Claim the order number first (unique per hotline), then make the case; if the case

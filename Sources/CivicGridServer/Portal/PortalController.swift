@@ -46,6 +46,11 @@ enum PortalController {
             let found = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).filter(\.$name, like: .contains(q))
                 .with(\.$parent).sort(\.$code).limit(20).all()
             grids = found.map { Link(label: $0.name, detail: $0.parent?.name ?? "", href: SiteURL.portalGrid($0.id!).path) }
+            // An address as people write it (建设北12号, 新桥3网格): the 标准地址 matcher, its places first.
+            let matched = try await AddressDirectory(db: req.db).book().match(q).places.map {
+                Link(label: $0.label, detail: "按地址匹配", href: SiteURL.portalGrid($0.gridID).path)
+            }
+            grids = matched + grids.filter { g in !matched.contains { $0.href == g.href } }
             let places = try await Building.query(on: req.db).group(.or) { $0.filter(\.$address, like: .contains(q)).filter(\.$name, like: .contains(q)) }
                 .with(\.$grid).limit(20).all()
             try await req.fieldWork.assignQRTokens(places)
@@ -72,6 +77,8 @@ enum PortalController {
         let anonymous: Bool
         let question: String
         let challenge: String
+        /// An address that fits several places: the resident picks one.
+        var choices: [CaseController.Option] = []
     }
 
     struct ReportForm: Content {
@@ -99,17 +106,18 @@ enum PortalController {
         }
     }
 
-    static func renderReport(_ req: Request, form: ReportForm, error: String?) async throws -> Response {
+    static func renderReport(_ req: Request, form: ReportForm, error: String?, choices: [AddressPlace] = []) async throws -> Response {
         let building = try await form.building.flatMap(FieldService.validToken).asyncMap { token in
             try await Building.query(on: req.db).filter(\.$qrToken == token).with(\.$grid).first()
         } ?? nil
         let grids = try await Area.query(on: req.db).filter(\.$level ~~ [.grid, .microGrid]).with(\.$parent).sort(\.$code).all()
         let groups = CaseController.gridGroups(grids) { String($0.id!) == form.grid || $0.id == building?.$grid.id }
         let issued = req.state.challenge.issue(now: req.now)
-        let page = ReportPage(layout: layout(req, title: "随手拍", error: error),
+        var page = ReportPage(layout: layout(req, title: "随手拍", error: error),
                               categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category)),
                               grids: groups, place: building.map { "\($0.address) \($0.name)（\($0.grid.name)）" }, hasPlace: building != nil, form: form,
                               anonymous: signedInResident(req) == nil, question: issued.question, challenge: issued.token)
+        page.choices = choices.enumerated().map { CaseController.Option(value: String($0.element.gridID), label: $0.element.label, selected: $0.offset == 0) }
         let response = try await req.view.render("portal/report", page).encodeResponse(for: req)
         if error != nil { response.status = .unprocessableEntity }
         return response
@@ -162,8 +170,11 @@ enum PortalController {
         } catch {
             let (status, reason) = ErrorPageMiddleware.describe(error)
             guard status.code < 500, status != .tooManyRequests else { throw error }
+            let hadPhotos = !(form.photos ?? []).filter { $0.data.readableBytes > 0 }.isEmpty
             form.photos = nil
-            return try await renderReport(req, form: form, error: reason)
+            let ambiguous = error as? AddressDirectory.Ambiguous
+            let message = ambiguous.map { _ in "您填写的地址可能是以下几处之一，请选择后再提交" } ?? reason
+            return try await renderReport(req, form: form, error: message + (hadPhotos ? "（照片需重新添加）" : ""), choices: ambiguous?.places ?? [])
         }
     }
 

@@ -62,7 +62,12 @@ public struct AddressBook: Sendable {
         var community: [Int]? = nil
         var communityEnd = 0
         for c in communities {
-            let hit = AddressText.find(c.full, in: q) ?? AddressText.find(c.stem, in: q)
+            var hit = AddressText.find(c.full, in: q)
+            if hit == nil, let short = AddressText.find(c.stem, in: q) {
+                // 清水 in 清水路 is the road, not 清水社区.
+                let next = short.end < q.count ? q[short.end] : " "
+                if !"路街大巷道".contains(next) { hit = short }
+            }
             if let hit, community == nil || hit.distance == 0 { community = c.grids; communityEnd = hit.end }
         }
         // A grid by its number within the community ("新桥社区第3网格", "新桥3网格").
@@ -113,7 +118,7 @@ public struct AddressBook: Sendable {
                 let gridsOnRoad = Dictionary(grouping: onRoad, by: { buildings[$0.building].gridID })
                 for (grid, rows) in gridsOnRoad {
                     let numbers = rows.map(\.number).filter { $0 >= 0 }
-                    let span = numbers.isEmpty ? "" : "\(numbers.min()!)–\(numbers.max()!)号"
+                    let span = numbers.isEmpty ? "" : numbers.min() == numbers.max() ? "\(numbers[0])号" : "\(numbers.min()!)–\(numbers.max()!)号"
                     offer(grid, sure * (gridsOnRoad.count == 1 ? 0.95 : 0.6), "\(road.name)\(span)（\(grids[grid]?.name ?? "")）")
                 }
             }
