@@ -40,7 +40,7 @@ enum AdminCaseController {
     struct CategoryGroup: Encodable { let name: String; let items: [CategoryRow] }
     struct CategoryRow: Encodable {
         let href: String; let code: String; let name: String; let accept: Int; let onSite: Int?; let resolve: Int
-        let department: String; let risk: Bool; let active: Bool; let published: Bool
+        let department: String; let risk: Bool; let active: Bool; let published: Bool; let staffOnly: Bool
     }
 
     @Sendable static func categories(req: Request) async throws -> View {
@@ -48,11 +48,12 @@ enum AdminCaseController {
         guard user.kind == .staff else { throw Abort(.forbidden, reason: "仅工作人员可查看") }
         let all = try await CaseCategory.query(on: req.db).with(\.$department).sort(\.$code).all()
         let published = try await Open311Records.publicCategoryIDs(on: req.db)
+        let staffOnly = try await StaffOnlyCategory.ids(on: req.db)
         let groups = all.filter { $0.$parent.id == nil }.map { g in
             CategoryGroup(name: g.name, items: all.filter { $0.$parent.id == g.id }.map { c in
                 CategoryRow(href: SiteURL.category(c.id!).path, code: c.code, name: c.name, accept: c.acceptHours, onSite: c.onSiteHours,
                             resolve: c.resolveWorkingDays, department: c.department?.name ?? "（由坐席指定）", risk: c.stabilityRisk, active: c.active,
-                            published: published.contains(c.id!))
+                            published: published.contains(c.id!), staffOnly: staffOnly.contains(c.id!))
             })
         }
         return try await req.view.render("admin/categories", CategoriesPage(layout: PageLayout(req, title: "事件分类清单", section: "categories"),
@@ -70,6 +71,8 @@ enum AdminCaseController {
         var stabilityRisk: String?
         var active: String?
         var open311Public: String? = nil
+        /// 居民随手拍可选.
+        var residentChoice: String? = nil
     }
 
     struct EditCategoryPage: Encodable {
@@ -88,7 +91,8 @@ enum AdminCaseController {
         let form = CategoryForm(name: c.name, acceptHours: String(c.acceptHours), onSiteHours: c.onSiteHours.map(String.init),
                                 resolveWorkingDays: String(c.resolveWorkingDays), inquiryAfterWorkingDays: String(c.inquiryAfterWorkingDays),
                                 inquiryAnswerWorkingDays: String(c.inquiryAnswerWorkingDays), department: c.$department.id?.uuidString,
-                                stabilityRisk: c.stabilityRisk ? "1" : nil, active: c.active ? "1" : nil, open311Public: try await Open311Records.isPublic(c.requireID(), on: req.db) ? "1" : nil)
+                                stabilityRisk: c.stabilityRisk ? "1" : nil, active: c.active ? "1" : nil, open311Public: try await Open311Records.isPublic(c.requireID(), on: req.db) ? "1" : nil,
+                                residentChoice: try await StaffOnlyCategory.isStaffOnly(c.requireID(), on: req.db) ? nil : "1")
         return try await req.view.render("admin/category", try await editPage(req, c, form: form, error: nil))
     }
 
@@ -130,6 +134,7 @@ enum AdminCaseController {
                 try await c.save(on: tx)
                 // A category with social-stability risk is never published, whatever the box says.
                 try await Open311Records.setPublic(c.requireID(), form.open311Public == "1" && !Open311Controller.sensitive(c), on: tx)
+                try await StaffOnlyCategory.set(c.requireID(), staffOnly: form.residentChoice != "1", on: tx)
             }
         } catch {
             let (status, reason) = error is SLAPolicy.PolicyError ? (.unprocessableEntity, String(describing: error)) : ErrorPageMiddleware.describe(error)

@@ -3,6 +3,22 @@ import Foundation
 import GridCore
 import Vapor
 
+/// A category residents do not choose on 随手拍: staff file it (`CategoryCatalog.staffOnlyCodes` to begin with).
+final class StaffOnlyCategory: Model, @unchecked Sendable {
+    static let schema = "staff_only_categories"
+    @ID(custom: "category_id", generatedBy: .user) var id: UUID?
+    init() {}
+    init(categoryID: UUID) { id = categoryID }
+
+    static func ids(on db: any Database) async throws -> Set<UUID> { Set(try await query(on: db).all().compactMap(\.id)) }
+    static func isStaffOnly(_ id: UUID, on db: any Database) async throws -> Bool { try await find(id, on: db) != nil }
+    static func set(_ id: UUID, staffOnly: Bool, on db: any Database) async throws {
+        let existing = try await find(id, on: db)
+        if staffOnly, existing == nil { try await StaffOnlyCategory(categoryID: id).create(on: db) }
+        if !staffOnly, let existing { try await existing.delete(on: db) }
+    }
+}
+
 enum CategoryService {
     /// Inserts the standard catalogue, linking departments by code where they exist.
     static func seedCatalog(on db: any Database) async throws {
@@ -31,8 +47,11 @@ enum CategoryService {
     struct Option: Encodable { let id: String; let name: String; let selected: Bool }
 
     /// `describingLimits`: each name says its time limits (改分类 shows what the new category asks for).
-    static func groups(on db: any Database, selected: UUID? = nil, describingLimits: Bool = false) async throws -> [Group] {
+    /// `residents`: only the short list residents choose from (`resident_choice`).
+    static func groups(on db: any Database, selected: UUID? = nil, describingLimits: Bool = false, residents: Bool = false) async throws -> [Group] {
+        let staffOnly = residents ? try await StaffOnlyCategory.ids(on: db) : []
         let all = try await CaseCategory.query(on: db).filter(\.$active == true).sort(\.$code).all()
+            .filter { !staffOnly.contains($0.id!) }
         return all.filter { $0.$parent.id == nil }.map { group in
             Group(name: group.name, items: all.filter { $0.$parent.id == group.id }.map {
                 Option(id: $0.id!.uuidString, name: describingLimits ? "\($0.name)（\(limits($0.policy))）" : $0.name, selected: $0.id == selected)

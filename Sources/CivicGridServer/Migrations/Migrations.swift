@@ -67,5 +67,7 @@ extension Migrations {
         add(AddWorkflowExceptionPaths())
         // 024: Open311 submissions limited per api key (after authentication), not per address.
         add(AddApiKeyPostLimit())
+        // 025: the short list of categories residents choose from.
+        add(AddResidentCategories())
     }
 }

@@ -114,7 +114,7 @@ enum PortalController {
         let groups = CaseController.gridGroups(grids) { String($0.id!) == form.grid || $0.id == building?.$grid.id }
         let issued = req.state.challenge.issue(now: req.now)
         var page = ReportPage(layout: layout(req, title: "随手拍", error: error),
-                              categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category)),
+                              categories: try await CategoryService.groups(on: req.db, selected: UUID(uuidString: form.category), residents: true),
                               grids: groups, place: building.map { "\($0.address) \($0.name)（\($0.grid.name)）" }, hasPlace: building != nil, form: form,
                               anonymous: signedInResident(req) == nil, question: issued.question, challenge: issued.token)
         page.choices = choices.enumerated().map { CaseController.Option(value: String($0.element.gridID), label: $0.element.label, selected: $0.offset == 0) }
@@ -157,7 +157,10 @@ enum PortalController {
             let building = try await form.building.flatMap(FieldService.validToken).asyncMap { token in
                 try await Building.query(on: req.db).filter(\.$qrToken == token).first()
             } ?? nil
-            let categoryName = try await CaseCategory.find(category, on: req.db)?.name ?? "问题"
+            guard let chosen = try await CaseCategory.find(category, on: req.db), try await !StaffOnlyCategory.isStaffOnly(category, on: req.db) else {
+                throw Abort(.unprocessableEntity, reason: "请从列表中选择问题类别")
+            }
+            let categoryName = chosen.name
             let photos = try await CaseController.storePhotos(Array((form.photos ?? []).prefix(3)), req: req)
             let input = try CaseService.ReportInput.portal(form, categoryID: category, categoryName: categoryName, building: building,
                                                            signedIn: resident != nil)

@@ -1,6 +1,10 @@
 /// The case classification list (事件分类清单) a new installation starts with: two levels, each
 /// second-level item with its time limits and the department it usually goes to. Administrators edit it.
 public enum CategoryCatalog {
+    /// Categories only staff file: a resident does not report a person as 可疑人员 or under 社区矫正 / 精神障碍,
+    /// nor choose 待分类. Everything else is on the resident's short list unless an administrator takes it off.
+    public static let staffOnlyCodes: Set<String> = ["QT99", "ZA01", "TS04", "TS05"]
+
     public struct Item: Sendable, Equatable {
         public let code: String
         public let name: String

@@ -73,4 +73,26 @@ extension FieldTests {
             XCTAssertTrue(home.contains("/r/grids/\(city.gridA.id!)") && home.contains("按地址匹配"), home)
         }
     }
+
+    func testResidentsChooseFromTheShortPublicList() async throws {
+        let clock = FixedClock(testNow)
+        try await withApp(clock: clock) { app in
+            let city = try await TestCity.build(app)
+            let resident = app.browser()
+            let html = try await resident.get("/r/report").body.string
+            XCTAssertTrue(html.contains("井盖破损丢失"))
+            for staffOnly in ["可疑人员", "社区矫正人员异常", "精神障碍患者异常", "待分类"] { XCTAssertFalse(html.contains(staffOnly), staffOnly) }
+            let (answer, token) = try XCTUnwrap(challenge(in: html))
+            clock.advance(by: 20)
+            let response = try await send(app, resident, "/r/report", [
+                "category": try await app.category("ZA01").uuidString, "description": "楼下有陌生人转来转去", "grid": String(city.gridA.id!),
+                "phone": "13907310001", "challenge": token, "answer": String(answer)], json: false)
+            XCTAssertEqual(response.status, .unprocessableEntity)
+            XCTAssertTrue(response.body.string.contains("请从列表中选择问题类别"))
+            expectEqual(try await Case.query(on: app.db).count(), 0)
+            // Staff still file it.
+            let staff = try await app.api(.GET, "/api/v1/categories", token: try await app.token("op-c1"))
+            XCTAssertTrue(staff.body.string.contains("可疑人员"))
+        }
+    }
 }
