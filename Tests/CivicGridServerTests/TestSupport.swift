@@ -234,3 +234,14 @@ func register(_ app: Application, _ sms: RecordingSMSSender, name: String, phone
     let code = sms.sent.last?.text.firstMatch(of: /验证码为 (\d{6})/).map { String($0.1) } ?? "000000"
     return (browser, try await browser.post("/register/confirm", form: ["pending": String(pending), "code": code]))
 }
+
+extension XCTestCase {
+    /// One action on a case through the API, as `token`; the case's detail when it went through.
+    @discardableResult
+    func act(_ app: Application, _ id: UUID, _ token: String, _ json: String, expect: HTTPStatus = .ok,
+             file: StaticString = #filePath, line: UInt = #line) async throws -> CaseAPIController.DetailDTO? {
+        let response = try await app.api(.POST, "/api/v1/cases/\(id)/actions", token: token, json: json)
+        XCTAssertEqual(response.status, expect, "\(json): \(response.body.string)", file: file, line: line)
+        return response.status == .ok ? try response.content.decode(CaseAPIController.DetailDTO.self) : nil
+    }
+}

@@ -8,12 +8,6 @@ import XCTVapor
 final class CaseFlowTests: XCTestCase {
     typealias Detail = CaseAPIController.DetailDTO
 
-    func act(_ app: Application, _ id: UUID, _ token: String, _ json: String, expect: HTTPStatus = .ok) async throws -> Detail? {
-        let response = try await app.api(.POST, "/api/v1/cases/\(id)/actions", token: token, json: json)
-        XCTAssertEqual(response.status, expect, response.body.string)
-        return response.status == .ok ? try response.content.decode(Detail.self) : nil
-    }
-
     func testAFullCaseWithApprovalEscalationReturnInquiryAndReopen() async throws {
         let clock = FixedClock(testNow)  // Wed 2026-11-18 09:00 Beijing
         try await withApp(clock: clock) { app in

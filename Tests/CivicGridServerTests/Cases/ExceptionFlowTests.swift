@@ -7,12 +7,6 @@ import XCTVapor
 final class ExceptionFlowTests: XCTestCase {
     typealias Detail = CaseAPIController.DetailDTO
 
-    func act(_ app: Application, _ id: UUID, _ token: String, _ json: String, expect: HTTPStatus = .ok) async throws -> Detail? {
-        let response = try await app.api(.POST, "/api/v1/cases/\(id)/actions", token: token, json: json)
-        XCTAssertEqual(response.status, expect, "\(json): \(response.body.string)")
-        return response.status == .ok ? try response.content.decode(Detail.self) : nil
-    }
-
     /// Reported by the community operator for a resident (随手拍 channel: called back), accepted, dispatched to 城管, signed.
     func signedCase(_ app: Application, _ city: TestCity, title: String) async throws -> UUID {
         let community = try await app.token("op-c1")

@@ -8,12 +8,6 @@ import XCTVapor
 final class RecategorizeTests: XCTestCase {
     typealias Detail = CaseAPIController.DetailDTO
 
-    func act(_ app: Application, _ id: UUID, _ token: String, _ json: String, expect: HTTPStatus = .ok) async throws -> Detail? {
-        let response = try await app.api(.POST, "/api/v1/cases/\(id)/actions", token: token, json: json)
-        XCTAssertEqual(response.status, expect, "\(json): \(response.body.string)")
-        return response.status == .ok ? try response.content.decode(Detail.self) : nil
-    }
-
     func testAnUnmappedHotlineOrderIsRecategorizedWithItsClocksStatisticsAndDuplicates() async throws {
         let clock = FixedClock(testNow)  // Wed 2026-11-18 09:00
         try await withApp(clock: clock) { app in
