@@ -12,6 +12,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8081")
 PASSWORD = "demo1234"
@@ -70,6 +71,17 @@ class Browser:
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def click_to_next_page(self, element, timeout=15):
+        """Clicks `element` (a submit button or link) and waits until the browser shows a new document.
+
+        A marker set on the old `window` is gone once the next page has loaded; this avoids asking
+        chromedriver about an element of a document it has already thrown away (which it reports as
+        an inspector error, not as a stale element)."""
+        self.driver.execute_script("window.__beforeClick = true; arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+        WebDriverWait(self.driver, timeout).until(lambda d: d.execute_script(
+            "return window.__beforeClick !== true && document.readyState === 'complete'"))
 
     def no_horizontal_scroll(self):
         return self.driver.execute_script(

@@ -3,7 +3,6 @@ off on the phone, and the street's task page shows the grid's progress without a
 import uuid
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Browser, make_driver
@@ -42,11 +41,8 @@ def test_a_street_sends_a_task_to_three_grids_and_sees_a_worker_complete_it():
             card = next(c for c in worker.driver.find_elements(By.CSS_SELECTOR, ".phone-card") if title in c.text)
             form = card.find_element(By.CSS_SELECTOR, "form.task-item")
             form.find_element(By.NAME, "note").send_keys("已完成")
-            button = form.find_element(By.CSS_SELECTOR, "button")
-            worker.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-            button.click()
-            # The form posts and the page reloads: look again only once the old page is gone.
-            WebDriverWait(worker.driver, 15).until(EC.staleness_of(button))
+            # The form posts and the page reloads: look again only once the new page is there.
+            worker.click_to_next_page(form.find_element(By.CSS_SELECTOR, "button"))
         worker.shot()
         card = next(c for c in worker.driver.find_elements(By.CSS_SELECTOR, ".phone-card") if title in c.text)
         assert "已完成 100%" in card.text
